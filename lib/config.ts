@@ -1,0 +1,247 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+
+/**
+ * The whole configuration, parsed once from the environment. Nothing else in the
+ * app reads process.env: a missing or malformed value is a ConfigError that names
+ * the variable and never echoes its value.
+ */
+export interface AppConfig {
+  /** true when the Cognito pool is the embedded emulator started by `npm run dev` / `EMBEDDED=1 npm start`. */
+  embedded: boolean;
+  production: boolean;
+  appOrigin: string;
+  dataDir: string;
+  cognito: CognitoConfig;
+  corbado: CorbadoConfig | null;
+  webhook: { username: string; password: string } | null;
+  session: SessionConfig;
+  authChallenge: { privateKey: KeyObject; publicKeyPem: string };
+}
+
+export interface CognitoConfig {
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  clientSecret: string | null;
+  /** Set for the embedded emulator (or any Cognito-compatible endpoint). */
+  endpoint: string | null;
+  /** The `iss` claim of the pool's tokens; its JWKS is at `${issuer}/.well-known/jwks.json`. */
+  issuer: string;
+}
+
+export interface CorbadoConfig {
+  projectId: string;
+  apiSecret: string;
+  frontendApi: string;
+  backendApi: string;
+}
+
+export interface SessionConfig {
+  /** iron-session password map holding only SESSION_SECRET: new cookies are sealed with it. */
+  sealWith: Record<string, string>;
+  /** SESSION_SECRET and every SESSION_SECRET_PREVIOUS: cookies sealed with any of them still open. */
+  openWith: Record<string, string>;
+  idleTimeoutSeconds: number;
+  absoluteTimeoutSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: Env, name: string, why: string): string {
+  const value = read(env, name);
+  if (!value) throw new ConfigError(name, `is missing: ${why}`);
+  return value;
+}
+
+function parseOrigin(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'is not a URL (expected e.g. https://app.example.com)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, 'must be an http(s) URL');
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+    throw new ConfigError(name, 'must be an origin only: scheme, host and port, no path');
+  }
+  return url.origin;
+}
+
+/** Corbado's SDK wants base URLs with an empty path and no trailing slash. */
+function parseBaseUrl(name: string, value: string): string {
+  return parseOrigin(name, value.replace(/\/+$/, ''));
+}
+
+function parseSeconds(env: Env, name: string, fallback: number, min: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    throw new ConfigError(name, `must be a whole number of seconds, at least ${min}`);
+  }
+  return Number(raw);
+}
+
+const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d|local)_[0-9A-Za-z]+$/;
+const CLIENT_ID = /^[0-9a-z]{1,128}$/;
+
+/** A password's id is derived from the secret itself, so it stays stable however the list is reordered. */
+function passwordId(secret: string): string {
+  return String(parseInt(createHash('sha256').update(secret).digest('hex').slice(0, 8), 16));
+}
+
+function parseSessionPasswords(env: Env): Pick<SessionConfig, 'sealWith' | 'openWith'> {
+  const current = required(env, 'SESSION_SECRET', 'set a random string of at least 32 characters');
+  const previous = (read(env, 'SESSION_SECRET_PREVIOUS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (current.length < 32) throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters long');
+  if (previous.some((s) => s.length < 32)) {
+    throw new ConfigError('SESSION_SECRET_PREVIOUS', 'must list secrets of at least 32 characters, comma-separated');
+  }
+  const openWith: Record<string, string> = {};
+  for (const secret of previous) openWith[passwordId(secret)] = secret;
+  openWith[passwordId(current)] = current;
+  return { sealWith: { [passwordId(current)]: current }, openWith };
+}
+
+function parseChallengeKey(env: Env): AppConfig['authChallenge'] {
+  const raw = required(
+    env,
+    'AUTH_CHALLENGE_PRIVATE_KEY',
+    'a PKCS#8 PEM EC P-256 key (npm run keys:challenge prints one)',
+  );
+  const pem = raw.replace(/\\n/g, '\n');
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch {
+    throw new ConfigError('AUTH_CHALLENGE_PRIVATE_KEY', 'is not a readable PEM private key');
+  }
+  if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new ConfigError('AUTH_CHALLENGE_PRIVATE_KEY', 'must be an EC P-256 key (ES256)');
+  }
+  const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+  return { privateKey, publicKeyPem };
+}
+
+function parseCognito(env: Env, embedded: boolean): CognitoConfig {
+  const userPoolId = required(
+    env,
+    'COGNITO_USER_POOL_ID',
+    embedded
+      ? 'the embedded Cognito did not start (run the app with npm run dev or EMBEDDED=1 npm start)'
+      : 'set your pool id, or run `npm run dev` for the embedded Cognito',
+  );
+  if (!POOL_ID.test(userPoolId)) {
+    throw new ConfigError('COGNITO_USER_POOL_ID', 'is malformed (expected e.g. eu-central-1_AbCdEf123)');
+  }
+  const region = read(env, 'COGNITO_REGION') ?? (userPoolId.startsWith('local_') ? 'us-east-1' : userPoolId.split('_')[0]!);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new ConfigError('COGNITO_REGION', 'is malformed (expected e.g. eu-central-1)');
+  }
+  const clientId = required(env, 'COGNITO_CLIENT_ID', 'the app client id of the pool');
+  if (!CLIENT_ID.test(clientId)) throw new ConfigError('COGNITO_CLIENT_ID', 'is malformed');
+  const rawEndpoint = read(env, 'COGNITO_ENDPOINT');
+  const endpoint = rawEndpoint ? parseBaseUrl('COGNITO_ENDPOINT', rawEndpoint) : null;
+  const issuer = endpoint
+    ? `${endpoint}/${userPoolId}`
+    : `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  return {
+    region,
+    userPoolId,
+    clientId,
+    clientSecret: read(env, 'COGNITO_CLIENT_SECRET') ?? null,
+    endpoint,
+    issuer,
+  };
+}
+
+function parseCorbado(env: Env): CorbadoConfig | null {
+  const projectId = read(env, 'CORBADO_PROJECT_ID');
+  if (!projectId) return null;
+  if (!/^pro-\d+$/.test(projectId)) {
+    throw new ConfigError('CORBADO_PROJECT_ID', 'is malformed (expected pro-<digits>)');
+  }
+  const apiSecret = required(env, 'CORBADO_API_SECRET', 'needed with CORBADO_PROJECT_ID');
+  if (!apiSecret.startsWith('corbado1_')) {
+    throw new ConfigError('CORBADO_API_SECRET', 'is malformed (expected corbado1_...)');
+  }
+  const frontendApi = parseBaseUrl(
+    'CORBADO_FRONTEND_API',
+    read(env, 'CORBADO_FRONTEND_API') ?? `https://${projectId}.frontendapi.cloud.corbado.io`,
+  );
+  const backendApi = parseBaseUrl(
+    'CORBADO_BACKEND_API',
+    read(env, 'CORBADO_BACKEND_API') ?? 'https://backendapi.cloud.corbado.io',
+  );
+  return { projectId, apiSecret, frontendApi, backendApi };
+}
+
+export function parseConfig(env: Env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  const embeddedFlag = read(env, 'EMBEDDED');
+  if (embeddedFlag !== undefined && embeddedFlag !== '0' && embeddedFlag !== '1') {
+    throw new ConfigError('EMBEDDED', 'must be 1 or 0');
+  }
+  const embedded = embeddedFlag === '1';
+  const rawOrigin = read(env, 'APP_ORIGIN');
+  if (!rawOrigin && production && !embedded) {
+    throw new ConfigError('APP_ORIGIN', 'is missing: the public origin of the app, e.g. https://app.example.com');
+  }
+  const appOrigin = parseOrigin('APP_ORIGIN', rawOrigin ?? `http://localhost:${read(env, 'PORT') ?? '3000'}`);
+
+  const webhookUsername = read(env, 'CORBADO_WEBHOOK_USERNAME');
+  const webhookPassword = read(env, 'CORBADO_WEBHOOK_PASSWORD');
+  if (Boolean(webhookUsername) !== Boolean(webhookPassword)) {
+    throw new ConfigError(
+      webhookUsername ? 'CORBADO_WEBHOOK_PASSWORD' : 'CORBADO_WEBHOOK_USERNAME',
+      'is missing: the webhook needs both a username and a password',
+    );
+  }
+  if (webhookPassword && webhookPassword.length < 16) {
+    throw new ConfigError('CORBADO_WEBHOOK_PASSWORD', 'must be at least 16 characters long');
+  }
+
+  return {
+    embedded,
+    production,
+    appOrigin,
+    dataDir: read(env, 'DATA_DIR') ?? '.data',
+    cognito: parseCognito(env, embedded),
+    corbado: parseCorbado(env),
+    webhook: webhookUsername && webhookPassword ? { username: webhookUsername, password: webhookPassword } : null,
+    session: {
+      ...parseSessionPasswords(env),
+      idleTimeoutSeconds: parseSeconds(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 12 * 3600, 60),
+      absoluteTimeoutSeconds: parseSeconds(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 7 * 24 * 3600, 300),
+    },
+    authChallenge: parseChallengeKey(env),
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The app's configuration, parsed on first use. */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
