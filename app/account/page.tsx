@@ -1,0 +1,35 @@
+import { redirect } from 'next/navigation';
+import { getCurrentUser } from '@/lib/session/current';
+import { SignOutButton } from './sign-out-button';
+
+export const dynamic = 'force-dynamic';
+
+const METHOD_LABEL = {
+  password: 'Password',
+  passkey: 'Passkey',
+  email_code: 'Email code',
+  corbado: 'Passkey (Corbado)',
+} as const;
+
+export default async function AccountPage() {
+  // Middleware gates this page too; this check does not rely on it.
+  const user = await getCurrentUser();
+  if (!user) redirect('/login?next=/account');
+  return (
+    <div className="card">
+      <h1>Your account</h1>
+      <p className="lead">You are signed in.</p>
+      <dl>
+        <dt>Email</dt>
+        <dd data-testid="account-email">{user.email}</dd>
+        <dt>Signed in with</dt>
+        <dd>{METHOD_LABEL[user.method]}</dd>
+        <dt>Since</dt>
+        <dd>{new Date(user.authTime * 1000).toUTCString()}</dd>
+        <dt>User id</dt>
+        <dd>{user.sub}</dd>
+      </dl>
+      <SignOutButton />
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { handleErrors, errorResponse, jsonResponse } from '@/lib/http/respond';
+import { getCurrentUser } from '@/lib/session/current';
+
+export const dynamic = 'force-dynamic';
+
+/** GET: the signed-in user, or 401. */
+export const GET = handleErrors(async () => {
+  const user = await getCurrentUser();
+  if (!user) return errorResponse('unauthenticated');
+  return jsonResponse({
+    email: user.email,
+    sub: user.sub,
+    method: user.method,
+    authTime: user.authTime,
+  });
+});

@@ -1,0 +1,73 @@
+import 'server-only';
+import { revokeRefreshToken, signInWithPassword, startCustomAuthSession } from '../cognito/auth';
+import { provisionPasswordlessUser } from '../cognito/users';
+import { AppError } from '../errors';
+import { log } from '../log';
+import { clearedCookies, type CookieReader, type CookieToSet } from '../session/cookies';
+import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
+
+/**
+ * The one pipeline every sign-in runs through, whichever passkey layer proved the identity:
+ *
+ *   verified identity ──▶ Cognito user (found, or provisioned) ──▶ Cognito tokens ──▶ sealed cookies
+ */
+
+export interface VerifiedIdentity {
+  /** Already normalized (see normalizeEmail) and verified by the passkey layer. */
+  email: string;
+  method: Exclude<SignInMethod, 'password'>;
+}
+
+export interface SignedIn {
+  user: SessionUser;
+  cookies: CookieToSet[];
+}
+
+/**
+ * Signs in an identity the app has verified. A returning user costs 2 Cognito calls
+ * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
+ */
+export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
+  let attempt = await startCustomAuthSession(identity.email);
+  if (attempt.outcome !== 'signed_in') {
+    await provisionPasswordlessUser(identity.email);
+    attempt = await startCustomAuthSession(identity.email);
+  }
+  if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
+  if (attempt.outcome === 'user_not_found') {
+    throw new AppError('internal', undefined, { cause: new Error('user missing right after provisioning') });
+  }
+  const signedIn = await createSessionCookies(attempt.tokens, identity.method);
+  log.info('sign_in', { method: identity.method, sub: signedIn.user.sub });
+  return signedIn;
+}
+
+/** Existing Cognito password users: email and password checked by Cognito itself. */
+export async function signInWithPasswordCredentials(email: string, password: string): Promise<SignedIn> {
+  try {
+    const tokens = await signInWithPassword(email, password);
+    const signedIn = await createSessionCookies(tokens, 'password');
+    log.info('sign_in', { method: 'password', sub: signedIn.user.sub });
+    return signedIn;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'invalid_credentials') log.warn('sign_in_failed', { method: 'password' });
+    throw error;
+  }
+}
+
+/** Revokes the session's refresh token (and the access tokens issued from it) and clears the cookies. */
+export async function signOut(cookies: CookieReader): Promise<{ revoked: boolean; cookies: CookieToSet[] }> {
+  const refreshToken = await sessionRefreshToken(cookies);
+  let revoked = false;
+  if (refreshToken) {
+    try {
+      await revokeRefreshToken(refreshToken);
+      revoked = true;
+    } catch (error) {
+      // The user still leaves: the cookies go regardless, and the failure is logged.
+      log.error('sign_out_revoke_failed', { error });
+    }
+  }
+  log.info('sign_out', { revoked });
+  return { revoked, cookies: clearedCookies() };
+}

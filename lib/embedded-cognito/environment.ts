@@ -1,0 +1,123 @@
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedCognito, type EmbeddedCognito } from './index';
+
+/**
+ * Everything the launcher does to run the app with no cloud account: development secrets
+ * generated once into the data folder, the embedded Cognito started (or, for one-off commands,
+ * found already running on the same data folder), and the variables the app needs to reach it.
+ */
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_DATA_DIR = '.data';
+export const DEFAULT_EMULATOR_PORT = 9229;
+
+interface EmbeddedSecrets {
+  SESSION_SECRET: string;
+  AUTH_CHALLENGE_PRIVATE_KEY: string;
+}
+
+interface RunningInstance {
+  pid: number;
+  endpoint: string;
+  userPoolId: string;
+  clientId: string;
+}
+
+export function dataDirOf(env: Env): string {
+  return env.DATA_DIR?.trim() || DEFAULT_DATA_DIR;
+}
+
+/** Secrets from the environment where set, else generated once into `<dataDir>/secrets.json`. */
+export function embeddedSecrets(env: Env, notice: (line: string) => void): EmbeddedSecrets {
+  const dataDir = dataDirOf(env);
+  const file = path.join(dataDir, 'secrets.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const generated: EmbeddedSecrets = {
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+    writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+    notice(`Generated local secrets into ${file} (kept for later runs; never use them in production).`);
+  }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedSecrets;
+  return {
+    SESSION_SECRET: env.SESSION_SECRET?.trim() || stored.SESSION_SECRET,
+    AUTH_CHALLENGE_PRIVATE_KEY: env.AUTH_CHALLENGE_PRIVATE_KEY?.trim() || stored.AUTH_CHALLENGE_PRIVATE_KEY,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runningFile(env: Env): string {
+  return path.join(dataDirOf(env), 'cognito', 'running.json');
+}
+
+/** The embedded Cognito another process runs on this data folder, if any. */
+export function findRunningInstance(env: Env): RunningInstance | null {
+  const file = runningFile(env);
+  if (!existsSync(file)) return null;
+  const instance = JSON.parse(readFileSync(file, 'utf8')) as RunningInstance;
+  return isAlive(instance.pid) && instance.pid !== process.pid ? instance : null;
+}
+
+function variablesFor(instance: Omit<RunningInstance, 'pid'>, clientSecret?: string): Env {
+  return {
+    EMBEDDED: '1',
+    COGNITO_REGION: 'us-east-1',
+    COGNITO_ENDPOINT: instance.endpoint,
+    COGNITO_USER_POOL_ID: instance.userPoolId,
+    COGNITO_CLIENT_ID: instance.clientId,
+    ...(clientSecret ? { COGNITO_CLIENT_SECRET: clientSecret } : {}),
+  };
+}
+
+/**
+ * Starts the embedded Cognito for this data folder and returns it with the variables that point
+ * the app at it. Refuses when another live process already runs one on the same folder.
+ */
+export async function startEmbeddedEnvironment(
+  env: Env,
+  secrets: EmbeddedSecrets,
+): Promise<{ cognito: EmbeddedCognito; variables: Env }> {
+  const other = findRunningInstance(env);
+  if (other) {
+    throw new Error(
+      `another process (pid ${other.pid}) already runs the embedded Cognito on ${dataDirOf(env)}; stop it or set DATA_DIR`,
+    );
+  }
+  const challengePublicKey = createPublicKey(secrets.AUTH_CHALLENGE_PRIVATE_KEY.replace(/\\n/g, '\n'));
+  const port = env.COGNITO_LOCAL_PORT ? Number(env.COGNITO_LOCAL_PORT) : DEFAULT_EMULATOR_PORT;
+  const start = (p: number) => startEmbeddedCognito({ dataDir: dataDirOf(env), challengePublicKey, port: p });
+  const cognito = await start(port).catch((error: NodeJS.ErrnoException) => {
+    // A busy default port is no reason to fail; an explicitly chosen one is.
+    if (error.code === 'EADDRINUSE' && !env.COGNITO_LOCAL_PORT) return start(0);
+    throw error;
+  });
+  const file = runningFile(env);
+  const instance = { endpoint: cognito.endpoint, userPoolId: cognito.userPoolId, clientId: cognito.clientId };
+  writeFileSync(file, JSON.stringify({ pid: process.pid, ...instance }));
+  const close = cognito.close;
+  cognito.close = async () => {
+    rmSync(file, { force: true });
+    await close();
+  };
+  return { cognito, variables: variablesFor(instance, cognito.clientSecret) };
+}
+
+/** Variables pointing at the embedded Cognito another process runs, for one-off admin commands. */
+export function runningInstanceVariables(env: Env): Env | null {
+  const instance = findRunningInstance(env);
+  return instance ? variablesFor(instance) : null;
+}

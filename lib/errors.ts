@@ -1,0 +1,40 @@
+/**
+ * Every failure the app reports is one of these codes. The HTTP status and the message a user
+ * sees are decided here, once; internals (stacks, Cognito's own error text) go to the log only.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, message: 'The request is not valid.' },
+  invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
+  unauthenticated: { status: 401, message: 'You are not signed in.' },
+  cross_site: { status: 403, message: 'Cross-site requests are not allowed.' },
+  account_blocked: { status: 403, message: 'This account is disabled. Contact support.' },
+  password_change_required: {
+    status: 403,
+    message: 'This account must set a new password before it can sign in. Use "Forgot password" or ask support.',
+  },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
+  rate_limited: { status: 429, message: 'Too many attempts. Wait a moment and try again.' },
+  upstream_unavailable: { status: 503, message: 'Sign-in is temporarily unavailable. Try again in a moment.' },
+  internal: { status: 500, message: 'Something went wrong on our side. Try again.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** A more specific user-facing message than the code's default. Never put internals here. */
+    readonly userMessage: string = ERRORS[code].message,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${userMessage}`, options);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}

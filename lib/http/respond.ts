@@ -1,0 +1,68 @@
+import 'server-only';
+import { AppError, ERRORS, type ErrorCode } from '../errors';
+import { log } from '../log';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
+}
+
+export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message): Response {
+  return jsonResponse({ error: { code, message } }, ERRORS[code].status);
+}
+
+/** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
+export function responseForError(error: unknown): Response {
+  if (error instanceof AppError) return errorResponse(error.code, error.userMessage);
+  log.error('unhandled_error', { error });
+  return errorResponse('internal');
+}
+
+/** Thin route handlers: parse, call one function, and let this map any failure. */
+export function handleErrors<A extends unknown[]>(handler: (...args: A) => Promise<Response>) {
+  return async (...args: A): Promise<Response> => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      return responseForError(error);
+    }
+  };
+}
+
+/** The request's JSON object body, refusing other content types, oversized and malformed bodies. */
+export async function readJsonObject(request: Request, maxBytes = 8 * 1024): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError('unsupported_media_type');
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new AppError('payload_too_large');
+  const text = await readLimited(request, maxBytes);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError('invalid_request', 'The request body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('invalid_request', 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new AppError('payload_too_large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm run dev` / `npm start`: validates the configuration, starts the embedded Cognito when no
+ * pool is configured (always in development; in production only with EMBEDDED=1), then runs
+ * `next dev` / `next start` with the variables that point the app at it.
+ */
+import { spawn } from 'node:child_process';
+import { loadEnvConfig } from '@next/env';
+import { ConfigError, parseConfig } from '../lib/config';
+import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+
+type Env = Record<string, string | undefined>;
+
+/** Stand-ins for the emulator's values, so that every other variable is checked before it starts. */
+const EMULATOR_PLACEHOLDERS = {
+  COGNITO_USER_POOL_ID: 'local_placeholder',
+  COGNITO_CLIENT_ID: 'placeholder',
+  COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+};
+
+function stop(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function checkConfiguration(env: Env): void {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) stop(`Configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...nextArgs] = process.argv.slice(2);
+  if (command !== 'dev' && command !== 'start') stop('usage: run.ts dev|start [next options]');
+  const dev = command === 'dev';
+  loadEnvConfig(process.cwd(), dev, { info: () => undefined, error: console.error });
+  const env: Env = { ...process.env, NODE_ENV: dev ? 'development' : 'production' };
+
+  const poolConfigured = Boolean(env.COGNITO_USER_POOL_ID?.trim());
+  const embedded = env.EMBEDDED === '1' || (dev && !poolConfigured);
+  if (!embedded && !poolConfigured) {
+    stop(
+      'Configuration error: COGNITO_USER_POOL_ID is missing: a production server needs a Cognito pool ' +
+        '(or set EMBEDDED=1 to run on the embedded Cognito)',
+    );
+  }
+
+  let closeEmulator = async () => undefined as void;
+  if (embedded) {
+    console.log(
+      `Embedded mode: running on the embedded Cognito emulator with self-hosted passkeys; no AWS account is used.`,
+    );
+    const secrets = embeddedSecrets(env, console.log);
+    Object.assign(env, secrets);
+    checkConfiguration({ ...env, ...EMULATOR_PLACEHOLDERS, EMBEDDED: '1' });
+    const started = await startEmbeddedEnvironment(env, secrets).catch((error: Error) =>
+      stop(`Embedded Cognito did not start: ${error.message}`),
+    );
+    Object.assign(env, started.variables);
+    closeEmulator = started.cognito.close;
+    console.log(`Embedded Cognito at ${started.cognito.endpoint} (pool ${started.cognito.userPoolId}).`);
+  }
+  checkConfiguration(env);
+
+  const nextBin = require.resolve('next/dist/bin/next');
+  const child = spawn(process.execPath, [nextBin, command, ...nextArgs], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', async (code, signal) => {
+    await closeEmulator();
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+main().catch((error: Error) => stop(`Start-up failed: ${error.message}`));

@@ -1,0 +1,54 @@
+/**
+ * `npm run users:add -- <email> <password>`: a confirmed password user in the configured pool
+ * (a real one, or the embedded one, running or not), to try the existing-password-user path.
+ */
+import { loadEnvConfig } from '@next/env';
+import { ConfigError } from '../lib/config';
+import { normalizeEmail } from '../lib/auth/email';
+import { AppError } from '../lib/errors';
+import {
+  embeddedSecrets,
+  runningInstanceVariables,
+  startEmbeddedEnvironment,
+} from '../lib/embedded-cognito/environment';
+
+function stop(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const [rawEmail, password] = process.argv.slice(2);
+  const email = normalizeEmail(rawEmail);
+  if (!email || !password) stop('usage: npm run users:add -- <email> <password>');
+  loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
+
+  let close = async () => undefined as void;
+  if (process.env.EMBEDDED === '1' || !process.env.COGNITO_USER_POOL_ID) {
+    const secrets = embeddedSecrets(process.env, console.log);
+    Object.assign(process.env, secrets);
+    const running = runningInstanceVariables(process.env);
+    if (running) {
+      Object.assign(process.env, running);
+    } else {
+      const started = await startEmbeddedEnvironment(process.env, secrets);
+      Object.assign(process.env, started.variables);
+      close = started.cognito.close;
+    }
+  }
+  // Imported only now: the Cognito client reads the configuration on first use.
+  const { createPasswordUser } = await import('../lib/cognito/users');
+  try {
+    const outcome = await createPasswordUser(email, password);
+    console.log(outcome === 'created' ? `Created ${email}; sign in at /login.` : `${email} already exists; nothing changed.`);
+  } finally {
+    await close();
+  }
+}
+
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) stop(`Configuration error: ${error.message}`);
+  const cause = error instanceof AppError ? (error.cause as Error | undefined) : (error as Error);
+  stop(`Could not add the user: ${cause?.name ?? 'error'}: ${cause?.message ?? String(error)}`);
+});
