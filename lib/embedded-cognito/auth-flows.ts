@@ -168,7 +168,7 @@ export class AuthFlows {
     const { client, pool } = await this.clientAndPool(ctx, req, admin);
     const flow = req.AuthFlow ?? '';
     this.checkFlowAllowed(client, flow);
-    if (admin === (flow === 'USER_PASSWORD_AUTH') || (!admin && flow.startsWith('ADMIN_'))) {
+    if ((admin && flow === 'USER_PASSWORD_AUTH') || (!admin && flow.startsWith('ADMIN_'))) {
       throw new InvalidParameterError(`${flow} is not a valid AuthFlow for this operation`);
     }
     const params = req.AuthParameters ?? {};

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
+
+/**
+ * The real things the tests run against: the embedded Cognito over real HTTP on a random port,
+ * with a fresh data folder and fresh keys, and (for HTTP tests) the production Next server.
+ */
+
+export interface TestCognito {
+  cognito: EmbeddedCognito;
+  /** The app's environment for this emulator: what the launcher would pass to Next. */
+  env: Record<string, string>;
+  /** An SDK client for the emulator, as an attacker or an admin tool would use it. */
+  sdk: CognitoIdentityProviderClient;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function challengeKeyPair() {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+}
+
+export async function startTestCognito(options: { appPort?: number } = {}): Promise<TestCognito> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-test-'));
+  const { privateKey, publicKey } = challengeKeyPair();
+  const cognito = await startEmbeddedCognito({ dataDir, challengePublicKey: publicKey, port: 0 });
+  const appPort = options.appPort ?? 3000;
+  const env: Record<string, string> = {
+    EMBEDDED: '1',
+    DATA_DIR: dataDir,
+    APP_ORIGIN: `http://localhost:${appPort}`,
+    COGNITO_REGION: 'us-east-1',
+    COGNITO_ENDPOINT: cognito.endpoint,
+    COGNITO_USER_POOL_ID: cognito.userPoolId,
+    COGNITO_CLIENT_ID: cognito.clientId,
+    COGNITO_CLIENT_SECRET: cognito.clientSecret,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+  const sdk = new CognitoIdentityProviderClient({
+    region: 'us-east-1',
+    endpoint: cognito.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  return {
+    cognito,
+    env,
+    sdk,
+    dataDir,
+    async stop() {
+      sdk.destroy();
+      await cognito.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Points this test file's in-process app modules (lib/) at the emulator. Call before importing them. */
+export function useAppEnvironment(env: Record<string, string>): void {
+  Object.assign(process.env, env);
+}
+
+export interface TestApp extends TestCognito {
+  baseUrl: string;
+  server: ChildProcess;
+  /** Everything the server printed so far (its structured logs), for assertions and failures. */
+  output(): string;
+}
+
+/** The production Next server (`next start`) on a random port, on a fresh embedded Cognito. */
+export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const port = await freePort();
+  const stack = await startTestCognito({ appPort: port });
+  const server = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port)], {
+    env: { ...process.env, ...stack.env, ...extraEnv, NODE_ENV: 'production', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  server.stdout?.on('data', (chunk) => (output += chunk));
+  server.stderr?.on('data', (chunk) => (output += chunk));
+  const baseUrl = `http://localhost:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
+    const ready = await fetch(`${baseUrl}/api/health`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    ...stack,
+    baseUrl,
+    server,
+    output: () => output,
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      await stack.stop();
+    },
+  };
+}

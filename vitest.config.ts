@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@': path.resolve(__dirname),
+      // Next resolves this marker to an empty module on the server; so do the tests.
+      'server-only': path.resolve(__dirname, 'node_modules/server-only/empty.js'),
+    },
+  },
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/support/build-once.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Each file starts its own emulator (and maybe a Next server); two cores run two at a time.
+    fileParallelism: true,
+    maxWorkers: 2,
+    env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', NEXT_TELEMETRY_DISABLED: '1' },
+  },
+});
