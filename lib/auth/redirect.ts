@@ -16,6 +16,7 @@ export function safeNextPath(next: unknown): string {
   } catch {
     return DEFAULT_AFTER_SIGN_IN;
   }
-  if (url.origin !== base || url.pathname === '/login') return DEFAULT_AFTER_SIGN_IN;
+  // Dot segments can collapse into `//host` (`/.//evil.example`): a browser reads that as another origin.
+  if (url.origin !== base || url.pathname === '/login' || url.pathname.startsWith('//')) return DEFAULT_AFTER_SIGN_IN;
   return `${url.pathname}${url.search}${url.hash}`;
 }

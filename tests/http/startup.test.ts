@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { challengeKeyPair, freePort } from '../support/stack';
+
+/** `npm start` / `npm run dev` as a newcomer or an operator runs them: the launcher script. */
+const launcher = path.resolve('scripts/run.ts');
+const tsx = path.resolve('node_modules/.bin/tsx');
+const scratch = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-startup-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the launcher with exactly `env` (no inherited configuration) and waits for it to exit. */
+function runLauncher(command: 'start' | 'dev', env: Record<string, string>, cwd = scratch): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(tsx, ['--conditions=react-server', launcher, command], {
+      cwd,
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATA_DIR: path.join(scratch, 'data'), ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const SECRET = 'a-distinctive-session-secret-value-0123456789';
+const validAws = () => ({
+  COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
+  COGNITO_CLIENT_ID: 'abcdefghijklmnopqrstuvwxyz',
+  APP_ORIGIN: 'https://app.example.com',
+  SESSION_SECRET: SECRET,
+  AUTH_CHALLENGE_PRIVATE_KEY: challengeKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+});
+
+describe('start-up refuses a bad configuration with one clear line', () => {
+  it.each([
+    ['COGNITO_CLIENT_ID', { COGNITO_CLIENT_ID: 'not a client id!' }],
+    ['SESSION_SECRET', { SESSION_SECRET: 'short' }],
+    ['AUTH_CHALLENGE_PRIVATE_KEY', { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----` }],
+    ['APP_ORIGIN', { APP_ORIGIN: 'https://app.example.com/some/path' }],
+    ['COGNITO_USER_POOL_ID', { COGNITO_USER_POOL_ID: 'my-pool' }],
+  ])('a malformed %s: exit 1, one line naming it, no secret printed', async (variable, override) => {
+    const run = await runLauncher('start', { ...validAws(), ...override });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^Configuration error: ${variable} `));
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
+  it('a production server with no Cognito pool and no EMBEDDED=1 refuses to start', async () => {
+    const { COGNITO_USER_POOL_ID: _pool, ...withoutPool } = validAws();
+    const run = await runLauncher('start', withoutPool);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Configuration error: COGNITO_USER_POOL_ID .*EMBEDDED=1/)]);
+  });
+
+  it('EMBEDDED=1 with a malformed variable says it runs embedded, then stops on the variable before starting Cognito', async () => {
+    const run = await runLauncher('start', { EMBEDDED: '1', SESSION_SECRET: 'short' });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split('\n')[0]).toMatch(/^Embedded mode:/);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Configuration error: SESSION_SECRET /)]);
+    expect(run.stdout).not.toMatch(/Embedded Cognito at/);
+  });
+});
+
+describe('EMBEDDED=1 npm start', () => {
+  it('runs the production server on the embedded Cognito and says so in its first log line', async () => {
+    const port = await freePort();
+    const dataDir = path.join(scratch, 'embedded-start');
+    const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
+      cwd: path.resolve('.'),
+      env: {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME!,
+        EMBEDDED: '1',
+        DATA_DIR: dataDir,
+        COGNITO_LOCAL_PORT: String(await freePort()),
+        APP_ORIGIN: `http://localhost:${port}`,
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    try {
+      let health: Response | undefined;
+      for (let i = 0; i < 100 && !health?.ok; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        health = await fetch(`http://localhost:${port}/api/health`).catch(() => undefined);
+      }
+      expect(health?.status).toBe(200);
+      expect(await health!.json()).toMatchObject({ status: 'ok', mode: 'embedded', cognito: { reachable: true } });
+      expect(stdout.split('\n')[0]).toMatch(/^Embedded mode: running on the embedded Cognito/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeEmail } from '@/lib/auth/email';
+import { isCrossSiteWrite } from '@/lib/http/origin';
+
+describe('normalizeEmail', () => {
+  it.each([
+    ['alice@example.com', 'alice@example.com'],
+    ['  alice@example.com  ', 'alice@example.com'],
+    ['\talice@example.com\n', 'alice@example.com'],
+    ['Alice.Smith@Example.COM', 'alice.smith@example.com'],
+    ['ALICE+passkeys@sub.example.co.uk', 'alice+passkeys@sub.example.co.uk'],
+    ["o'brien_x-y@my-domain.example", "o'brien_x-y@my-domain.example"],
+  ])('accepts %j as %j (trimmed and lower-cased)', (input, expected) => {
+    expect(normalizeEmail(input)).toBe(expected);
+  });
+
+  it.each([
+    ['a NUL byte', 'alice\u0000@example.com'],
+    ['a bell character', 'alice\u0007@example.com'],
+    ['a DEL character', 'alice@example.com\u007f'],
+    ['a vertical tab inside', 'alice\u000b@example.com'],
+    ['a CR/LF header injection', 'alice@example.com\r\nBcc: victim@example.net'],
+    ['a bare LF header injection', 'alice@example.com\nBcc: victim@example.net'],
+    ['a space in the local part', 'alice smith@example.com'],
+    ['a space in the domain', 'alice@exa mple.com'],
+    ['a no-break space inside', 'alice\u00a0@example.com'],
+    ['a Cyrillic homoglyph in the domain', 'alice@ex\u0430mple.com'],
+    ['a Greek homoglyph in the domain', 'alice@\u03bfpenai.example'],
+    ['a full-width at sign', 'alice\uff20example.com'],
+    ['the Kelvin sign (which lower-cases to an ASCII k)', 'alice@\u212aorp.example'],
+    ['the dotted capital I (which lower-cases to i + combining dot)', 'alice@\u0130nc.example'],
+    ['a homoglyph in the local part', '\u0430lice@example.com'],
+    ['no @', 'alice.example.com'],
+    ['two @', 'alice@evil.example@example.com'],
+    ['an empty local part', '@example.com'],
+    ['an empty domain', 'alice@'],
+    ['a domain without a dot', 'alice@localhost'],
+    ['a domain label starting with a hyphen', 'alice@-example.com'],
+    ['a domain with an empty label', 'alice@example..com'],
+    ['a quoted local part', '"alice"@example.com'],
+    ['angle brackets', '<alice@example.com>'],
+    ['a comma-separated list', 'alice@example.com,bob@example.com'],
+    ['an empty string', ''],
+    ['only whitespace', '   '],
+  ])('rejects %s', (_what, input) => {
+    expect(normalizeEmail(input)).toBeNull();
+  });
+
+  it('accepts an address of exactly 254 characters', () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`;
+    expect(email).toHaveLength(254);
+    expect(normalizeEmail(email)).toBe(email);
+  });
+
+  it('rejects an address longer than 254 characters', () => {
+    const email = `${'a'.repeat(65)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`;
+    expect(email).toHaveLength(255);
+    expect(normalizeEmail(email)).toBeNull();
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['an array', ['alice@example.com']],
+    ['an object', { email: 'alice@example.com' }],
+  ])('rejects a non-string (%s)', (_what, input) => {
+    expect(normalizeEmail(input)).toBeNull();
+  });
+});
+
+describe('isCrossSiteWrite', () => {
+  const APP = 'https://app.example';
+  const headers = (init: Record<string, string>) => new Headers(init);
+
+  it.each(['GET', 'HEAD', 'OPTIONS', 'get'])('never flags a %s request, even from a foreign site', (method) => {
+    expect(
+      isCrossSiteWrite(method, headers({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }), APP),
+    ).toBe(false);
+  });
+
+  it.each([
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['a foreign Origin claiming same-origin in Sec-Fetch-Site', { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' }],
+    ['a sibling subdomain Origin', { origin: 'https://evil.app.example' }],
+    ['the app host over http', { origin: 'http://app.example' }],
+    ['the app host on another port', { origin: 'https://app.example:8443' }],
+    ['Origin: null (sandboxed iframe, data: URL)', { origin: 'null' }],
+    ['an empty Origin', { origin: '' }],
+    ['Sec-Fetch-Site cross-site without Origin', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site same-site without Origin', { 'sec-fetch-site': 'same-site' }],
+  ])('flags a POST with %s', (_what, init) => {
+    expect(isCrossSiteWrite('POST', headers(init), APP)).toBe(true);
+  });
+
+  it.each(['PUT', 'PATCH', 'DELETE', 'post'])('flags a %s from a foreign Origin', (method) => {
+    expect(isCrossSiteWrite(method, headers({ origin: 'https://evil.example' }), APP)).toBe(true);
+  });
+
+  it.each([
+    ['the same Origin', { origin: APP }],
+    ['the same Origin and Sec-Fetch-Site same-origin', { origin: APP, 'sec-fetch-site': 'same-origin' }],
+    ['no Origin and Sec-Fetch-Site same-origin', { 'sec-fetch-site': 'same-origin' }],
+    ['no Origin and Sec-Fetch-Site none (typed in the address bar)', { 'sec-fetch-site': 'none' }],
+    ['neither header (a non-browser client)', {}],
+  ])('lets through a POST with %s', (_what, init) => {
+    expect(isCrossSiteWrite('POST', headers(init), APP)).toBe(false);
+  });
+});
