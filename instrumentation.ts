@@ -4,13 +4,9 @@
  * instead of failing on the first request.
  */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME !== 'nodejs' || process.env.NEXT_PHASE === 'phase-production-build') return;
-  const { ConfigError, getConfig } = await import('./lib/config');
-  try {
-    getConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(1);
+  // Written as a condition around the import so the edge build drops the Node-only module.
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    const { stopOnConfigurationError } = await import('./lib/config');
+    stopOnConfigurationError();
   }
 }

@@ -245,3 +245,15 @@ export function getConfig(): AppConfig {
   return cached;
 }
 
+
+/** At server boot: a bad configuration ends the process with one line naming the variable. */
+export function stopOnConfigurationError(): void {
+  if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  try {
+    getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(1);
+  }
+}
