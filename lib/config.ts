@@ -157,6 +157,9 @@ function parseCognito(env: Env, embedded: boolean): CognitoConfig {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
     throw new ConfigError('COGNITO_REGION', 'is malformed (expected e.g. eu-central-1)');
   }
+  if (!userPoolId.startsWith('local_') && !userPoolId.startsWith(`${region}_`)) {
+    throw new ConfigError('COGNITO_REGION', 'does not match the region in COGNITO_USER_POOL_ID');
+  }
   const clientId = required(env, 'COGNITO_CLIENT_ID', 'the app client id of the pool');
   if (!CLIENT_ID.test(clientId)) throw new ConfigError('COGNITO_CLIENT_ID', 'is malformed');
   const rawEndpoint = read(env, 'COGNITO_ENDPOINT');

@@ -5,7 +5,8 @@ const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61
 /** The canonical (trimmed, lower-case) email, or null when it is not a plausible address. */
 export function normalizeEmail(input: unknown): string | null {
   if (typeof input !== 'string') return null;
-  const email = input.trim().toLowerCase();
+  const email = input.trim();
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return null;
-  return EMAIL.test(email) ? email : null;
+  // Check before lower-casing: the Kelvin sign U+212A lower-cases to an ASCII `k`.
+  return EMAIL.test(email) ? email.toLowerCase() : null;
 }

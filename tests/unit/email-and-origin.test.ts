@@ -47,13 +47,13 @@ describe('normalizeEmail', () => {
   });
 
   it('accepts an address of exactly 254 characters', () => {
-    const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`;
+    const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(63)}.com`;
     expect(email).toHaveLength(254);
     expect(normalizeEmail(email)).toBe(email);
   });
 
   it('rejects an address longer than 254 characters', () => {
-    const email = `${'a'.repeat(65)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.com`;
+    const email = `${'a'.repeat(65)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(63)}.com`;
     expect(email).toHaveLength(255);
     expect(normalizeEmail(email)).toBeNull();
   });
