@@ -74,6 +74,8 @@ const FLOW_SETTING: Record<string, string> = {
   CUSTOM_AUTH: 'ALLOW_CUSTOM_AUTH',
   REFRESH_TOKEN_AUTH: 'ALLOW_REFRESH_TOKEN_AUTH',
   REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
+  // Not implemented here, but known: a client that does not allow it gets Cognito's InvalidParameterException.
+  USER_SRP_AUTH: 'ALLOW_USER_SRP_AUTH',
 };
 
 function safeEqual(a: string, b: string): boolean {
@@ -168,6 +170,7 @@ export class AuthFlows {
     const { client, pool } = await this.clientAndPool(ctx, req, admin);
     const flow = req.AuthFlow ?? '';
     this.checkFlowAllowed(client, flow);
+    if (flow === 'USER_SRP_AUTH') throw new UnsupportedError(`AuthFlow=${flow}`);
     if ((admin && flow === 'USER_PASSWORD_AUTH') || (!admin && flow.startsWith('ADMIN_'))) {
       throw new InvalidParameterError(`${flow} is not a valid AuthFlow for this operation`);
     }

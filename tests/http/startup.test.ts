@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { challengeKeyPair, freePort } from '../support/stack';
+import { challengeKeyPair, freePort, isolatedEnv } from '../support/stack';
 
 /** `npm start` / `npm run dev` as a newcomer or an operator runs them: the launcher script. */
 const launcher = path.resolve('scripts/run.ts');
@@ -22,7 +22,7 @@ function runLauncher(command: 'start' | 'dev', env: Record<string, string>, cwd 
   return new Promise((resolve) => {
     const child = spawn(tsx, ['--conditions=react-server', launcher, command], {
       cwd,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, DATA_DIR: path.join(scratch, 'data'), ...env },
+      env: isolatedEnv({ DATA_DIR: path.join(scratch, 'data'), ...env }),
     });
     let stdout = '';
     let stderr = '';
@@ -79,15 +79,13 @@ describe('EMBEDDED=1 npm start', () => {
     const dataDir = path.join(scratch, 'embedded-start');
     const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
       cwd: path.resolve('.'),
-      env: {
-        PATH: process.env.PATH!,
-        HOME: process.env.HOME!,
+      env: isolatedEnv({
         EMBEDDED: '1',
         DATA_DIR: dataDir,
         COGNITO_LOCAL_PORT: String(await freePort()),
         APP_ORIGIN: `http://localhost:${port}`,
         NEXT_TELEMETRY_DISABLED: '1',
-      },
+      }),
     });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

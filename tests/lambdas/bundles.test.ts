@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
-import { challengeKeyPair } from '../support/stack';
+import { challengeKeyPair, isolatedEnv } from '../support/stack';
 
 /**
  * `npm run lambdas:build` output, run the way Lambda runs it: each bundle copied alone into an
@@ -31,7 +31,7 @@ function invoke(name: string, event: object, env: Record<string, string> = {}): 
   const script = `import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write(JSON.stringify(e)))`;
   const output = execFileSync(process.execPath, ['-e', script, path.join(workdir, 'lambda', name, 'index.mjs'), JSON.stringify(event)], {
     cwd: path.join(workdir, 'lambda', name),
-    env: { PATH: process.env.PATH!, ...env },
+    env: isolatedEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(output.toString());

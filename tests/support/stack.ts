@@ -73,6 +73,11 @@ export async function startTestCognito(options: { appPort?: number } = {}): Prom
   };
 }
 
+/** An environment for a child process with nothing inherited but PATH and HOME. */
+export function isolatedEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...vars } as unknown as NodeJS.ProcessEnv;
+}
+
 /** Points this test file's in-process app modules (lib/) at the emulator. Call before importing them. */
 export function useAppEnvironment(env: Record<string, string>): void {
   Object.assign(process.env, env);
