@@ -1,5 +1,5 @@
 import 'server-only';
-import { revokeRefreshToken, signInWithPassword, startCustomAuthSession } from '../cognito/auth';
+import { revokeRefreshToken, signInWithPassword, startCustomAuthSession, type ChallengedUser } from '../cognito/auth';
 import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { log } from '../log';
@@ -16,6 +16,12 @@ export interface VerifiedIdentity {
   /** Already normalized (see normalizeEmail) and verified by the passkey layer. */
   email: string;
   method: Exclude<SignInMethod, 'password'>;
+  /**
+   * May this proof sign in to a Cognito user the app did not create (a password user from
+   * before passkeys)? Asked only when such a user exists, before any token is issued. An email
+   * code proves the address; a brand-new passkey or an unverified Corbado email does not.
+   */
+  mayUseExistingUser(): Promise<boolean>;
 }
 
 export interface SignedIn {
@@ -28,10 +34,16 @@ export interface SignedIn {
  * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
  */
 export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
-  let attempt = await startCustomAuthSession(identity.email);
+  const authorize = async ({ createdByCorbado }: ChallengedUser) => {
+    if (!createdByCorbado && !(await identity.mayUseExistingUser())) {
+      log.warn('sign_in_refused_existing_user', { method: identity.method });
+      throw new AppError('account_exists');
+    }
+  };
+  let attempt = await startCustomAuthSession(identity.email, authorize);
   if (attempt.outcome !== 'signed_in') {
     await provisionPasswordlessUser(identity.email);
-    attempt = await startCustomAuthSession(identity.email);
+    attempt = await startCustomAuthSession(identity.email, authorize);
   }
   if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
   if (attempt.outcome === 'user_not_found') {

@@ -19,6 +19,13 @@ export interface CognitoTokens {
   refreshToken?: string;
 }
 
+/** What the create-auth-challenge trigger tells about the user, before the app answers. */
+export interface ChallengedUser {
+  /** The pool's internal username. */
+  username: string;
+  createdByCorbado: boolean;
+}
+
 export type CustomAuthOutcome =
   | { outcome: 'signed_in'; tokens: CognitoTokens; createdByCorbado: boolean }
   /** No such user, or (with PreventUserExistenceErrors) Cognito would not say: provision, then retry. */
@@ -40,8 +47,13 @@ function tokensFrom(result: AuthenticationResultType | undefined, operation: str
  * session), through CUSTOM_AUTH: Cognito's create-auth-challenge trigger issues a nonce, the
  * app answers with an assertion signed by its private key and bound to that nonce, the user
  * and this client; the verify trigger checks it. An existing user costs exactly 2 calls.
+ * `authorize` sees the user before the answer is signed and may refuse by throwing: the
+ * challenge is then left unanswered and no tokens are issued.
  */
-export async function startCustomAuthSession(email: string): Promise<CustomAuthOutcome> {
+export async function startCustomAuthSession(
+  email: string,
+  authorize?: (user: ChallengedUser) => Promise<void>,
+): Promise<CustomAuthOutcome> {
   const { cognito, authChallenge } = getConfig();
   let challenge;
   try {
@@ -69,6 +81,8 @@ export async function startCustomAuthSession(email: string): Promise<CustomAuthO
   if (challenge.ChallengeName !== 'CUSTOM_CHALLENGE' || !challenge.Session || !parameters.nonce || !username) {
     throw unexpectedCognitoError('AdminInitiateAuth', new Error(`unexpected challenge ${challenge.ChallengeName}`));
   }
+  const createdByCorbado = parameters.createdByCorbado === 'true';
+  await authorize?.({ username, createdByCorbado });
   const answer = await signChallengeAssertion(authChallenge.privateKey, {
     nonce: parameters.nonce,
     username,
@@ -93,7 +107,7 @@ export async function startCustomAuthSession(email: string): Promise<CustomAuthO
   return {
     outcome: 'signed_in',
     tokens: tokensFrom(result.AuthenticationResult, 'AdminRespondToAuthChallenge'),
-    createdByCorbado: parameters.createdByCorbado === 'true',
+    createdByCorbado,
   };
 }
 

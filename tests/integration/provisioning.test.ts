@@ -36,7 +36,9 @@ afterAll(async () => {
 });
 
 const freshEmail = (label: string) => `${label}-${++seq}@example.com`;
-const passkeySignIn = (email: string, app: Pipeline = pipeline) => app.signInVerifiedIdentity({ email, method: 'passkey' });
+/** A sign-in whose proof also covers users the app did not create (as an email code does). */
+const passkeySignIn = (email: string, app: Pipeline = pipeline) =>
+  app.signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async () => true });
 
 function getUser(email: string): Promise<AdminGetUserCommandOutput> {
   return stack.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.cognito.userPoolId, Username: email }));
@@ -232,6 +234,40 @@ describe('signInVerifiedIdentity', () => {
     );
     expect(made).toEqual({ AdminInitiateAuth: 1 });
     expect(await snapshot(email)).toEqual(before);
+  });
+});
+
+describe('account takeover guard: a proof that does not cover existing users', () => {
+  const newPasskeyProof = (email: string) => ({
+    email,
+    method: 'passkey' as const,
+    mayUseExistingUser: vi.fn(async () => false),
+  });
+
+  it('refuses to sign in to an existing password user with account_exists, issuing no tokens and changing nothing', async () => {
+    const email = freshEmail('password-owner');
+    await addPasswordUser(stack, email, 'Correct-horse-9');
+    const before = await snapshot(email);
+    const identity = newPasskeyProof(email);
+
+    const made = await callsDuring(() =>
+      expect(pipeline.signInVerifiedIdentity(identity)).rejects.toMatchObject({ name: 'AppError', code: 'account_exists' }),
+    );
+    expect(made).toEqual({ AdminInitiateAuth: 1 });
+    expect(identity.mayUseExistingUser).toHaveBeenCalledTimes(1);
+    expect(await snapshot(email)).toEqual(before);
+  });
+
+  it('signs in users the app created without asking, and new users after provisioning them', async () => {
+    const returning = freshEmail('corbado-made');
+    await users.provisionPasswordlessUser(returning);
+    const first = newPasskeyProof(returning);
+    await expect(pipeline.signInVerifiedIdentity(first)).resolves.toMatchObject({ user: { email: returning } });
+
+    const brandNew = newPasskeyProof(freshEmail('brand-new'));
+    await expect(pipeline.signInVerifiedIdentity(brandNew)).resolves.toMatchObject({ user: { email: brandNew.email } });
+    expect(first.mayUseExistingUser).not.toHaveBeenCalled();
+    expect(brandNew.mayUseExistingUser).not.toHaveBeenCalled();
   });
 });
 
