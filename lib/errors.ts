@@ -28,14 +28,18 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 export class AppError extends Error {
+  /** For rate_limited and upstream_unavailable: when to try again (the Retry-After header). */
+  readonly retryAfterSeconds?: number;
+
   constructor(
     readonly code: ErrorCode,
     /** A more specific user-facing message than the code's default. Never put internals here. */
     readonly userMessage: string = ERRORS[code].message,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(`${code}: ${userMessage}`, options);
     this.name = 'AppError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   get status(): number {

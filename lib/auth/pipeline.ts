@@ -2,6 +2,7 @@ import 'server-only';
 import { revokeRefreshToken, signInWithPassword, startCustomAuthSession, type ChallengedUser } from '../cognito/auth';
 import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
+import { audit } from '../audit';
 import { log } from '../log';
 import { clearedCookies, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
@@ -50,7 +51,7 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
     throw new AppError('internal', undefined, { cause: new Error('user missing right after provisioning') });
   }
   const signedIn = await createSessionCookies(attempt.tokens, identity.method);
-  log.info('sign_in', { method: identity.method, sub: signedIn.user.sub });
+  audit('sign_in', { method: identity.method, sub: signedIn.user.sub });
   return signedIn;
 }
 
@@ -59,10 +60,10 @@ export async function signInWithPasswordCredentials(email: string, password: str
   try {
     const tokens = await signInWithPassword(email, password);
     const signedIn = await createSessionCookies(tokens, 'password');
-    log.info('sign_in', { method: 'password', sub: signedIn.user.sub });
+    audit('sign_in', { method: 'password', sub: signedIn.user.sub });
     return signedIn;
   } catch (error) {
-    if (error instanceof AppError && error.code === 'invalid_credentials') log.warn('sign_in_failed', { method: 'password' });
+    if (error instanceof AppError) audit('sign_in_failed', { method: 'password', reason: error.code });
     throw error;
   }
 }
@@ -80,6 +81,6 @@ export async function signOut(cookies: CookieReader): Promise<{ revoked: boolean
       log.error('sign_out_revoke_failed', { error });
     }
   }
-  log.info('sign_out', { revoked });
+  audit('sign_out', { revoked });
   return { revoked, cookies: clearedCookies() };
 }

@@ -8,13 +8,14 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
 }
 
-export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message): Response {
-  return jsonResponse({ error: { code, message } }, ERRORS[code].status);
+export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number): Response {
+  const headers: Record<string, string> = retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {};
+  return jsonResponse({ error: { code, message } }, ERRORS[code].status, headers);
 }
 
 /** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
 export function responseForError(error: unknown): Response {
-  if (error instanceof AppError) return errorResponse(error.code, error.userMessage);
+  if (error instanceof AppError) return errorResponse(error.code, error.userMessage, error.retryAfterSeconds);
   log.error('unhandled_error', { error });
   return errorResponse('internal');
 }
