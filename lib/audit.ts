@@ -12,6 +12,7 @@ export type AuditEvent =
   | 'sign_out'
   | 'passkey_added'
   | 'passkey_removed'
+  | 'account_linked'
   | 'webhook_event';
 
 export function audit(event: AuditEvent, fields: Record<string, string | number | boolean | undefined>): void {

@@ -16,6 +16,10 @@ export interface AppConfig {
   webhook: { username: string; password: string } | null;
   session: SessionConfig;
   authChallenge: { privateKey: KeyObject; publicKeyPem: string };
+  /** The WebAuthn relying party of the self-hosted passkey layer: APP_ORIGIN's host and origin. */
+  relyingParty: { id: string; name: string; origin: string };
+  /** One-time codes go through SMTP when SMTP_URL is set, else to the local outbox. */
+  email: { smtpUrl: string | null; from: string };
 }
 
 export interface CognitoConfig {
@@ -237,7 +241,19 @@ export function parseConfig(env: Env): AppConfig {
       absoluteTimeoutSeconds: parseSeconds(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 7 * 24 * 3600, 300),
     },
     authChallenge: parseChallengeKey(env),
+    relyingParty: { id: new URL(appOrigin).hostname, name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in', origin: appOrigin },
+    email: parseEmail(env),
   };
+}
+
+function parseEmail(env: Env): AppConfig['email'] {
+  const smtpUrl = read(env, 'SMTP_URL') ?? null;
+  if (smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  }
+  const from = read(env, 'EMAIL_FROM') ?? 'Passkey sign-in <no-reply@localhost>';
+  if (/[\r\n]/.test(from)) throw new ConfigError('EMAIL_FROM', 'must be a single line');
+  return { smtpUrl, from };
 }
 
 let cached: AppConfig | undefined;

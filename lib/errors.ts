@@ -6,8 +6,24 @@ export const ERRORS = {
   invalid_request: { status: 400, message: 'The request is not valid.' },
   invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
   unauthenticated: { status: 401, message: 'You are not signed in.' },
+  corbado_session_invalid: {
+    status: 401,
+    message: 'Your passkey sign-in is missing, invalid or has expired. Sign in again.',
+  },
+  corbado_disabled: { status: 404, message: 'Passkey sign-in with Corbado is not enabled on this server.' },
+  webhook_unauthorized: { status: 401, message: 'The webhook credentials are missing or wrong.' },
+  webhook_disabled: { status: 404, message: 'The Corbado webhook is not configured on this server.' },
   cross_site: { status: 403, message: 'Cross-site requests are not allowed.' },
   account_blocked: { status: 403, message: 'This account is disabled. Contact support.' },
+  passkey_rejected: {
+    status: 401,
+    message: 'That passkey could not be verified. Try again, or sign in with an email code.',
+  },
+  invalid_code: { status: 401, message: 'That code is wrong or has expired. Request a new code and try again.' },
+  reauthentication_required: {
+    status: 403,
+    message: 'For your security, sign in again (within the last 5 minutes) before changing your passkeys.',
+  },
   password_change_required: {
     status: 403,
     message: 'This account must set a new password before it can sign in. Use "Forgot password" or ask support.',

@@ -1,5 +1,8 @@
 import { redirect } from 'next/navigation';
-import { getCurrentUser } from '@/lib/session/current';
+import { getConfig } from '@/lib/config';
+import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
+import { getCurrentUser, signedInRecently } from '@/lib/session/current';
+import { PasskeyManager } from './passkey-manager';
 import { SignOutButton } from './sign-out-button';
 
 export const dynamic = 'force-dynamic';
@@ -15,20 +18,24 @@ export default async function AccountPage() {
   // Middleware gates this page too; this check does not rely on it.
   const user = await getCurrentUser();
   if (!user) redirect('/login?next=/account');
+  const { corbado } = getConfig();
   return (
-    <div className="card">
-      <h1>Your account</h1>
-      <p className="lead">You are signed in.</p>
+    <div className="card stack">
+      <div>
+        <h1>Your account</h1>
+        <p className="lead">You are signed in.</p>
+      </div>
       <dl>
         <dt>Email</dt>
         <dd data-testid="account-email">{user.email}</dd>
         <dt>Signed in with</dt>
-        <dd>{METHOD_LABEL[user.method]}</dd>
+        <dd data-testid="account-method">{METHOD_LABEL[user.method]}</dd>
         <dt>Since</dt>
         <dd>{new Date(user.authTime * 1000).toUTCString()}</dd>
         <dt>User id</dt>
         <dd>{user.sub}</dd>
       </dl>
+      {!corbado && <PasskeyManager initial={listPasskeys(user.sub).map(summarize)} recentSignIn={signedInRecently(user)} />}
       <SignOutButton />
     </div>
   );

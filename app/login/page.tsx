@@ -2,33 +2,42 @@ import { redirect } from 'next/navigation';
 import { safeNextPath } from '@/lib/auth/redirect';
 import { getConfig } from '@/lib/config';
 import { getCurrentUser } from '@/lib/session/current';
-import { CorbadoSignIn } from './corbado-sign-in';
+import { LazyCorbadoSignIn } from './lazy-corbado-sign-in';
+import { PasskeySignIn } from './passkey-sign-in';
 import { PasswordForm } from './password-form';
 
 export const dynamic = 'force-dynamic';
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
-  const { next } = await searchParams;
+type SearchParams = { next?: string | string[]; reauth?: string | string[] };
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const { next, reauth } = await searchParams;
   const destination = safeNextPath(Array.isArray(next) ? next[0] : next);
-  if (await getCurrentUser()) redirect(destination);
+  // reauth=1: a signed-in user confirms who they are before changing their passkeys.
+  const confirming = reauth === '1';
+  if (!confirming && (await getCurrentUser())) redirect(destination);
   const { corbado } = getConfig();
   return (
-    <div className="card">
-      <h1>Sign in</h1>
+    <div className="card stack">
+      <div>
+        <h1>{confirming ? 'Confirm it’s you' : 'Sign in'}</h1>
+        <p className="lead">
+          {confirming
+            ? 'Sign in again to change your passkeys.'
+            : corbado
+              ? 'Use your passkey, or create an account.'
+              : 'Use your passkey, or get a one-time code by email. New here? The code creates your account.'}
+        </p>
+      </div>
       {corbado ? (
-        <>
-          <CorbadoSignIn projectId={corbado.projectId} next={destination} />
-          <details>
-            <summary>Sign in with your password instead</summary>
-            <PasswordForm next={destination} />
-          </details>
-        </>
+        <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} />
       ) : (
-        <>
-          <p className="lead">Use the email and password of your account.</p>
-          <PasswordForm next={destination} />
-        </>
+        <PasskeySignIn next={destination} />
       )}
+      <details>
+        <summary>Sign in with your password instead</summary>
+        <PasswordForm next={destination} />
+      </details>
     </div>
   );
 }

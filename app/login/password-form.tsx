@@ -33,7 +33,7 @@ export function PasswordForm({ next }: { next: string }) {
     <form onSubmit={submit} aria-describedby={error ? 'password-error' : undefined}>
       <label>
         Email
-        <input name="email" type="email" autoComplete="username" required autoFocus />
+        <input name="email" type="email" autoComplete="username" required />
       </label>
       <label>
         Password

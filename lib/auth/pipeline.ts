@@ -4,7 +4,9 @@ import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
-import { clearedCookies, type CookieReader, type CookieToSet } from '../session/cookies';
+import { consumeEmailCode } from '../email/codes';
+import { finishPasskeySignIn } from '../passkeys/webauthn';
+import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
 
 /**
@@ -21,8 +23,9 @@ export interface VerifiedIdentity {
    * May this proof sign in to a Cognito user the app did not create (a password user from
    * before passkeys)? Asked only when such a user exists, before any token is issued. An email
    * code proves the address; a brand-new passkey or an unverified Corbado email does not.
+   * Gets the user as Cognito's challenge describes it (e.g. an earlier Corbado link).
    */
-  mayUseExistingUser(): Promise<boolean>;
+  mayUseExistingUser(user: ChallengedUser): Promise<boolean>;
 }
 
 export interface SignedIn {
@@ -35,8 +38,8 @@ export interface SignedIn {
  * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
  */
 export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
-  const authorize = async ({ createdByCorbado }: ChallengedUser) => {
-    if (!createdByCorbado && !(await identity.mayUseExistingUser())) {
+  const authorize = async (user: ChallengedUser) => {
+    if (!user.createdByCorbado && !(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
       throw new AppError('account_exists');
     }
@@ -53,6 +56,38 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
   const signedIn = await createSessionCookies(attempt.tokens, identity.method);
   audit('sign_in', { method: identity.method, sub: signedIn.user.sub });
   return signedIn;
+}
+
+/**
+ * Self-hosted passkeys: the assertion proves the owner of a passkey registered while they were
+ * signed in, so it may sign in to their existing account. The account must still be the one
+ * the passkey was registered to (same sub), or nothing is signed in.
+ */
+export async function signInWithPasskey(cookies: CookieReader, response: unknown): Promise<SignedIn> {
+  const passkey = await finishPasskeySignIn(cookies, response);
+  const signedIn = await signInVerifiedIdentity({
+    email: passkey.email,
+    method: 'passkey',
+    mayUseExistingUser: async () => true,
+  });
+  if (signedIn.user.sub !== passkey.userSub) {
+    log.error('passkey_owner_mismatch', { passkeySub: passkey.userSub, sub: signedIn.user.sub });
+    const refresh = signedIn.cookies.find((cookie) => cookie.name === sessionCookieNames().refresh);
+    if (refresh) await signOut({ get: (name) => (name === refresh.name ? refresh : undefined) });
+    throw new AppError('passkey_rejected');
+  }
+  return signedIn;
+}
+
+/** One-time email codes prove the address, so they may sign in to any account with that email. */
+export async function signInWithEmailCode(email: string, code: unknown): Promise<SignedIn> {
+  try {
+    consumeEmailCode(email, code);
+  } catch (error) {
+    audit('sign_in_failed', { method: 'email_code', reason: 'invalid_code' });
+    throw error;
+  }
+  return signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
 }
 
 /** Existing Cognito password users: email and password checked by Cognito itself. */

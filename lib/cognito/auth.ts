@@ -24,6 +24,8 @@ export interface ChallengedUser {
   /** The pool's internal username. */
   username: string;
   createdByCorbado: boolean;
+  /** The Corbado user (`custom:corbadoUserId`) a pre-existing user was linked to, if any. */
+  corbadoUserId: string | null;
 }
 
 export type CustomAuthOutcome =
@@ -82,7 +84,7 @@ export async function startCustomAuthSession(
     throw unexpectedCognitoError('AdminInitiateAuth', new Error(`unexpected challenge ${challenge.ChallengeName}`));
   }
   const createdByCorbado = parameters.createdByCorbado === 'true';
-  await authorize?.({ username, createdByCorbado });
+  await authorize?.({ username, createdByCorbado, corbadoUserId: parameters.corbadoUserId || null });
   const answer = await signChallengeAssertion(authChallenge.privateKey, {
     nonce: parameters.nonce,
     username,

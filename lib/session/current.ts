@@ -19,3 +19,24 @@ export async function writeCookies(toSet: CookieToSet[]): Promise<void> {
   const store = await cookies();
   for (const cookie of toSet) store.set(cookie.name, cookie.value, cookie.options);
 }
+
+/** The signed-in user, or a 401 AppError. */
+export async function requireUser(): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) throw new AppError('unauthenticated');
+  return user;
+}
+
+/** Changing sign-in methods needs a sign-in at most this old. */
+export const RECENT_SIGN_IN_SECONDS = 300;
+
+export function signedInRecently(user: SessionUser): boolean {
+  return Date.now() / 1000 - user.authTime <= RECENT_SIGN_IN_SECONDS;
+}
+
+/** The signed-in user if they proved who they are within the last 5 minutes; else a 403 AppError. */
+export async function requireRecentSignIn(): Promise<SessionUser> {
+  const user = await requireUser();
+  if (!signedInRecently(user)) throw new AppError('reauthentication_required');
+  return user;
+}

@@ -1,7 +1,6 @@
-import { UpdateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { startTestApp, type TestApp } from '../support/stack';
+import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 let app: TestApp;
@@ -116,24 +115,13 @@ describe('password sign-in, session and sign-out over HTTP', () => {
 
 const SHORT_ID_TOKEN_SECONDS = 3;
 
-async function setIdTokenValidity(value: number, unit: 'seconds' | 'minutes') {
-  await app.sdk.send(
-    new UpdateUserPoolClientCommand({
-      UserPoolId: app.cognito.userPoolId,
-      ClientId: app.cognito.clientId,
-      IdTokenValidity: value,
-      TokenValidityUnits: { IdToken: unit, AccessToken: 'minutes', RefreshToken: 'days' },
-    }),
-  );
-}
-
 /** Runs `test` while the emulator issues ID tokens that expire after a few seconds. */
 async function withShortLivedIdTokens(test: () => Promise<void>) {
-  await setIdTokenValidity(SHORT_ID_TOKEN_SECONDS, 'seconds');
+  await setIdTokenLifetime(app, SHORT_ID_TOKEN_SECONDS, 'seconds');
   try {
     await test();
   } finally {
-    await setIdTokenValidity(60, 'minutes');
+    await setIdTokenLifetime(app, 60, 'minutes');
   }
 }
 

@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+  UpdateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
 
 /**
@@ -121,4 +125,28 @@ export async function startTestApp(extraEnv: Record<string, string> = {}): Promi
       await stack.stop();
     },
   };
+}
+
+/**
+ * Changes the app client's ID token lifetime. Like AWS, the emulator's UpdateUserPoolClient
+ * resets every field a request leaves out, so the whole client is sent back.
+ */
+export async function setIdTokenLifetime(stack: TestCognito, value: number, unit: 'seconds' | 'minutes'): Promise<void> {
+  const { UserPoolClient: client } = await stack.sdk.send(
+    new DescribeUserPoolClientCommand({ UserPoolId: stack.cognito.userPoolId, ClientId: stack.cognito.clientId }),
+  );
+  await stack.sdk.send(
+    new UpdateUserPoolClientCommand({
+      UserPoolId: stack.cognito.userPoolId,
+      ClientId: stack.cognito.clientId,
+      ClientName: client?.ClientName,
+      ExplicitAuthFlows: client?.ExplicitAuthFlows,
+      PreventUserExistenceErrors: client?.PreventUserExistenceErrors,
+      EnableTokenRevocation: client?.EnableTokenRevocation,
+      AccessTokenValidity: client?.AccessTokenValidity,
+      RefreshTokenValidity: client?.RefreshTokenValidity,
+      IdTokenValidity: value,
+      TokenValidityUnits: { ...client?.TokenValidityUnits, IdToken: unit },
+    }),
+  );
 }

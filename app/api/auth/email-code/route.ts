@@ -1,0 +1,18 @@
+import { normalizeEmail } from '@/lib/auth/email';
+import { sendEmailCode } from '@/lib/email/codes';
+import { AppError } from '@/lib/errors';
+import { clientAddress } from '@/lib/http/client-address';
+import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
+
+export const dynamic = 'force-dynamic';
+
+/** POST {email}: sends a one-time code. The answer is the same whether or not an account exists. */
+export const POST = handleErrors(async (request: Request) => {
+  requireEmbeddedPasskeyLayer();
+  const body = await readJsonObject(request);
+  const email = normalizeEmail(body.email);
+  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  await sendEmailCode(email, clientAddress(request.headers));
+  return jsonResponse({ sent: true }, 202);
+});

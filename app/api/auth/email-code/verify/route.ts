@@ -1,0 +1,23 @@
+import { normalizeEmail } from '@/lib/auth/email';
+import { signInWithEmailCode } from '@/lib/auth/pipeline';
+import { AppError } from '@/lib/errors';
+import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
+import { listPasskeys } from '@/lib/passkeys/credentials';
+import { writeCookies } from '@/lib/session/current';
+
+export const dynamic = 'force-dynamic';
+
+/** POST {email, code}: signs in (or up) with the emailed code. */
+export const POST = handleErrors(async (request: Request) => {
+  requireEmbeddedPasskeyLayer();
+  const body = await readJsonObject(request);
+  const email = normalizeEmail(body.email);
+  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  const { user, cookies } = await signInWithEmailCode(email, body.code);
+  await writeCookies(cookies);
+  return jsonResponse({
+    user: { email: user.email, sub: user.sub, method: user.method },
+    hasPasskey: listPasskeys(user.sub).length > 0,
+  });
+});

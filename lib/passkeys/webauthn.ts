@@ -1,0 +1,153 @@
+import 'server-only';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { audit } from '../audit';
+import { getConfig } from '../config';
+import { AppError } from '../errors';
+import { log } from '../log';
+import type { CookieReader, CookieToSet } from '../session/cookies';
+import type { SessionUser } from '../session/session';
+import { rememberChallenge, takeChallenge, CEREMONY_SECONDS } from './ceremony';
+import { findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type StoredPasskey } from './credentials';
+
+/**
+ * The self-hosted passkey layer (embedded mode): discoverable credentials with user
+ * verification required, relying party from APP_ORIGIN, challenges bound to the browser.
+ */
+
+const TIMEOUT_MS = CEREMONY_SECONDS * 1000;
+
+/** The challenge the browser says it answered (checked again by the verifier against ours). */
+function claimedChallenge(response: unknown): string {
+  try {
+    const encoded = (response as { response?: { clientDataJSON?: unknown } }).response?.clientDataJSON;
+    if (typeof encoded !== 'string' || encoded.length > 4096) return '';
+    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { challenge?: unknown };
+    return typeof clientData.challenge === 'string' ? clientData.challenge : '';
+  } catch {
+    return '';
+  }
+}
+
+function rejected(reason: string, error?: unknown): AppError {
+  log.warn('passkey_rejected', { reason, error: error instanceof Error ? error.message : undefined });
+  return new AppError('passkey_rejected');
+}
+
+/** Options for signing in with any passkey of this site (button or autofill); no email needed. */
+export async function startPasskeySignIn(
+  cookies: CookieReader,
+): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; cookie: CookieToSet }> {
+  const { relyingParty } = getConfig();
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty.id,
+    userVerification: 'required',
+    timeout: TIMEOUT_MS,
+  });
+  return { options, cookie: rememberChallenge(cookies, 'authenticate', options.challenge, null) };
+}
+
+/** Verifies a sign-in assertion; returns the passkey's owner. */
+export async function finishPasskeySignIn(cookies: CookieReader, response: unknown): Promise<StoredPasskey> {
+  const ceremony = takeChallenge(cookies, 'authenticate', claimedChallenge(response));
+  if (!ceremony) throw rejected('unknown, expired, used or foreign challenge');
+  const id = (response as { id?: unknown }).id;
+  const passkey = typeof id === 'string' && id.length <= 1024 ? findPasskey(id) : null;
+  if (!passkey) throw rejected('unknown credential');
+  const { relyingParty } = getConfig();
+  let verification;
+  try {
+    verification = await verifyAuthenticationResponse({
+      response: response as AuthenticationResponseJSON,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: relyingParty.origin,
+      expectedRPID: relyingParty.id,
+      credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports },
+      requireUserVerification: true,
+    });
+  } catch (error) {
+    throw rejected('assertion did not verify', error);
+  }
+  if (!verification.verified || !verification.authenticationInfo.userVerified) throw rejected('not verified');
+  recordPasskeyUse(passkey.id, verification.authenticationInfo.newCounter);
+  return passkey;
+}
+
+/** Options to add a passkey to the signed-in user's account; their existing ones are excluded. */
+export async function startPasskeyRegistration(
+  cookies: CookieReader,
+  user: SessionUser,
+): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; cookie: CookieToSet }> {
+  const { relyingParty } = getConfig();
+  const options = await generateRegistrationOptions({
+    rpName: relyingParty.name,
+    rpID: relyingParty.id,
+    userName: user.email,
+    userDisplayName: user.email,
+    userID: new TextEncoder().encode(user.sub),
+    attestationType: 'none',
+    timeout: TIMEOUT_MS,
+    excludeCredentials: listPasskeys(user.sub).map(({ id, transports }) => ({ id, transports })),
+    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+  });
+  return { options, cookie: rememberChallenge(cookies, 'register', options.challenge, user.sub) };
+}
+
+const DEFAULT_NAME = 'Passkey';
+
+/** Verifies a new credential and stores it for the signed-in user. */
+export async function finishPasskeyRegistration(
+  cookies: CookieReader,
+  user: SessionUser,
+  response: unknown,
+  requestedName: unknown,
+): Promise<StoredPasskey> {
+  const ceremony = takeChallenge(cookies, 'register', claimedChallenge(response));
+  if (!ceremony || ceremony.userSub !== user.sub) throw rejected('unknown, expired, used or foreign challenge');
+  const { relyingParty } = getConfig();
+  let verification;
+  try {
+    verification = await verifyRegistrationResponse({
+      response: response as RegistrationResponseJSON,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: relyingParty.origin,
+      expectedRPID: relyingParty.id,
+      requireUserVerification: true,
+    });
+  } catch (error) {
+    throw rejected('registration did not verify', error);
+  }
+  if (!verification.verified) throw rejected('registration not verified');
+  const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+  const passkey: StoredPasskey = {
+    id: credential.id,
+    userSub: user.sub,
+    email: user.email,
+    publicKey: credential.publicKey,
+    counter: credential.counter,
+    transports: credential.transports ?? [],
+    deviceType: credentialDeviceType,
+    backedUp: credentialBackedUp,
+    name: passkeyName(requestedName),
+    createdAt: Date.now(),
+    lastUsedAt: null,
+  };
+  if (!insertPasskey(passkey)) throw rejected('credential already registered');
+  audit('passkey_added', { sub: user.sub, passkeyId: passkey.id });
+  return passkey;
+}
+
+/** A printable name of at most 64 characters, or the default. */
+export function passkeyName(input: unknown): string {
+  if (typeof input !== 'string') return DEFAULT_NAME;
+  const name = input.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
+  return name || DEFAULT_NAME;
+}
