@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from './lib/config';
 import { ERRORS, type ErrorCode } from './lib/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
+import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/request-context';
 import type { CookieToSet } from './lib/session/cookies';
 import { resolveSession } from './lib/session/session';
 
@@ -22,7 +23,7 @@ const under = (pathname: string, prefixes: string[]) =>
 function errorJson(code: ErrorCode): NextResponse {
   return NextResponse.json(
     { error: { code, message: ERRORS[code].message } },
-    { status: ERRORS[code].status, headers: { 'cache-control': 'no-store' } },
+    { status: ERRORS[code].status, headers: { 'cache-control': 'no-store', [REQUEST_ID_HEADER]: currentRequestId() ?? '' } },
   );
 }
 
@@ -38,7 +39,23 @@ function cookieHeaderWith(request: NextRequest, updated: CookieToSet[]): string 
   return [...values].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
-export async function middleware(request: NextRequest): Promise<NextResponse> {
+/** Passes the request on with its id (and any re-sealed cookies) for the page or handler behind. */
+function forward(request: NextRequest, requestId: string, updated: CookieToSet[] = []): NextResponse {
+  const headers = new Headers(request.headers);
+  headers.set(REQUEST_ID_HEADER, requestId);
+  if (updated.length > 0) headers.set('cookie', cookieHeaderWith(request, updated));
+  const response = setCookies(NextResponse.next({ request: { headers } }), updated);
+  response.headers.set(REQUEST_ID_HEADER, requestId);
+  return response;
+}
+
+export function middleware(request: NextRequest): Promise<NextResponse> {
+  // A fresh id for every request: never the client's, so log lines cannot be forged together.
+  const requestId = newRequestId();
+  return runWithRequestId(requestId, () => gate(request, requestId));
+}
+
+async function gate(request: NextRequest, requestId: string): Promise<NextResponse> {
   const { pathname, search } = request.nextUrl;
   const { appOrigin } = getConfig();
 
@@ -47,7 +64,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   }
   const page = under(pathname, PROTECTED_PAGES);
   const api = under(pathname, PROTECTED_API);
-  if (!page && !api) return NextResponse.next();
+  if (!page && !api) return forward(request, requestId);
 
   const session = await resolveSession(request.cookies, { refresh: true });
   if (session.kind === 'unavailable') return errorJson('upstream_unavailable');
@@ -57,10 +74,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
     login.searchParams.set('next', `${pathname}${search}`);
     return setCookies(NextResponse.redirect(login), session.cookies);
   }
-  if (session.cookies.length === 0) return NextResponse.next();
-  const headers = new Headers(request.headers);
-  headers.set('cookie', cookieHeaderWith(request, session.cookies));
-  return setCookies(NextResponse.next({ request: { headers } }), session.cookies);
+  return forward(request, requestId, session.cookies);
 }
 
 export const config = {

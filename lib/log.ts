@@ -2,10 +2,13 @@
  * Structured JSON logs, one line per event. Callers pass facts, never secrets: no tokens,
  * passwords, cookies or keys; emails only where an operator needs them.
  */
+import { currentRequestId } from './request-context';
+
 type Level = 'info' | 'warn' | 'error';
 
 function write(level: Level, event: string, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }, (_key, value) =>
+  const entry = { time: new Date().toISOString(), level, event, requestId: currentRequestId(), ...fields };
+  const line = JSON.stringify(entry, (_key, value) =>
     value instanceof Error ? { name: value.name, message: value.message } : value,
   );
   (level === 'error' ? console.error : console.log)(line);

@@ -1,6 +1,7 @@
 import 'server-only';
 import { AppError, ERRORS, type ErrorCode } from '../errors';
 import { log } from '../log';
+import { requestIdOf, runWithRequestId } from '../request-context';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -20,15 +21,19 @@ export function responseForError(error: unknown): Response {
   return errorResponse('internal');
 }
 
-/** Thin route handlers: parse, call one function, and let this map any failure. */
-export function handleErrors<A extends unknown[]>(handler: (...args: A) => Promise<Response>) {
-  return async (...args: A): Promise<Response> => {
-    try {
-      return await handler(...args);
-    } catch (error) {
-      return responseForError(error);
-    }
-  };
+/**
+ * Thin route handlers: parse, call one function, and let this map any failure. The handler
+ * runs under the request's id, so its log lines carry it.
+ */
+export function handleErrors<A extends [Request, ...unknown[]]>(handler: (...args: A) => Promise<Response>) {
+  return async (...args: A): Promise<Response> =>
+    runWithRequestId(requestIdOf(args[0].headers), async () => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        return responseForError(error);
+      }
+    });
 }
 
 /** The request's JSON object body, refusing other content types, oversized and malformed bodies. */
