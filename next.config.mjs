@@ -2,6 +2,19 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // The build checks the app's own types; `npm test` checks everything, tests and scripts included.
+  typescript: { tsconfigPath: 'tsconfig.next.json' },
+  // The container image runs `node .next/standalone/server.js` (Dockerfile builds with
+  // NEXT_OUTPUT=standalone); `npm run build` + `npm start` keep the regular output, which
+  // `next start` needs.
+  ...(process.env.NEXT_OUTPUT === 'standalone'
+    ? {
+        output: 'standalone',
+        // Next's server trace pulls in the TypeScript compiler (for next.config.ts, unused here): a
+        // dev dependency the image must not carry.
+        outputFileTracingExcludes: { '*': ['node_modules/typescript/**'] },
+      }
+    : {}),
 };
 
 export default nextConfig;

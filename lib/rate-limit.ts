@@ -14,9 +14,17 @@ export interface RateLimitRule {
   windowSeconds: number;
 }
 
+export interface RateLimitWindow {
+  count: number;
+  /** When the window ends, in ms since the epoch. */
+  resetAt: number;
+}
+
 export interface RateLimitStore {
-  /** Adds one hit to `key` and returns the count in the current window and when it resets (ms). */
-  hit(key: string, windowSeconds: number): Promise<{ count: number; resetAt: number }>;
+  /** Adds one hit to `key` and returns the current window. */
+  hit(key: string, windowSeconds: number): Promise<RateLimitWindow>;
+  /** The current window of `key` without adding to it; null when there is none. */
+  peek(key: string): Promise<RateLimitWindow | null>;
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -35,6 +43,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     window.count += 1;
     return { ...window };
   }
+
+  async peek(key: string) {
+    const window = this.windows.get(key);
+    return window && window.resetAt > Date.now() ? { ...window } : null;
+  }
 }
 
 let store: RateLimitStore = new MemoryRateLimitStore();
@@ -43,14 +56,31 @@ export function useRateLimitStore(next: RateLimitStore): void {
   store = next;
 }
 
+type Check = { rule: RateLimitRule; key: string };
+
+function limited(resetAt: number): AppError {
+  return new AppError('rate_limited', undefined, {
+    retryAfterSeconds: Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)),
+  });
+}
+
 /** Counts one attempt against each rule; throws a 429 AppError with Retry-After once any is over. */
-export async function enforceRateLimits(checks: Array<{ rule: RateLimitRule; key: string }>): Promise<void> {
+export async function enforceRateLimits(checks: Check[]): Promise<void> {
   for (const { rule, key } of checks) {
     const { count, resetAt } = await store.hit(`${rule.name}:${key}`, rule.windowSeconds);
-    if (count > rule.limit) {
-      throw new AppError('rate_limited', undefined, {
-        retryAfterSeconds: Math.max(1, Math.ceil((resetAt - Date.now()) / 1000)),
-      });
-    }
+    if (count > rule.limit) throw limited(resetAt);
   }
+}
+
+/** For limits on failures: throws the 429 when the failures already counted reach the limit. */
+export async function refuseWhenLimited(checks: Check[]): Promise<void> {
+  for (const { rule, key } of checks) {
+    const window = await store.peek(`${rule.name}:${key}`);
+    if (window && window.count >= rule.limit) throw limited(window.resetAt);
+  }
+}
+
+/** Counts one failure (see refuseWhenLimited). */
+export async function countFailure({ rule, key }: Check): Promise<void> {
+  await store.hit(`${rule.name}:${key}`, rule.windowSeconds);
 }

@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import { log } from '../log';
 import { consumeEmailCode } from '../email/codes';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
+import { countFailure, enforceRateLimits, refuseWhenLimited } from '../rate-limit';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
 
@@ -90,8 +91,18 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
   return signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
 }
 
-/** Existing Cognito password users: email and password checked by Cognito itself. */
-export async function signInWithPasswordCredentials(email: string, password: string): Promise<SignedIn> {
+const PASSWORD_FAILURES_PER_EMAIL = { name: 'password-failures:email', limit: 10, windowSeconds: 15 * 60 };
+const PASSWORD_TRIES_PER_ADDRESS = { name: 'password:address', limit: 50, windowSeconds: 15 * 60 };
+
+/**
+ * Existing Cognito password users: email and password checked by Cognito itself. At most 10
+ * wrong passwords per account and 50 tries per client address every 15 minutes; after that even
+ * the right password waits (429 with Retry-After).
+ */
+export async function signInWithPasswordCredentials(email: string, password: string, clientAddress: string): Promise<SignedIn> {
+  const perAccount = { rule: PASSWORD_FAILURES_PER_EMAIL, key: email };
+  await refuseWhenLimited([perAccount]);
+  await enforceRateLimits([{ rule: PASSWORD_TRIES_PER_ADDRESS, key: clientAddress }]);
   try {
     const tokens = await signInWithPassword(email, password);
     const signedIn = await createSessionCookies(tokens, 'password');
@@ -99,6 +110,7 @@ export async function signInWithPasswordCredentials(email: string, password: str
     return signedIn;
   } catch (error) {
     if (error instanceof AppError) audit('sign_in_failed', { method: 'password', reason: error.code });
+    if (error instanceof AppError && error.code === 'invalid_credentials') await countFailure(perAccount);
     throw error;
   }
 }

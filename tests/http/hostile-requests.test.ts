@@ -139,3 +139,19 @@ describe('malformed sign-in requests get a short 4xx and change nothing', () => 
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 });
+
+describe('password guessing is rate-limited', () => {
+  it('after 10 wrong passwords for one account even the right one gets 429 with Retry-After; other accounts are unaffected', async () => {
+    const target = 'guessed@example.com';
+    await addPasswordUser(app, target, 'Right-horse-1');
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const wrong = await fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: target, password: `Wrong-${attempt}` }, { origin: app.baseUrl }));
+      expect(wrong.status).toBe(401);
+    }
+    const right = await fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: target, password: 'Right-horse-1' }, { origin: app.baseUrl }));
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(right.headers.getSetCookie()).toEqual([]);
+    await signedInJar();
+  });
+});

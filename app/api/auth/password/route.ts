@@ -1,6 +1,7 @@
 import { normalizeEmail } from '@/lib/auth/email';
 import { signInWithPasswordCredentials } from '@/lib/auth/pipeline';
 import { AppError } from '@/lib/errors';
+import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { writeCookies } from '@/lib/session/current';
 
@@ -15,7 +16,7 @@ export const POST = handleErrors(async (request: Request) => {
   if (typeof password !== 'string' || password.length === 0 || password.length > 256) {
     throw new AppError('invalid_request', 'Enter your password.');
   }
-  const { user, cookies } = await signInWithPasswordCredentials(email, password);
+  const { user, cookies } = await signInWithPasswordCredentials(email, password, clientAddress(request.headers));
   await writeCookies(cookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });
