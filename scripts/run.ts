@@ -1,9 +1,11 @@
 /**
  * `npm run dev` / `npm start`: validates the configuration, starts the embedded Cognito when no
  * pool is configured (always in development; in production only with EMBEDDED=1), then runs
- * `next dev` / `next start` with the variables that point the app at it.
+ * `next dev` / the production server (scripts/next-server.mjs) with the variables that point
+ * the app at it.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
@@ -64,8 +66,9 @@ async function main(): Promise<void> {
   }
   checkConfiguration(env);
 
-  const nextBin = require.resolve('next/dist/bin/next');
-  const child = spawn(process.execPath, [nextBin, command, ...nextArgs], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
+  // Production runs Next behind our own server, which records the peer address (next-server.mjs).
+  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev'] : [path.join(__dirname, 'next-server.mjs')];
+  const child = spawn(process.execPath, [...server, ...nextArgs], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', async (code, signal) => {
     await closeEmulator();

@@ -86,8 +86,17 @@ export function insertPasskey(passkey: StoredPasskey): boolean {
   return result.changes === 1;
 }
 
-export function recordPasskeyUse(id: string, counter: number): void {
-  database().prepare('UPDATE passkey_credentials SET counter = ?, last_used_at = ? WHERE id = ?').run(counter, Date.now(), id);
+/**
+ * Records a sign-in with the counter it reported. The counter check is repeated in the update
+ * itself, so of two sign-ins racing with the same counter (a cloned authenticator) only one
+ * counts; false for the other, and when the passkey was deleted meanwhile.
+ */
+export function recordPasskeyUse(id: string, counter: number): boolean {
+  return (
+    database()
+      .prepare('UPDATE passkey_credentials SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))')
+      .run(counter, Date.now(), id, counter, counter).changes === 1
+  );
 }
 
 /** Only the owner's own passkeys can be renamed or deleted; false when there is no such passkey of theirs. */

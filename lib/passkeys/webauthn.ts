@@ -77,7 +77,9 @@ export async function finishPasskeySignIn(cookies: CookieReader, response: unkno
     throw rejected('assertion did not verify', error);
   }
   if (!verification.verified || !verification.authenticationInfo.userVerified) throw rejected('not verified');
-  recordPasskeyUse(passkey.id, verification.authenticationInfo.newCounter);
+  if (!recordPasskeyUse(passkey.id, verification.authenticationInfo.newCounter)) {
+    throw rejected('counter already used by a concurrent sign-in, or passkey deleted');
+  }
   return passkey;
 }
 
@@ -133,7 +135,7 @@ export async function finishPasskeyRegistration(
     email: user.email,
     publicKey: credential.publicKey,
     counter: credential.counter,
-    transports: credential.transports ?? [],
+    transports: knownTransports(credential.transports),
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
     name: passkeyName(requestedName),
@@ -143,6 +145,14 @@ export async function finishPasskeyRegistration(
   if (!insertPasskey(passkey)) throw rejected('credential already registered');
   audit('passkey_added', { sub: user.sub, passkeyId: passkey.id });
   return passkey;
+}
+
+const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+/** The transports WebAuthn defines, once each: the browser's list is stored and sent back in options. */
+function knownTransports(input: unknown): string[] {
+  if (!Array.isArray(input)) return [];
+  return [...new Set(input.filter((transport): transport is string => typeof transport === 'string' && TRANSPORTS.has(transport)))];
 }
 
 /** A printable name of at most 64 characters, or the default. */

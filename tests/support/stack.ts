@@ -94,11 +94,12 @@ export interface TestApp extends TestCognito {
   output(): string;
 }
 
-/** The production Next server (`next start`) on a random port, on a fresh embedded Cognito. */
+/** The production Next server (scripts/next-server.mjs) on a random port, on a fresh embedded Cognito. */
 export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
   const port = await freePort();
   const stack = await startTestCognito({ appPort: port });
-  const server = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port)], {
+  // The production server exactly as `npm start` runs it (after the launcher's checks).
+  const server = spawn(process.execPath, [path.resolve('scripts/next-server.mjs'), '-p', String(port)], {
     env: { ...process.env, ...stack.env, ...extraEnv, NODE_ENV: 'production', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
