@@ -9,10 +9,12 @@ import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
  */
 export async function handler(event: CreateAuthChallengeTriggerEvent): Promise<CreateAuthChallengeTriggerEvent> {
   const nonce = randomBytes(32).toString('base64url');
+  const corbadoUserId = event.request.userAttributes['custom:corbadoUserId'];
   event.response.publicChallengeParameters = {
     nonce,
     // Lets the app apply its account-linking rule without another Cognito call.
     createdByCorbado: event.request.userAttributes['custom:createdByCorbado'] === 'true' ? 'true' : 'false',
+    ...(corbadoUserId ? { corbadoUserId } : {}),
   };
   event.response.privateChallengeParameters = { nonce };
   event.response.challengeMetadata = 'SIGNED_ASSERTION_V1';

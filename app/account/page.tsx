@@ -2,6 +2,7 @@ import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { getCurrentUser, signedInRecently } from '@/lib/session/current';
+import { LazyCorbadoPasskeys } from './lazy-corbado-passkeys';
 import { PasskeyManager } from './passkey-manager';
 import { SignOutButton } from './sign-out-button';
 
@@ -35,8 +36,15 @@ export default async function AccountPage() {
         <dt>User id</dt>
         <dd>{user.sub}</dd>
       </dl>
-      {!corbado && <PasskeyManager initial={listPasskeys(user.sub).map(summarize)} recentSignIn={signedInRecently(user)} />}
-      <SignOutButton />
+      {corbado ? (
+        // Corbado's list, with a sign-out that also ends the Corbado session.
+        <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
+      ) : (
+        <>
+          <PasskeyManager initial={listPasskeys(user.sub).map(summarize)} recentSignIn={signedInRecently(user)} />
+          <SignOutButton />
+        </>
+      )}
     </div>
   );
 }

@@ -1,0 +1,18 @@
+import { cookies } from 'next/headers';
+import { signInWithCorbadoSession } from '@/lib/corbado/sign-in';
+import { CORBADO_SESSION_COOKIE, corbadoTokenFrom } from '@/lib/corbado/session-token';
+import { handleErrors, jsonResponse } from '@/lib/http/respond';
+import { writeCookies } from '@/lib/session/current';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * POST: Corbado mode. Exchanges the Corbado session token (`Authorization: Bearer`, or Corbado's
+ * `cbo_session_token` cookie) for the app's session cookies.
+ */
+export const POST = handleErrors(async (request: Request) => {
+  const token = corbadoTokenFrom(request.headers, (await cookies()).get(CORBADO_SESSION_COOKIE));
+  const { user, cookies: toSet } = await signInWithCorbadoSession(token);
+  await writeCookies(toSet);
+  return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
+});

@@ -1,0 +1,51 @@
+import 'server-only';
+import { Config, SDK } from '@corbado/node-sdk';
+import { getConfig, type CorbadoConfig } from '../config';
+import { AppError } from '../errors';
+import { log } from '../log';
+
+/** Corbado's Backend API must answer within this time; its SDK sets no timeout of its own. */
+const BACKEND_TIMEOUT_MS = 5_000;
+
+/** The SDK, with a timeout on its Backend API client. */
+class CorbadoSdk extends SDK {
+  override createClient(config: Config) {
+    const client = super.createClient(config);
+    client.defaults.timeout = BACKEND_TIMEOUT_MS;
+    return client;
+  }
+}
+
+let sdk: CorbadoSdk | undefined;
+
+/** The configured Corbado project, or a 404 AppError when this server runs without Corbado. */
+export function corbadoProject(): CorbadoConfig {
+  const { corbado } = getConfig();
+  if (!corbado) throw new AppError('corbado_disabled');
+  return corbado;
+}
+
+/**
+ * The one Corbado SDK of the process: its JWKS cache (CacheMaxAge, 10 minutes by default) is
+ * what lets a returning user sign in without any Corbado network call.
+ */
+export function corbadoSdk(): SDK {
+  if (!sdk) {
+    const project = corbadoProject();
+    sdk = new CorbadoSdk(new Config(project.projectId, project.apiSecret, project.frontendApi, project.backendApi));
+  }
+  return sdk;
+}
+
+/**
+ * A failed Backend API call as an AppError. The SDK turns every failure into an error with
+ * `httpStatusCode` (500 when Corbado could not be reached at all): Corbado's own trouble is a
+ * 503 the user can retry, a 4xx means this server is misconfigured (wrong API secret...).
+ */
+export function corbadoBackendError(operation: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = (error as { httpStatusCode?: unknown } | null)?.httpStatusCode;
+  const unavailable = typeof status !== 'number' || status >= 500;
+  log.error('corbado_call_failed', { operation, status, message: (error as Error | null)?.message });
+  return new AppError(unavailable ? 'upstream_unavailable' : 'internal', undefined, { cause: error });
+}

@@ -1,0 +1,33 @@
+import 'server-only';
+import { audit } from '../audit';
+import { signInVerifiedIdentity, type SignedIn } from '../auth/pipeline';
+import { AppError } from '../errors';
+import { mayCorbadoUserTakeOver } from './account-link';
+import { corbadoProject } from './client';
+import { verifyCorbadoSessionToken } from './session-token';
+
+/**
+ * Corbado mode: exchanges a Corbado session token for the app's session. The token is checked
+ * first (nothing reaches Cognito for a bad one), then the one pipeline runs: find or provision
+ * the Cognito user, CUSTOM_AUTH with the signed assertion, sealed cookies. A pre-existing
+ * password user is taken over only under the linking rule of mayCorbadoUserTakeOver.
+ */
+export async function signInWithCorbadoSession(token: string | null): Promise<SignedIn> {
+  corbadoProject();
+  let identity;
+  try {
+    identity = await verifyCorbadoSessionToken(token);
+  } catch (error) {
+    if (error instanceof AppError) {
+      // The detail is one of the checks' own names (JWT_EXPIRED, no exp...), never token content.
+      const detail = error.code === 'corbado_session_invalid' && error.cause instanceof Error ? error.cause.message : undefined;
+      audit('sign_in_failed', { method: 'corbado', reason: error.code, detail });
+    }
+    throw error;
+  }
+  return signInVerifiedIdentity({
+    email: identity.email,
+    method: 'corbado',
+    mayUseExistingUser: (user) => mayCorbadoUserTakeOver(user, identity),
+  });
+}
