@@ -1,0 +1,187 @@
+import path from 'node:path';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { DeploymentSettings } from './settings';
+
+/**
+ * Everything AWS-side the passkey app needs, for a new user pool or attached to an existing one:
+ *
+ * - the define / create / verify auth challenge functions, built from the app's
+ *   `npm run lambdas:build` bundles (one file each, no dependencies), the verify function holding
+ *   only the public key of the challenge assertion;
+ * - permission for Cognito (this pool only) to invoke them;
+ * - a new pool: email sign-in, the app's custom attributes, the three triggers, kept on stack
+ *   deletion; or, for an existing pool, nothing on the pool itself (see docs/DEPLOYMENT.md:
+ *   CloudFormation only changes resources it owns, so `npm run cognito:setup` attaches the triggers
+ *   and adds the attributes there, without touching users);
+ * - an app client with a secret, exactly the auth flows the app uses, PreventUserExistenceErrors,
+ *   token revocation and short ID/access token lifetimes (a new resource: fine on either pool);
+ * - a managed policy with exactly the admin calls the app makes, for its runtime role or user.
+ */
+
+/** The custom attributes the app writes; the same list as lib/cognito/setup.ts in the app. */
+export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId'] as const;
+
+/** The IAM-authorized Cognito calls the app makes (the others authenticate with the client secret). */
+export const APP_ADMIN_ACTIONS = [
+  'AdminCreateUser',
+  'AdminDeleteUser',
+  'AdminGetUser',
+  'AdminInitiateAuth',
+  'AdminRespondToAuthChallenge',
+  'AdminSetUserPassword',
+  'AdminUpdateUserAttributes',
+] as const;
+
+export const APP_CLIENT_NAME = 'cognito-passkeys-app';
+
+type TriggerName = 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
+
+const TRIGGER_BUNDLES: Record<TriggerName, string> = {
+  DefineAuthChallenge: 'define-auth-challenge',
+  CreateAuthChallenge: 'create-auth-challenge',
+  VerifyAuthChallengeResponse: 'verify-auth-challenge',
+};
+
+export class CognitoPasskeysStack extends Stack {
+  readonly userPool: cognito.IUserPool;
+  readonly triggers: Record<TriggerName, lambda.Function>;
+  readonly appClient: cognito.UserPoolClient | null;
+
+  constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
+    super(scope, id, { description: 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client', ...props });
+
+    this.triggers = {
+      DefineAuthChallenge: this.triggerFunction('DefineAuthChallenge', settings, {}),
+      CreateAuthChallenge: this.triggerFunction('CreateAuthChallenge', settings, {}),
+      VerifyAuthChallengeResponse: this.triggerFunction('VerifyAuthChallengeResponse', settings, {
+        // One line: Lambda environment values are plain strings; the handler turns \n back into newlines.
+        AUTH_CHALLENGE_PUBLIC_KEY: settings.authChallengePublicKeyPem.trim().replace(/\n/g, '\\n'),
+      }),
+    };
+
+    this.userPool = settings.existingUserPoolId
+      ? this.attachToExistingPool(settings.existingUserPoolId)
+      : this.createPool(settings);
+
+    this.appClient = settings.createAppClient ? this.createAppClient(settings) : null;
+
+    const appPolicy = new iam.ManagedPolicy(this, 'AppCognitoAccess', {
+      description: 'The Cognito admin calls the passkey app makes; attach to its runtime role or IAM user',
+      statements: [
+        new iam.PolicyStatement({
+          actions: APP_ADMIN_ACTIONS.map((action) => `cognito-idp:${action}`),
+          resources: [this.userPool.userPoolArn],
+        }),
+      ],
+    });
+
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    if (this.appClient) new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
+    for (const [name, fn] of Object.entries(this.triggers)) new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
+    new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
+    new CfnOutput(this, 'NextStep', {
+      description: settings.existingUserPoolId
+        ? 'Attach the triggers and add the custom attributes to the existing pool, then copy the printed .env lines'
+        : 'Prints the .env lines (client id and secret) for this pool; finds nothing to change',
+      value: Fn.join('', [
+        'COGNITO_USER_POOL_ID=',
+        this.userPool.userPoolId,
+        this.appClient ? Fn.join('', [' COGNITO_CLIENT_ID=', this.appClient.userPoolClientId]) : '',
+        ' npm run cognito:setup -- --apply',
+        ` --define-auth-challenge=`,
+        this.triggers.DefineAuthChallenge.functionArn,
+        ` --create-auth-challenge=`,
+        this.triggers.CreateAuthChallenge.functionArn,
+        ` --verify-auth-challenge=`,
+        this.triggers.VerifyAuthChallengeResponse.functionArn,
+      ]),
+    });
+  }
+
+  private triggerFunction(name: TriggerName, settings: DeploymentSettings, environment: Record<string, string>): lambda.Function {
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new lambda.Function(this, `${name}Function`, {
+      description: `Cognito ${name} trigger of the passkey app`,
+      // The bundles target Node.js 20 syntax and run on any newer runtime.
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(path.join(settings.lambdasDir, TRIGGER_BUNDLES[name])),
+      // Cognito waits at most 5 s for a trigger; 256 MB gives ES256 verification a fast cold start.
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      environment,
+      logGroup,
+    });
+  }
+
+  private createPool(settings: DeploymentSettings): cognito.UserPool {
+    const pool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: settings.userPoolName,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      // Users are created by the app (AdminCreateUser) after it has verified them, never by self sign-up.
+      selfSignUpEnabled: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: Object.fromEntries(
+        APP_CUSTOM_ATTRIBUTES.map((name) => [name, new cognito.StringAttribute({ mutable: true })]),
+      ),
+      passwordPolicy: { minLength: 8, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      deletionProtection: true,
+      // The pool holds the users: deleting the stack must never delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lambdaTriggers: {
+        defineAuthChallenge: this.triggers.DefineAuthChallenge,
+        createAuthChallenge: this.triggers.CreateAuthChallenge,
+        verifyAuthChallengeResponse: this.triggers.VerifyAuthChallengeResponse,
+      },
+    });
+    return pool;
+  }
+
+  /** A reference only: CloudFormation cannot change a pool it does not own. Cognito may invoke the functions for this pool. */
+  private attachToExistingPool(userPoolId: string): cognito.IUserPool {
+    const pool = cognito.UserPool.fromUserPoolId(this, 'ExistingUserPool', userPoolId);
+    for (const fn of Object.values(this.triggers)) {
+      fn.addPermission('InvokedByCognito', {
+        principal: new iam.ServicePrincipal('cognito-idp.amazonaws.com'),
+        sourceArn: pool.userPoolArn,
+        sourceAccount: this.account,
+      });
+    }
+    return pool;
+  }
+
+  private createAppClient(settings: DeploymentSettings): cognito.UserPoolClient {
+    const tokenLifetime = Duration.minutes(settings.idAndAccessTokenMinutes);
+    return this.userPool.addClient('AppClient', {
+      userPoolClientName: APP_CLIENT_NAME,
+      generateSecret: true,
+      // ALLOW_REFRESH_TOKEN_AUTH comes with these; nothing else (no SRP, no admin password flow).
+      authFlows: { custom: true, userPassword: true },
+      // The app talks to the Cognito API itself; no hosted UI, no OAuth redirects to keep safe.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: tokenLifetime,
+      accessTokenValidity: tokenLifetime,
+      refreshTokenValidity: Duration.days(settings.refreshTokenDays),
+      authSessionValidity: Duration.minutes(3),
+      // Users holding their own access token must not set the app's attributes. On an existing
+      // pool the required attributes are unknown here, so the client keeps Cognito's default.
+      ...(settings.existingUserPoolId
+        ? {}
+        : { writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }) }),
+    });
+  }
+}
