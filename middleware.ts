@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { NextResponse, type NextRequest } from 'next/server';
-import { getConfig } from './lib/config';
+import { getConfig, type AppConfig } from './lib/config';
 import { ERRORS, type ErrorCode } from './lib/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
 import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/request-context';
@@ -10,6 +11,11 @@ import { resolveSession } from './lib/session/session';
  * The gate in front of every request: rejects cross-site writes to the API, and for protected
  * pages and API routes opens the session cookie, verifies the ID token and refreshes it when it
  * has expired, so the page behind sees fresh tokens. Handlers and pages check again.
+ *
+ * Every answer also gets the security headers (docs/SECURITY.md): a Content-Security-Policy
+ * with a fresh nonce, which Next reads from the request's own CSP header and puts on its
+ * scripts (pages render per request, so every page carries its own nonce); no framing; HSTS on
+ * an https origin in production; and no caching, since pages carry a nonce and session data.
  */
 
 const PROTECTED_PAGES = ['/account'];
@@ -39,10 +45,61 @@ function cookieHeaderWith(request: NextRequest, updated: CookieToSet[]): string 
   return [...values].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
+/** The Corbado web component talks to its Frontend API, injects its styles and loads Google fonts. */
+function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
+  const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(' ');
+  return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: 'https://fonts.gstatic.com' };
+}
+
+function contentSecurityPolicy(nonce: string): string {
+  const config = getConfig();
+  const https = config.appOrigin.startsWith('https:');
+  const corbado = config.corbado ? corbadoSources(config.corbado) : null;
+  // `next dev` evaluates code (React's call stacks, fast refresh) and injects styles inline.
+  const development = !config.production;
+  const directives = [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
+    // A nonce in style-src would make browsers ignore 'unsafe-inline', so it goes without one when inline styles are needed.
+    `style-src 'self' ${corbado ? corbado.styles : development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
+    `img-src 'self' data: blob:${corbado ? ` ${corbado.frontendApis}` : ''}`,
+    `font-src 'self'${corbado ? ` ${corbado.fonts}` : ''}`,
+    `connect-src 'self'${corbado ? ` ${corbado.frontendApis}` : ''}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    ...(https ? ['upgrade-insecure-requests'] : []),
+  ];
+  return directives.join('; ');
+}
+
+function securityHeaders(csp: string): Record<string, string> {
+  const { production, appOrigin } = getConfig();
+  return {
+    'content-security-policy': csp,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    ...(production && appOrigin.startsWith('https:') ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {}),
+    // Pages carry a per-request nonce and who is signed in; API answers carry session data.
+    'cache-control': 'no-store',
+  };
+}
+
+function withSecurityHeaders(response: NextResponse, csp: string): NextResponse {
+  for (const [name, value] of Object.entries(securityHeaders(csp))) response.headers.set(name, value);
+  return response;
+}
+
 /** Passes the request on with its id (and any re-sealed cookies) for the page or handler behind. */
-function forward(request: NextRequest, requestId: string, updated: CookieToSet[] = []): NextResponse {
+function forward(request: NextRequest, requestId: string, csp: string, updated: CookieToSet[] = []): NextResponse {
   const headers = new Headers(request.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
+  // Next takes the nonce for its own scripts from the request's CSP header.
+  headers.set('content-security-policy', csp);
   if (updated.length > 0) headers.set('cookie', cookieHeaderWith(request, updated));
   const response = setCookies(NextResponse.next({ request: { headers } }), updated);
   response.headers.set(REQUEST_ID_HEADER, requestId);
@@ -52,10 +109,11 @@ function forward(request: NextRequest, requestId: string, updated: CookieToSet[]
 export function middleware(request: NextRequest): Promise<NextResponse> {
   // A fresh id for every request: never the client's, so log lines cannot be forged together.
   const requestId = newRequestId();
-  return runWithRequestId(requestId, () => gate(request, requestId));
+  const csp = contentSecurityPolicy(randomBytes(16).toString('base64'));
+  return runWithRequestId(requestId, async () => withSecurityHeaders(await gate(request, requestId, csp), csp));
 }
 
-async function gate(request: NextRequest, requestId: string): Promise<NextResponse> {
+async function gate(request: NextRequest, requestId: string, csp: string): Promise<NextResponse> {
   const { pathname, search } = request.nextUrl;
   const { appOrigin } = getConfig();
 
@@ -64,7 +122,7 @@ async function gate(request: NextRequest, requestId: string): Promise<NextRespon
   }
   const page = under(pathname, PROTECTED_PAGES);
   const api = under(pathname, PROTECTED_API);
-  if (!page && !api) return forward(request, requestId);
+  if (!page && !api) return forward(request, requestId, csp);
 
   const session = await resolveSession(request.cookies, { refresh: true });
   if (session.kind === 'unavailable') return errorJson('upstream_unavailable');
@@ -74,7 +132,7 @@ async function gate(request: NextRequest, requestId: string): Promise<NextRespon
     login.searchParams.set('next', `${pathname}${search}`);
     return setCookies(NextResponse.redirect(login), session.cookies);
   }
-  return forward(request, requestId, session.cookies);
+  return forward(request, requestId, csp, session.cookies);
 }
 
 export const config = {

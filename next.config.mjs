@@ -4,6 +4,10 @@ const nextConfig = {
   poweredByHeader: false,
   // The build checks the app's own types; `npm test` checks everything, tests and scripts included.
   typescript: { tsconfigPath: 'tsconfig.next.json' },
+  // middleware.ts sets the security headers on everything else; it does not run for static files.
+  async headers() {
+    return [{ source: '/_next/static/:path*', headers: [{ key: 'X-Content-Type-Options', value: 'nosniff' }] }];
+  },
   // The container image runs `node .next/standalone/server.js` (Dockerfile builds with
   // NEXT_OUTPUT=standalone); `npm run build` + `npm start` keep the regular output, which
   // `next start` needs.

@@ -9,6 +9,11 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
+// Every page, the 404 page included, renders per request: Next puts the nonce of the request's
+// Content-Security-Policy (middleware.ts) on its scripts, which a page prerendered at build time
+// could not carry, so the policy would block it.
+export const dynamic = 'force-dynamic';
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">

@@ -20,6 +20,8 @@ export interface AppConfig {
   relyingParty: { id: string; name: string; origin: string };
   /** One-time codes go through SMTP when SMTP_URL is set, else to the local outbox. */
   email: { smtpUrl: string | null; from: string };
+  /** REDIS_URL: rate-limit counters shared by every app instance; null keeps them in memory. */
+  redisUrl: string | null;
 }
 
 export interface CognitoConfig {
@@ -243,7 +245,27 @@ export function parseConfig(env: Env): AppConfig {
     authChallenge: parseChallengeKey(env),
     relyingParty: { id: new URL(appOrigin).hostname, name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in', origin: appOrigin },
     email: parseEmail(env),
+    redisUrl: parseRedisUrl(env),
   };
+}
+
+function parseRedisUrl(env: Env): string | null {
+  const raw = read(env, 'REDIS_URL');
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected e.g. redis://localhost:6379 or rediss://user:password@host:6380)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  if (!url.hostname) throw new ConfigError('REDIS_URL', 'has no host');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) {
+    throw new ConfigError('REDIS_URL', 'may name a database number only (e.g. /0) after the host');
+  }
+  return raw;
 }
 
 function parseEmail(env: Env): AppConfig['email'] {

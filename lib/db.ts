@@ -48,7 +48,9 @@ export function openDatabase(file: string): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new Database(file);
   database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 2000');
+  // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then the
+  // request gets a 503 with Retry-After (lib/http/respond.ts) instead of stalling every request.
+  database.pragma('busy_timeout = 200');
   database.pragma('foreign_keys = ON');
   migrate(database);
   return database;
