@@ -2,7 +2,9 @@ import 'server-only';
 import { cookies } from 'next/headers';
 import { AppError } from '../errors';
 import type { CookieToSet } from './cookies';
-import { resolveSession, type SessionUser } from './session';
+import { revokeRefreshToken } from '../cognito/auth';
+import { log } from '../log';
+import { resolveSession, sessionRefreshToken, type SessionUser } from './session';
 
 /**
  * The signed-in user of the current request, checked again here (middleware is not the only
@@ -39,4 +41,17 @@ export async function requireRecentSignIn(): Promise<SessionUser> {
   const user = await requireUser();
   if (!signedInRecently(user)) throw new AppError('reauthentication_required');
   return user;
+}
+
+/**
+ * Writes the cookies of a new sign-in. The session they replace (a re-authentication, or a
+ * sign-in while signed in) ends first: its refresh token is revoked at Cognito, so a copy of
+ * the old cookies cannot keep refreshing.
+ */
+export async function replaceSession(toSet: CookieToSet[]): Promise<void> {
+  const previous = await sessionRefreshToken(await cookies());
+  if (previous) {
+    await revokeRefreshToken(previous).catch((error: unknown) => log.warn('previous_session_revoke_failed', { error }));
+  }
+  await writeCookies(toSet);
 }

@@ -111,6 +111,19 @@ describe('password sign-in, session and sign-out over HTTP', () => {
       expect(copied.names()).toEqual([]);
     });
   });
+
+  it('re-authentication ends the session it replaces: a copy of the old cookies cannot refresh', async () => {
+    await withShortLivedIdTokens(async () => {
+      const jar = await signIn();
+      const copied = new CookieJar();
+      for (const name of jar.names()) copied.set(name, jar.get(name)!);
+      await signIn(jar);
+
+      await expireIdTokens();
+      expect((await jar.fetch(`${app.baseUrl}/api/auth/me`)).status).toBe(200);
+      expect((await copied.fetch(`${app.baseUrl}/api/auth/me`)).status).toBe(401);
+    });
+  });
 });
 
 const SHORT_ID_TOKEN_SECONDS = 3;

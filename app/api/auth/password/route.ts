@@ -3,7 +3,7 @@ import { signInWithPasswordCredentials } from '@/lib/auth/pipeline';
 import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
-import { writeCookies } from '@/lib/session/current';
+import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,6 +17,6 @@ export const POST = handleErrors(async (request: Request) => {
     throw new AppError('invalid_request', 'Enter your password.');
   }
   const { user, cookies } = await signInWithPasswordCredentials(email, password, clientAddress(request.headers));
-  await writeCookies(cookies);
+  await replaceSession(cookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });

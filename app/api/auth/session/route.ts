@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { signInWithCorbadoSession } from '@/lib/corbado/sign-in';
 import { CORBADO_SESSION_COOKIE, corbadoTokenFrom } from '@/lib/corbado/session-token';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
-import { writeCookies } from '@/lib/session/current';
+import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,6 +13,6 @@ export const dynamic = 'force-dynamic';
 export const POST = handleErrors(async (request: Request) => {
   const token = corbadoTokenFrom(request.headers, (await cookies()).get(CORBADO_SESSION_COOKIE));
   const { user, cookies: toSet } = await signInWithCorbadoSession(token);
-  await writeCookies(toSet);
+  await replaceSession(toSet);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });

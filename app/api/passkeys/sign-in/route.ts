@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { signInWithPasskey } from '@/lib/auth/pipeline';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { writeCookies } from '@/lib/session/current';
+import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,6 +11,6 @@ export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
   const body = await readJsonObject(request, 16 * 1024);
   const { user, cookies: sessionCookies } = await signInWithPasskey(await cookies(), body.response);
-  await writeCookies(sessionCookies);
+  await replaceSession(sessionCookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });

@@ -4,7 +4,7 @@ import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { listPasskeys } from '@/lib/passkeys/credentials';
-import { writeCookies } from '@/lib/session/current';
+import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -15,7 +15,7 @@ export const POST = handleErrors(async (request: Request) => {
   const email = normalizeEmail(body.email);
   if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
   const { user, cookies } = await signInWithEmailCode(email, body.code);
-  await writeCookies(cookies);
+  await replaceSession(cookies);
   return jsonResponse({
     user: { email: user.email, sub: user.sub, method: user.method },
     hasPasskey: listPasskeys(user.sub).length > 0,
