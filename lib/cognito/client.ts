@@ -5,6 +5,16 @@ import { getConfig } from '../config';
 
 let client: CognitoIdentityProviderClient | undefined;
 
+/**
+ * The time budget of one Cognito call: each attempt must have its answer within 3 s, counted
+ * from when the SDK starts it (waiting for a pooled connection included), well above what a
+ * healthy Cognito needs even with its Lambda triggers. The SDK's standard retry strategy makes
+ * at most 3 attempts, backing off with full jitter (up to 50/100 ms after errors and timeouts,
+ * 1/2 s after throttling) and retrying no more once its retry quota runs dry. So a hanging
+ * Cognito costs a request at most about 9 s before the user gets a 503 with Retry-After.
+ */
+export const COGNITO_CALL_BUDGET = { attemptTimeoutMs: 3_000, maxAttempts: 3 } as const;
+
 /** The one Cognito client of the process (keeps its connections and credentials warm). */
 export function cognitoClient(): CognitoIdentityProviderClient {
   if (!client) {
@@ -14,7 +24,12 @@ export function cognitoClient(): CognitoIdentityProviderClient {
       ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
       // The embedded emulator ignores credentials; AWS uses the default provider chain.
       ...(embedded ? { credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } } : {}),
-      maxAttempts: 3,
+      maxAttempts: COGNITO_CALL_BUDGET.maxAttempts,
+      requestHandler: {
+        requestTimeout: COGNITO_CALL_BUDGET.attemptTimeoutMs,
+        // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+        throwOnRequestTimeout: true,
+      },
     });
   }
   return client;

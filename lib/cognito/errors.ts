@@ -25,12 +25,18 @@ export function cognitoErrorName(error: unknown): string | undefined {
  * An error from a Cognito call that the caller did not expect, as an AppError: an outage or
  * throttling is a 503 the user can retry, anything else an internal error. Cognito's own text
  * goes to the log, never to the client.
+ *
+ * An error on a retried call is an outage too, whatever it says: the SDK retried because an
+ * earlier attempt timed out or failed, and that attempt may have been applied (a challenge
+ * session used up, say), so the last attempt's complaint is a consequence of the outage.
  */
 export function unexpectedCognitoError(operation: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const name = cognitoErrorName(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const unavailable = (name !== undefined && UNAVAILABLE.has(name)) || status === undefined || status >= 500;
-  log.error('cognito_call_failed', { operation, error: name ?? 'unknown', status, message: (error as Error)?.message });
+  const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
+  const status = metadata?.httpStatusCode;
+  const attempts = metadata?.attempts ?? 1;
+  const unavailable = (name !== undefined && UNAVAILABLE.has(name)) || status === undefined || status >= 500 || attempts > 1;
+  log.error('cognito_call_failed', { operation, error: name ?? 'unknown', status, attempts, message: (error as Error)?.message });
   return new AppError(unavailable ? 'upstream_unavailable' : 'internal', undefined, { cause: error });
 }

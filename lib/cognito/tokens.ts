@@ -49,10 +49,33 @@ function claimsFrom(payload: JWTPayload): IdTokenClaims | null {
 }
 
 /**
+ * ID tokens already verified, by their exact text, until they expire. A session sends the same
+ * token on every request for up to an hour, and each protected request checks it twice
+ * (middleware, then the page or handler); the RSA signature check is most of that cost
+ * (docs/BENCHMARKS.md). Only tokens that passed every check are kept, so nothing can be added
+ * from outside. A key dropped from the pool's JWKS is still trusted for as long as jose caches
+ * the JWKS (cacheMaxAge, one hour), so remembering a token no longer than the hour adds nothing.
+ */
+const verified = new Map<string, { claims: IdTokenClaims; until: number }>();
+const VERIFIED_MAX_ENTRIES = 10_000;
+const VERIFIED_MAX_SECONDS = 60 * 60;
+
+function rememberVerified(token: string, claims: IdTokenClaims): void {
+  if (verified.size >= VERIFIED_MAX_ENTRIES) verified.delete(verified.keys().next().value!);
+  verified.set(token, { claims, until: Math.min(claims.expiresAt, Date.now() / 1000 + VERIFIED_MAX_SECONDS) });
+}
+
+/**
  * Verifies a Cognito ID token: RS256 only, signed by a key of the pool's JWKS, issuer = the
  * pool, audience = our app client, token_use = id, not expired.
  */
 export async function checkIdToken(token: string): Promise<IdTokenCheck> {
+  const known = verified.get(token);
+  if (known) {
+    // jose treats a token as expired from its `exp` second on; so does this.
+    if (Date.now() / 1000 < known.until) return { status: 'valid', claims: known.claims };
+    verified.delete(token);
+  }
   const { issuer, clientId } = getConfig().cognito;
   try {
     const { payload } = await jwtVerify(token, poolKeys(), {
@@ -62,7 +85,9 @@ export async function checkIdToken(token: string): Promise<IdTokenCheck> {
       requiredClaims: ['exp', 'iat', 'sub'],
     });
     const claims = payload.token_use === 'id' ? claimsFrom(payload) : null;
-    return claims ? { status: 'valid', claims } : { status: 'invalid' };
+    if (!claims) return { status: 'invalid' };
+    rememberVerified(token, claims);
+    return { status: 'valid', claims };
   } catch (error) {
     // jose checks the signature before the claims, so an expired token's payload is authentic.
     if (error instanceof errors.JWTExpired && error.payload.token_use === 'id') {

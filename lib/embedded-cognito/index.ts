@@ -10,17 +10,19 @@ import { createServer as createCognitoLocalServer } from 'cognito-local/lib/serv
 import { DateClock, LambdaService, MessagesService, TriggersService, type Services } from 'cognito-local/lib/services';
 import { CognitoServiceFactoryImpl } from 'cognito-local/lib/services/cognitoService';
 import { CryptoService } from 'cognito-local/lib/services/crypto';
-import { StormDBDataStoreFactory } from 'cognito-local/lib/services/dataStore/stormDb';
 import { ConsoleMessageSender } from 'cognito-local/lib/services/messageDelivery/consoleMessageSender';
 import { MessageDeliveryService } from 'cognito-local/lib/services/messageDelivery/messageDelivery';
 import { otp } from 'cognito-local/lib/services/otp';
-import { UserPoolServiceFactoryImpl } from 'cognito-local/lib/services/userPoolService';
 import type { Context } from 'cognito-local/lib/services/context';
 import { handler as defineAuthChallenge } from '../../lambdas/define-auth-challenge';
 import { handler as createAuthChallenge } from '../../lambdas/create-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '../../lambdas/verify-auth-challenge';
 import { AuthFlows } from './auth-flows';
+import { WriteBehindDataStoreFactory } from './data-store';
+import { CognitoFaults } from './faults';
+import { poolAdminTargets } from './pool-admin';
 import { TokenIssuer } from './token-issuer';
+import { IndexedUserPoolServiceFactory } from './user-pool';
 
 /**
  * The embedded Cognito: cognito-local (pinned) for the user store and admin API, extended
@@ -50,6 +52,8 @@ export interface EmbeddedCognito {
   clientSecret: string;
   /** Requests answered per operation, for tests and benchmarks that count Cognito calls. */
   calls: Map<string, number>;
+  /** Fault injection for resilience tests (faults.ts); inert until a rule is added. */
+  faults: CognitoFaults;
   close(): Promise<void>;
 }
 
@@ -77,11 +81,11 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
   const logger = pino({ level: options.logLevel ?? 'error' });
   const ctx: Context = { logger };
   const clock = new DateClock();
-  const dataStores = new StormDBDataStoreFactory(directory);
+  const dataStores = new WriteBehindDataStoreFactory(directory);
   const cognito = await new CognitoServiceFactoryImpl(
     directory,
     dataStores,
-    new UserPoolServiceFactoryImpl(clock, dataStores),
+    new IndexedUserPoolServiceFactory(clock, dataStores),
   ).create(ctx, { UsernameAttributes: ['email'] });
   const issuer = await TokenIssuer.open(directory);
   // cognito-local's own trigger support stays unused: no functions are configured for it.
@@ -101,11 +105,14 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     },
     triggers,
   };
-  const flows = new AuthFlows(services, issuer, {
-    defineAuthChallenge,
-    createAuthChallenge,
-    verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(options.challengePublicKey),
-  }).targets();
+  const flows = {
+    ...new AuthFlows(services, issuer, {
+      defineAuthChallenge,
+      createAuthChallenge,
+      verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(options.challengePublicKey),
+    }).targets(),
+    ...poolAdminTargets(services),
+  };
   const baseRouter = Router(services);
   const queue = serialized();
   const calls = new Map<string, number>();
@@ -118,7 +125,8 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
   };
 
   const app = createCognitoLocalServer(router, logger, { development: false }).application;
-  const server: Server = createHttpServer((req, res) => {
+  const faults = new CognitoFaults();
+  const server: Server = createHttpServer(faults.around((req, res) => {
     const wellKnown = /^\/([\w-]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(req.url ?? '');
     if (req.method === 'GET' && wellKnown) {
       const [, poolId, document] = wellKnown;
@@ -135,7 +143,9 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
       return;
     }
     app(req, res);
-  });
+  }));
+  // Longer than any client's idle keep-alive, so a client never reuses a socket the server just closed.
+  server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -151,7 +161,11 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
       endpoint,
       ...pool,
       calls,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      faults,
+      close: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([dataStores.flush(), issuer.flush()]);
+      },
     };
   } catch (error) {
     server.close();
@@ -186,7 +200,10 @@ async function ensurePoolAndClient(
     UsernameConfiguration: { CaseSensitive: false },
     AutoVerifiedAttributes: ['email'],
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-    Schema: [{ Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true }],
+    Schema: [
+      { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
+      { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
+    ],
     LambdaConfig: TRIGGER_ARNS,
     Policies: {
       PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false },

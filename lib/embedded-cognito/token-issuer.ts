@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { AppClient } from 'cognito-local/lib/services/appClient';
 import { attributesToRecord, attributeValue, type User } from 'cognito-local/lib/services/userPoolService';
+import { WriteBehindFile } from './data-store';
 
 /**
  * Issues Cognito-shaped tokens for the embedded pool: RS256 ID and access tokens signed by a
@@ -48,14 +49,19 @@ function opaqueRefreshToken(): string {
 }
 
 export class TokenIssuer {
+  /** Written behind, like the pool files (data-store.ts): a sign-in does not wait for the disk. */
+  private readonly refreshFile: WriteBehindFile;
+
   private constructor(
     private readonly privateKey: SigningKey,
     private readonly publicKey: SigningKey,
     readonly publicJwk: JWK,
-    private readonly refreshFile: string,
+    refreshFile: string,
     private readonly refreshTokens: Map<string, RefreshRecord>,
     private issuerBase: string,
-  ) {}
+  ) {
+    this.refreshFile = new WriteBehindFile(refreshFile, () => JSON.stringify(Object.fromEntries(this.refreshTokens)), 0o600);
+  }
 
   static async open(directory: string): Promise<TokenIssuer> {
     mkdirSync(directory, { recursive: true });
@@ -187,8 +193,11 @@ export class TokenIssuer {
   }
 
   private persist(): void {
-    const temporary = `${this.refreshFile}.tmp`;
-    writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.refreshTokens)), { mode: 0o600 });
-    renameSync(temporary, this.refreshFile);
+    this.refreshFile.changed();
+  }
+
+  /** Waits until the refresh tokens issued so far are on disk. */
+  flush(): Promise<void> {
+    return this.refreshFile.flush();
   }
 }

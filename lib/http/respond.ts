@@ -9,14 +9,33 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
 }
 
+/** When a 503 does not say otherwise, clients are told to try again after this long. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number): Response {
-  const headers: Record<string, string> = retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {};
-  return jsonResponse({ error: { code, message } }, ERRORS[code].status, headers);
+  const status = ERRORS[code].status;
+  // Every 503 tells when to try again, so clients and proxies back off instead of hammering.
+  const retryAfter = retryAfterSeconds ?? (status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+  const headers: Record<string, string> = retryAfter ? { 'retry-after': String(retryAfter) } : {};
+  return jsonResponse({ error: { code, message } }, status, headers);
+}
+
+/**
+ * SQLite's "database is locked" (another writer held the lock past busy_timeout): a passing
+ * outage of the passkey store, not a bug. better-sqlite3 gives codes like SQLITE_BUSY_SNAPSHOT.
+ */
+function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
 /** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
 export function responseForError(error: unknown): Response {
   if (error instanceof AppError) return errorResponse(error.code, error.userMessage, error.retryAfterSeconds);
+  if (isDatabaseBusy(error)) {
+    log.error('database_busy', { error });
+    return errorResponse('upstream_unavailable', 'The service is busy. Try again in a moment.');
+  }
   log.error('unhandled_error', { error });
   return errorResponse('internal');
 }

@@ -1,0 +1,353 @@
+/**
+ * `npm run bench`: what a protected request and each sign-in cost, checked against budgets
+ * (docs/BENCHMARKS.md). Prints a table, writes the same figures to bench/results.json, and exits
+ * non-zero when a budget is missed or a section fails.
+ *
+ *   npm run bench                    full run (several minutes)
+ *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth
+ *   npm run bench -- --profile       CPU profiles of the app worker into bench/profiles/
+ */
+import './quiet';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BurstResult, PathResult, SessionCheckResult, SignInPathsResult } from './app-worker';
+import { ensureFreshBuild } from './build';
+import { workerClient, type FromWorker } from './ipc';
+import { startSeededPool, type SeededPool } from './pool';
+import { measureServerThroughput, type ServerThroughput } from './server';
+import { firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
+import { round, since } from './stats';
+
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const args = process.argv.slice(2);
+const short = args.includes('--short') || process.env.BENCH_SHORT === '1';
+const profile = args.includes('--profile');
+const onlyArg = args.find((arg) => arg.startsWith('--only='));
+const only = new Set<Section>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Section[]) : SECTIONS);
+for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`unknown section ${section}`);
+
+const PLAN = short
+  ? {
+      sessionChecks: 5_000,
+      freshSessions: 100,
+      signInIterations: 20,
+      growthLevels: [10, 10_000],
+      apiSeedingLimit: 10,
+      server: { connections: 10, rounds: 3, secondsPerRound: 2, warmupSeconds: 4 },
+      burst: { distinct: 200, same: 50 },
+      lambdaSamples: 3,
+    }
+  : {
+      sessionChecks: 20_000,
+      freshSessions: 300,
+      signInIterations: 100,
+      growthLevels: [10, 1_000, 10_000],
+      apiSeedingLimit: 10_000,
+      server: { connections: 10, rounds: 6, secondsPerRound: 4, warmupSeconds: 5 },
+      burst: { distinct: 200, same: 50 },
+      lambdaSamples: 7,
+    };
+
+const KB = 1000;
+const BUDGETS = {
+  sessionCheckMedianMicros: 100,
+  protectedToPublicThroughput: 0.85,
+  returningUserCalls: 2,
+  newUserCalls: 5,
+  refreshCalls: 1,
+  loginFirstLoadGzipBytes: 150 * KB,
+  lambdaHandlerBytes: 100 * KB,
+};
+
+interface Budget {
+  name: string;
+  value: number;
+  limit: string;
+  met: boolean;
+}
+
+const budgets: Budget[] = [];
+function budget(name: string, value: number, op: '<=' | '>=' | '<' | '==', limit: number, unit = ''): void {
+  const met = op === '<=' ? value <= limit : op === '>=' ? value >= limit : op === '<' ? value < limit : value === limit;
+  budgets.push({ name, value: round(value), limit: `${op} ${limit}${unit}`, met });
+}
+
+const log = (line: string) => console.log(`bench: ${line}`);
+
+// ---- the app worker --------------------------------------------------------------------------
+
+async function startWorker(pool: SeededPool, label: string) {
+  const profileArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('bench/profiles'), '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=react-server', '--import', 'tsx', ...profileArgs, path.join(__dirname, 'app-worker.ts')],
+    {
+      env: { ...process.env, ...pool.stack.env, NODE_ENV: 'production' },
+      // The app's own structured log lines go where a server's stdout would; the bench keeps errors.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: FromWorker) => {
+      if (message.type === 'result' && message.id === 0) {
+        child.off('message', onMessage);
+        resolve();
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`app worker exited during start-up (${code})`)));
+  });
+  const client = workerClient(child, () => Object.fromEntries(pool.stack.cognito.calls));
+  return {
+    run: client.run,
+    async stop() {
+      child.disconnect();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+// ---- sections --------------------------------------------------------------------------------
+
+interface GrowthLevel {
+  users: number;
+  seeding: SeededPool['seeding'];
+  paths: SignInPathsResult;
+}
+
+interface Results {
+  sizes?: { firstLoadJs: RouteSize[]; lambdas: LambdaSize[] };
+  server?: ServerThroughput;
+  sessionCheck?: SessionCheckResult;
+  signInPaths?: SignInPathsResult & { poolUsers: number };
+  concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
+  growth?: GrowthLevel[];
+}
+
+function sizesSection(results: Results): void {
+  const routes = ['/login', '/account'].map((route) => firstLoadJs(route));
+  const lambdas = lambdaSizes(PLAN.lambdaSamples);
+  results.sizes = { firstLoadJs: routes, lambdas };
+  budget('/login first-load JS, gzip (bytes)', routes[0]!.gzipBytes, '<=', BUDGETS.loginFirstLoadGzipBytes);
+  for (const lambda of lambdas) budget(`Lambda ${lambda.handler} bundle (bytes)`, lambda.bytes, '<', BUDGETS.lambdaHandlerBytes);
+}
+
+async function serverSection(results: Results): Promise<void> {
+  const server = await measureServerThroughput(PLAN.server);
+  results.server = server;
+  for (const figures of [server.protectedPage, server.publicPage, server.protectedApi]) {
+    if (figures.non2xx || figures.errors) throw new Error(`GET ${figures.path}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
+  }
+  // On a core of its own (CPU per request) where /proc tells it; else as measured (see server.ts).
+  const ratio = server.cpuRatio ?? server.ratio;
+  budget(`protected ÷ public page throughput${server.cpuRatio === null ? '' : ', from CPU per request'}`, ratio, '>=', BUDGETS.protectedToPublicThroughput);
+}
+
+function pathBudgets(paths: SignInPathsResult, poolUsers: number): void {
+  const at = `(${poolUsers.toLocaleString('en')} users in the pool)`;
+  budget(`Cognito calls, returning passkey user ${at}`, paths.returningPasskeyUser.totalCallsPerSignIn, '<=', BUDGETS.returningUserCalls);
+  budget(`Cognito calls, new passkey user ${at}`, paths.newPasskeyUser.totalCallsPerSignIn, '<=', BUDGETS.newUserCalls);
+  budget(`Cognito calls, refresh ${at}`, paths.refresh.totalCallsPerSignIn, '<=', BUDGETS.refreshCalls);
+  const errors = Object.values(paths).reduce((sum: number, result: PathResult) => sum + result.errors, 0);
+  budget(`sign-in errors ${at}`, errors, '==', 0);
+}
+
+async function poolSections(results: Results): Promise<void> {
+  const wantsBase = only.has('session') || only.has('paths') || only.has('burst');
+  const levels = PLAN.growthLevels.filter((users, i) => (i === 0 ? wantsBase || only.has('growth') : only.has('growth')));
+  for (const [i, users] of levels.entries()) {
+    log(`seeding a pool with ${users.toLocaleString('en')} users...`);
+    const pool = await startSeededPool(users, PLAN.apiSeedingLimit);
+    log(`seeded through the ${pool.seeding.method} in ${(pool.seeding.ms / 1000).toFixed(1)} s`);
+    const worker = await startWorker(pool, `pool-${users}`);
+    try {
+      if (i === 0 && only.has('session')) {
+        log('session check...');
+        const check = await worker.run<SessionCheckResult>('sessionCheck', { iterations: PLAN.sessionChecks, freshSessions: PLAN.freshSessions });
+        results.sessionCheck = check;
+        budget('session check median (µs)', check.check.median, '<=', BUDGETS.sessionCheckMedianMicros);
+      }
+      let paths: SignInPathsResult | undefined;
+      if ((i === 0 && only.has('paths')) || only.has('growth')) {
+        log(`sign-in paths, ${PLAN.signInIterations} of each...`);
+        paths = await worker.run<SignInPathsResult>('signInPaths', { iterations: PLAN.signInIterations, label: `p${users}` });
+        pathBudgets(paths, users);
+        if (i === 0) results.signInPaths = { ...paths, poolUsers: users };
+        (results.growth ??= []).push({ users, seeding: pool.seeding, paths });
+      }
+      if (i === 0 && only.has('burst')) {
+        log(`${PLAN.burst.distinct} concurrent first sign-ins of distinct users, ${PLAN.burst.same} of one user...`);
+        const burst = await worker.run<{ distinct: BurstResult; same: BurstResult }>('concurrentFirstSignIns', PLAN.burst);
+        results.concurrentFirstSignIns = burst;
+        budget(`errors, ${PLAN.burst.distinct} concurrent distinct first sign-ins`, burst.distinct.errors, '==', 0);
+        budget(`users created by ${PLAN.burst.distinct} distinct first sign-ins`, burst.distinct.usersCreated, '==', PLAN.burst.distinct);
+        budget(`errors, ${PLAN.burst.same} concurrent first sign-ins of one user`, burst.same.errors, '==', 0);
+        budget(`users created by ${PLAN.burst.same} first sign-ins of one user`, burst.same.usersCreated, '==', 1);
+      }
+    } finally {
+      await worker.stop();
+      await pool.stack.stop();
+    }
+  }
+  if (!only.has('growth')) delete results.growth;
+}
+
+// ---- report ----------------------------------------------------------------------------------
+
+function table(title: string, header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const ms = (value: number) => round(value).toString();
+const kb = (bytes: number) => (bytes / KB).toFixed(1);
+
+function pathRows(paths: SignInPathsResult): (string | number)[][] {
+  const names: [keyof SignInPathsResult, string][] = [
+    ['returningPasskeyUser', 'returning passkey user'],
+    ['newPasskeyUser', 'new passkey user'],
+    ['passwordUser', 'password user'],
+    ['refresh', 'refresh (expired ID token)'],
+  ];
+  return names.map(([key, name]) => {
+    const result = paths[key];
+    const calls = Object.entries(result.callsPerSignIn).map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`).join(' + ');
+    return [name, round(result.totalCallsPerSignIn), ms(result.latency.median), ms(result.latency.p95), result.errors, calls];
+  });
+}
+
+function report(results: Results): string {
+  const parts: string[] = [];
+  if (results.sessionCheck) {
+    const c = results.sessionCheck;
+    parts.push(
+      table('1. Session check (resolveSession, as middleware runs it), µs', ['', 'median', 'p99', 'per second, one core'], [
+        [`whole check (${c.iterations.toLocaleString('en')} runs)`, round(c.check.median), round(c.check.p99), Math.round(c.checksPerSecond).toLocaleString('en')],
+        ['  of which: open the sealed ID cookie', round(c.unseal.median), round(c.unseal.p99), ''],
+        ['  of which: verify the ID token (cached JWKS)', round(c.verify.median), round(c.verify.p99), ''],
+        [`first check of a session whose ID token is new to this process (${c.firstCheck.count})`, round(c.firstCheck.median), round(c.firstCheck.p99), ''],
+        ['  of which: verify a new ID token (RS256, cached JWKS)', round(c.firstVerify.median), round(c.firstVerify.p99), ''],
+      ]),
+    );
+  }
+  if (results.server) {
+    const s = results.server;
+    const cpu = (f: typeof s.publicPage) => (f.cpuMsPerRequest === null ? 'n/a' : ms(f.cpuMsPerRequest));
+    const row = (name: string, f: typeof s.publicPage) => [name, Math.round(f.requestsPerSecond), ms(f.latency.p50), ms(f.latency.p97_5), ms(f.latency.p99), kb(f.bytesPerResponse), cpu(f)];
+    const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+    parts.push(
+      table(`2. Production server (next start, embedded), ${s.connections} connections, ${s.rounds}×${s.secondsPerRound} s each`, ['', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'kB/resp', 'CPU ms/req'], [
+        row('public page: GET /login, signed out', s.publicPage),
+        row('protected page: GET /account, signed in', s.protectedPage),
+        row('protected API: GET /api/auth/me (for reference)', s.protectedApi),
+        ['protected ÷ public throughput', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
+      ]),
+    );
+  }
+  if (results.signInPaths) {
+    parts.push(
+      table(`3. Sign-in paths (${results.signInPaths.poolUsers} users in the pool, ${results.signInPaths.refresh.iterations} of each), server side`, ['', 'calls', 'median ms', 'p95 ms', 'errors', 'Cognito calls counted at the emulator'], pathRows(results.signInPaths)),
+    );
+  }
+  if (results.concurrentFirstSignIns) {
+    const b = results.concurrentFirstSignIns;
+    const row = (name: string, r: BurstResult) => [name, r.errors, r.usersCreated, ms(r.latency.median), ms(r.latency.p95), ms(r.wallMs), r.emulatorCalls, Math.round(r.emulatorCallsPerSecond)];
+    const errors = [b.distinct, b.same].flatMap((r) => Object.entries(r.errorKinds).map(([kind, n]) => `  ${n} × ${kind}`));
+    parts.push(
+      table('4. Concurrent first sign-ins', ['', 'errors', 'users created', 'median ms', 'p95 ms', 'all done ms', 'Cognito calls', 'calls/s'], [
+        row(`${b.distinct.signIns} distinct users at once`, b.distinct),
+        row(`${b.same.signIns} sign-ins of one user at once`, b.same),
+      ]) + (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
+    );
+  }
+  if (results.sizes) {
+    parts.push(
+      table('5a. First-load JS (gzip, from .next/app-build-manifest.json)', ['route', 'files', 'gzip kB', 'raw kB'], results.sizes.firstLoadJs.map((r) => [r.route, r.files, kb(r.gzipBytes), kb(r.rawBytes)])),
+      table('5b. Lambda handlers (npm run lambdas:build)', ['handler', 'kB', 'gzip kB', 'cold import ms'], results.sizes.lambdas.map((l) => [l.handler, kb(l.bytes), kb(l.gzipBytes), ms(l.coldImportMs)])),
+    );
+  }
+  if (results.growth && results.growth.length > 1) {
+    const rows = results.growth.flatMap((level) => {
+      const name = `${level.users.toLocaleString('en')} users`;
+      const p = level.paths;
+      return [[name, ...(['returningPasskeyUser', 'newPasskeyUser', 'passwordUser', 'refresh'] as const).flatMap((k) => [ms(p[k].latency.median), ms(p[k].latency.p95)]), `${level.seeding.method}, ${(level.seeding.ms / 1000).toFixed(1)} s`]];
+    });
+    parts.push(
+      table('6. Growth: sign-in latency (ms, median / p95) by pool size', ['pool', 'returning', 'p95', 'new', 'p95', 'password', 'p95', 'refresh', 'p95', 'seeded through'], rows),
+    );
+  }
+  parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, b.met ? 'met' : 'MISSED'])));
+  return parts.join('\n');
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const loadBefore = os.loadavg();
+  log(`${short ? 'short' : 'full'} run: ${[...only].join(', ')}`);
+  const results: Results = {};
+  const failures: string[] = [];
+  const attempt = async (name: string, run: () => unknown) => {
+    try {
+      await run();
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+      console.error(`bench: ${name} failed:`, error);
+    }
+  };
+  if (only.has('sizes') || only.has('server')) {
+    await attempt('build', () => ensureFreshBuild(log) && log('built'));
+  }
+  if (only.has('sizes')) await attempt('sizes', () => sizesSection(results));
+  if (only.has('server')) {
+    log('server throughput...');
+    await attempt('server', () => serverSection(results));
+  }
+  await attempt('sign-in', () => poolSections(results));
+
+  const durationSeconds = since(started) / 1000;
+  const cpus = os.cpus();
+  const output = {
+    machine: {
+      hostname: os.hostname(),
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      cores: cpus.length,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverageAtStart: loadBefore.map(round),
+      loadAverageAtEnd: os.loadavg().map(round),
+    },
+    node: process.version,
+    date: new Date().toISOString(),
+    mode: short ? 'short' : 'full',
+    sections: [...only],
+    durationSeconds: round(durationSeconds),
+    budgets,
+    failures,
+    passed: failures.length === 0 && budgets.every((b) => b.met),
+    results,
+  };
+  mkdirSync(__dirname, { recursive: true });
+  writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(output, null, 2)}\n`);
+
+  console.log(report(results));
+  console.log(
+    `\n${output.machine.hostname}: ${output.machine.cpuModel}, ${output.machine.cores} cores, load ${output.machine.loadAverageAtStart.join(' ')}; node ${output.node}; ${output.mode} run in ${durationSeconds.toFixed(0)} s; figures in bench/results.json`,
+  );
+  for (const failure of failures) console.log(`FAILED ${failure}`);
+  const missed = budgets.filter((b) => !b.met);
+  if (missed.length) console.log(`${missed.length} budget(s) missed: ${missed.map((b) => b.name).join('; ')}`);
+  process.exit(output.passed ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

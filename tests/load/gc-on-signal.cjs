@@ -1,0 +1,12 @@
+/**
+ * Preloaded into the server under load (NODE_OPTIONS="--expose-gc --require ..."), never into
+ * the app itself: SIGUSR2 runs a full garbage collection and prints the memory after it, so the
+ * load test can compare the server at rest before and after the load.
+ */
+process.on('SIGUSR2', () => {
+  globalThis.gc();
+  const { rss, heapUsed, external } = process.memoryUsage();
+  const mb = (bytes) => bytes / 1048576;
+  // Live memory: the JS heap plus what JS objects hold outside it (Buffers, native handles).
+  console.log(JSON.stringify({ event: 'load_test_gc', rssMb: mb(rss), liveMb: mb(heapUsed + external) }));
+});
