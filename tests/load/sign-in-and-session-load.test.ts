@@ -195,7 +195,7 @@ describe('load on loopback', () => {
     for (const i of [0, PASSWORDLESS_USERS / 2, PASSWORDLESS_USERS - 1]) {
       expect(await usersWithEmail(app, passwordlessEmail(i))).toHaveLength(1);
     }
-  }, 45_000);
+  }, 120_000);
 
   it(`${PROTECTED_REQUESTS.toLocaleString('en')} protected requests with ${SESSIONS} sessions from autocannon: every one 200, no errors or timeouts`, async () => {
     let turn = 0;
@@ -223,7 +223,7 @@ describe('load on loopback', () => {
     expect(result.non2xx).toBe(0);
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);
-  }, 90_000);
+  }, 240_000);
 
   it(`the server's memory at rest is back near its warmed-up baseline (live memory within ${LIVE_TOLERANCE_MB} MB, RSS within ${RSS_TOLERANCE_MB} MB)`, async () => {
     figures.rssAfterLoadMb = Math.round(serverRssMb());
