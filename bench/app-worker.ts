@@ -134,7 +134,7 @@ export interface SessionCheckResult {
   /** µs of its two parts, measured apart: opening the sealed ID cookie, verifying the ID token. */
   unseal: Distribution;
   verify: Distribution;
-  /** µs of the first check of each of many fresh sessions: the ID token not verified before. */
+  /** µs of the first check of each of many fresh sessions: cookie and ID token not seen before. */
   firstCheck: Distribution;
   /** µs to verify an ID token never seen before (the RSA signature check against the cached JWKS). */
   firstVerify: Distribution;
@@ -172,8 +172,8 @@ async function sessionCheck({ iterations, freshSessions }: { iterations: number;
     reader: readerOf(steadyCookies),
     idToken: (await cookies.openCookie<{ idToken: string }>(readerOf(steadyCookies), idName))!.idToken!,
   };
-  // Sessions whose ID token this process has never verified (as after a refresh elsewhere, or in
-  // another server instance): the ID cookie sealed exactly as createSessionCookies seals it.
+  // Sessions whose cookie and ID token this process has never seen (as after a refresh elsewhere,
+  // or in another server instance): the ID cookie sealed exactly as createSessionCookies seals it.
   const fresh: { reader: CookieReader; idToken: string }[] = [];
   const lifetime = 7 * 24 * 3600;
   for (let i = 0; i < 2 * freshSessions; i++) {

@@ -6,7 +6,7 @@
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
  *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth
- *   npm run bench -- --profile       CPU profiles of the app worker into bench/profiles/
+ *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ const PLAN = short
       signInIterations: 20,
       growthLevels: [10, 10_000],
       apiSeedingLimit: 10,
-      server: { connections: 10, rounds: 3, secondsPerRound: 2, warmupSeconds: 4 },
+      server: { connections: 10, rounds: 6, secondsPerRound: 1.5, warmupSeconds: 2, apiSeconds: 2 },
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 3,
     }
@@ -48,7 +48,7 @@ const PLAN = short
       signInIterations: 100,
       growthLevels: [10, 1_000, 10_000],
       apiSeedingLimit: 10_000,
-      server: { connections: 10, rounds: 6, secondsPerRound: 4, warmupSeconds: 5 },
+      server: { connections: 10, rounds: 16, secondsPerRound: 2, warmupSeconds: 5, apiSeconds: 5 },
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 7,
     };
@@ -69,20 +69,24 @@ interface Budget {
   value: number;
   limit: string;
   met: boolean;
+  /** false: reported, but a miss does not fail the run (see the page ratio in a short run). */
+  judged: boolean;
 }
 
 const budgets: Budget[] = [];
-function budget(name: string, value: number, op: '<=' | '>=' | '<' | '==', limit: number, unit = ''): void {
+function budget(name: string, value: number, op: '<=' | '>=' | '<' | '==', limit: number, judged = true): void {
   const met = op === '<=' ? value <= limit : op === '>=' ? value >= limit : op === '<' ? value < limit : value === limit;
-  budgets.push({ name, value: round(value), limit: `${op} ${limit}${unit}`, met });
+  budgets.push({ name, value: round(value), limit: `${op} ${limit}`, met, judged });
 }
 
 const log = (line: string) => console.log(`bench: ${line}`);
+/** Outside the work tree: profiles are large and nobody commits them. */
+const PROFILE_DIR = path.join(os.tmpdir(), 'bench-profiles');
 
 // ---- the app worker --------------------------------------------------------------------------
 
 async function startWorker(pool: SeededPool, label: string) {
-  const profileArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve('bench/profiles'), '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const profileArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}.cpuprofile`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=react-server', '--import', 'tsx', ...profileArgs, path.join(__dirname, 'app-worker.ts')],
@@ -144,8 +148,10 @@ async function serverSection(results: Results): Promise<void> {
     if (figures.non2xx || figures.errors) throw new Error(`GET ${figures.path}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
   }
   // On a core of its own (CPU per request) where /proc tells it; else as measured (see server.ts).
+  // A short run's seconds of load cannot tell 85% from 90% on a shared machine: reported only.
   const ratio = server.cpuRatio ?? server.ratio;
-  budget(`protected ÷ public page throughput${server.cpuRatio === null ? '' : ', from CPU per request'}`, ratio, '>=', BUDGETS.protectedToPublicThroughput);
+  const name = `protected ÷ public page throughput${server.cpuRatio === null ? '' : ', from CPU per request'}`;
+  budget(name, ratio, '>=', BUDGETS.protectedToPublicThroughput, !short);
 }
 
 function pathBudgets(paths: SignInPathsResult, poolUsers: number): void {
@@ -243,11 +249,11 @@ function report(results: Results): string {
     const row = (name: string, f: typeof s.publicPage) => [name, Math.round(f.requestsPerSecond), ms(f.latency.p50), ms(f.latency.p97_5), ms(f.latency.p99), kb(f.bytesPerResponse), cpu(f)];
     const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
     parts.push(
-      table(`2. Production server (next start, embedded), ${s.connections} connections, ${s.rounds}×${s.secondsPerRound} s each`, ['', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'kB/resp', 'CPU ms/req'], [
+      table(`2. Production server (next start, embedded), ${s.connections} connections, ${s.rounds} pairs of ${s.secondsPerRound} s rounds`, ['', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'kB/resp', 'CPU ms/req'], [
         row('public page: GET /login, signed out', s.publicPage),
         row('protected page: GET /account, signed in', s.protectedPage),
         row('protected API: GET /api/auth/me (for reference)', s.protectedApi),
-        ['protected ÷ public throughput', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
+        ['protected ÷ public throughput (median pair)', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
       ]),
     );
   }
@@ -283,7 +289,8 @@ function report(results: Results): string {
       table('6. Growth: sign-in latency (ms, median / p95) by pool size', ['pool', 'returning', 'p95', 'new', 'p95', 'password', 'p95', 'refresh', 'p95', 'seeded through'], rows),
     );
   }
-  parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, b.met ? 'met' : 'MISSED'])));
+  const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
+  parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
   return parts.join('\n');
 }
 
@@ -331,7 +338,7 @@ async function main(): Promise<void> {
     durationSeconds: round(durationSeconds),
     budgets,
     failures,
-    passed: failures.length === 0 && budgets.every((b) => b.met),
+    passed: failures.length === 0 && budgets.every((b) => b.met || !b.judged),
     results,
   };
   mkdirSync(__dirname, { recursive: true });
@@ -341,8 +348,9 @@ async function main(): Promise<void> {
   console.log(
     `\n${output.machine.hostname}: ${output.machine.cpuModel}, ${output.machine.cores} cores, load ${output.machine.loadAverageAtStart.join(' ')}; node ${output.node}; ${output.mode} run in ${durationSeconds.toFixed(0)} s; figures in bench/results.json`,
   );
+  if (profile) console.log(`CPU profiles of the app worker in ${PROFILE_DIR} (open in Chrome DevTools)`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
-  const missed = budgets.filter((b) => !b.met);
+  const missed = budgets.filter((b) => !b.met && b.judged);
   if (missed.length) console.log(`${missed.length} budget(s) missed: ${missed.map((b) => b.name).join('; ')}`);
   process.exit(output.passed ? 0 : 1);
 }

@@ -310,6 +310,66 @@ describe('sealed session cookies: bad cookies open to null, never throw', () => 
   });
 });
 
+describe('sealed session cookies: the memory of opened seals', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('opens the same cookie again into the same content, which cannot be changed in memory', async () => {
+    const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });
+    const cookie = await mod.sealCookie('session', { v: 1, sid: SID, lastSeenAt: 1 }, WEEK);
+    const first = await mod.openCookie<{ lastSeenAt: number }>(readerOf(cookie), 'session');
+    const again = await mod.openCookie<{ lastSeenAt: number }>(readerOf(cookie), 'session');
+    expect(again).toEqual({ v: 1, sid: SID, lastSeenAt: 1 });
+    expect(again).toBe(first);
+    // A caller that tried to edit it would change what the next request reads: it throws instead.
+    expect(() => {
+      (again as { lastSeenAt: number }).lastSeenAt = 2;
+    }).toThrow(TypeError);
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toEqual({ v: 1, sid: SID, lastSeenAt: 1 });
+  });
+
+  it('still rejects every one-character change of a cookie it has opened', async () => {
+    const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });
+    const cookie = await mod.sealCookie('session', { v: 1, sid: SID }, WEEK);
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toEqual({ v: 1, sid: SID });
+    const [seal] = cookie.value.split('~');
+    const dataStart = seal!.split('*').slice(0, 4).join('*').length + 1;
+    for (const index of [0, 7, dataStart, dataStart + 5, cookie.value.length - 3]) {
+      const c = cookie.value[index]!;
+      const changed = cookie.value.slice(0, index) + (c === 'A' ? 'B' : 'A') + cookie.value.slice(index + 1);
+      await expect(mod.openCookie(reader({ session: changed }), 'session')).resolves.toBeNull();
+    }
+  });
+
+  it('forgets a remembered cookie once its seal has expired (with iron\'s 60 s skew)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+    const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });
+    const cookie = await mod.sealCookie('session', { v: 1, sid: SID }, 60);
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toEqual({ v: 1, sid: SID });
+    vi.setSystemTime(new Date('2030-01-01T00:01:59Z'));
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toEqual({ v: 1, sid: SID });
+    vi.setSystemTime(new Date('2030-01-01T00:02:01Z'));
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toBeNull();
+    // Forgotten, not only refused once: the clock going back does not bring it back from memory
+    // (it opens again only by its own seal, which iron checks from scratch).
+    vi.setSystemTime(new Date('2030-01-01T00:02:30Z'));
+    await expect(mod.openCookie(readerOf(cookie), 'session')).resolves.toBeNull();
+  });
+
+  it('keeps at most 5,000 seals and still opens the ones it had to forget', async () => {
+    const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });
+    const cookies = await Promise.all(
+      Array.from({ length: 5_001 }, (_, i) => mod.sealCookie('session', { v: 1, sid: `s${i}` }, WEEK)),
+    );
+    for (const cookie of cookies) await mod.openCookie(readerOf(cookie), 'session');
+    // The first was pushed out by the last; it opens again from its seal, the same as before.
+    await expect(mod.openCookie(readerOf(cookies[0]!), 'session')).resolves.toEqual({ v: 1, sid: 's0' });
+    await expect(mod.openCookie(readerOf(cookies[5_000]!), 'session')).resolves.toEqual({ v: 1, sid: 's5000' });
+  });
+});
+
 describe('session cookie names and attributes', () => {
   it.each([
     ['https://app.example.com', true],
