@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig, type AppConfig } from './lib/config';
 import { ERRORS, type ErrorCode } from './lib/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
+import { DEFAULT_RETRY_AFTER_SECONDS } from './lib/http/respond';
 import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/request-context';
 import type { CookieToSet } from './lib/session/cookies';
 import { resolveSession } from './lib/session/session';
@@ -26,11 +27,27 @@ const CROSS_SITE_ALLOWED = ['/api/corbado/webhook'];
 const under = (pathname: string, prefixes: string[]) =>
   prefixes.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 
+function errorHeaders(code: ErrorCode): Record<string, string> {
+  return {
+    'cache-control': 'no-store',
+    [REQUEST_ID_HEADER]: currentRequestId() ?? '',
+    // As the route handlers do: every 503 says when to try again.
+    ...(ERRORS[code].status === 503 ? { 'retry-after': String(DEFAULT_RETRY_AFTER_SECONDS) } : {}),
+  };
+}
+
 function errorJson(code: ErrorCode): NextResponse {
-  return NextResponse.json(
-    { error: { code, message: ERRORS[code].message } },
-    { status: ERRORS[code].status, headers: { 'cache-control': 'no-store', [REQUEST_ID_HEADER]: currentRequestId() ?? '' } },
-  );
+  return NextResponse.json({ error: { code, message: ERRORS[code].message } }, { status: ERRORS[code].status, headers: errorHeaders(code) });
+}
+
+/** For a person at a protected page: the same answer as a short page, not JSON. */
+function errorPage(code: ErrorCode): NextResponse {
+  const { message } = ERRORS[code];
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${message}</title></head><body><main><h1>${message}</h1><p><a href="">Reload the page</a></p></main></body></html>`;
+  return new NextResponse(html, {
+    status: ERRORS[code].status,
+    headers: { ...errorHeaders(code), 'content-type': 'text/html; charset=utf-8' },
+  });
 }
 
 function setCookies(response: NextResponse, cookies: CookieToSet[]): NextResponse {
@@ -125,7 +142,7 @@ async function gate(request: NextRequest, requestId: string, csp: string): Promi
   if (!page && !api) return forward(request, requestId, csp);
 
   const session = await resolveSession(request.cookies, { refresh: true });
-  if (session.kind === 'unavailable') return errorJson('upstream_unavailable');
+  if (session.kind === 'unavailable') return api ? errorJson('upstream_unavailable') : errorPage('upstream_unavailable');
   if (session.kind === 'none') {
     if (api) return setCookies(errorJson('unauthenticated'), session.cookies);
     const login = new URL('/login', appOrigin);

@@ -29,6 +29,12 @@ local count = redis.call('GET', KEYS[1])
 if not count then return false end
 return {tonumber(count), redis.call('PTTL', KEYS[1])}`;
 
+/** Takes back one hit, never below zero, and never touches the window's expiry. */
+const GIVE_BACK = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return count`;
+
 /** How long the very first call waits for the connection; later calls never wait for one. */
 const FIRST_CONNECTION_WAIT_MS = 1000;
 
@@ -101,6 +107,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   async peek(key: string): Promise<RateLimitWindow | null> {
     const reply = await this.run<[number, number] | null>(['EVAL', PEEK, '1', this.key(key)]);
     return reply ? windowFrom(reply) : null;
+  }
+
+  async giveBack(key: string): Promise<void> {
+    await this.run<number>(['EVAL', GIVE_BACK, '1', this.key(key)]);
   }
 
   /** Closes the connection (tests; a server simply exits). */

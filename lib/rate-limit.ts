@@ -28,6 +28,8 @@ export interface RateLimitStore {
   hit(key: string, windowSeconds: number): Promise<RateLimitWindow>;
   /** The current window of `key` without adding to it; null when there is none. */
   peek(key: string): Promise<RateLimitWindow | null>;
+  /** Takes back one hit of the current window (never below zero): the attempt did not happen. */
+  giveBack(key: string): Promise<void>;
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {
@@ -50,6 +52,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async peek(key: string) {
     const window = this.windows.get(key);
     return window && window.resetAt > Date.now() ? { ...window } : null;
+  }
+
+  async giveBack(key: string) {
+    const window = this.windows.get(key);
+    if (window && window.resetAt > Date.now() && window.count > 0) window.count -= 1;
   }
 }
 
@@ -98,6 +105,10 @@ export class FallbackRateLimitStore implements RateLimitStore {
   peek(key: string) {
     return this.use((store) => store.peek(key));
   }
+
+  giveBack(key: string) {
+    return this.use((store) => store.giveBack(key));
+  }
 }
 
 let store: RateLimitStore | undefined;
@@ -142,6 +153,19 @@ export async function refuseWhenLimited(checks: Check[]): Promise<void> {
   for (const { rule, key } of checks) {
     const window = await currentStore().peek(`${rule.name}:${key}`);
     if (window && window.count >= rule.limit) throw limited(rule, window.resetAt);
+  }
+}
+
+/**
+ * Takes back what enforceRateLimits counted, for an attempt that failed on our side (an email
+ * that could not be sent): users are not locked out by our outage. Best effort: a store that
+ * fails here leaves the count as it was.
+ */
+export async function giveBackRateLimits(checks: Check[]): Promise<void> {
+  for (const { rule, key } of checks) {
+    await currentStore()
+      .giveBack(`${rule.name}:${key}`)
+      .catch((error: unknown) => log.warn('rate_limit_give_back_failed', { rule: rule.name, error }));
   }
 }
 

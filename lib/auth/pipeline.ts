@@ -4,7 +4,7 @@ import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
-import { consumeEmailCode } from '../email/codes';
+import { consumeEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import { countFailure, enforceRateLimits, refuseWhenLimited } from '../rate-limit';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
@@ -82,13 +82,23 @@ export async function signInWithPasskey(cookies: CookieReader, response: unknown
 
 /** One-time email codes prove the address, so they may sign in to any account with that email. */
 export async function signInWithEmailCode(email: string, code: unknown): Promise<SignedIn> {
+  let used: UsedEmailCode;
   try {
-    consumeEmailCode(email, code);
+    used = consumeEmailCode(email, code);
   } catch (error) {
-    audit('sign_in_failed', { method: 'email_code', reason: 'invalid_code' });
+    // A wrong code is the user's failed attempt; a busy code store is our outage, not theirs.
+    const wrong = error instanceof AppError && error.code === 'invalid_code';
+    audit('sign_in_failed', { method: 'email_code', reason: wrong ? 'invalid_code' : 'unavailable' });
     throw error;
   }
-  return signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
+  try {
+    return await signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
+  } catch (error) {
+    // The code was right and no session came of it through no fault of the user's: it stays
+    // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
+    if (!(error instanceof AppError) || error.code === 'upstream_unavailable') restoreEmailCode(used);
+    throw error;
+  }
 }
 
 const PASSWORD_FAILURES_PER_EMAIL = { name: 'password-failures:email', limit: 10, windowSeconds: 15 * 60 };

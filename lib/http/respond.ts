@@ -10,7 +10,7 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 }
 
 /** When a 503 does not say otherwise, clients are told to try again after this long. */
-const DEFAULT_RETRY_AFTER_SECONDS = 5;
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number): Response {
   const status = ERRORS[code].status;

@@ -10,6 +10,7 @@ import {
   allUsers,
   arrivalsDuring,
   clientAddressFactory,
+  expectErrorPage,
   expectServiceUnavailable,
   latestCodeFor,
   rawRequest,
@@ -218,6 +219,33 @@ describe('provisioning cut short between its steps', () => {
     expect(await usersWithEmail(app, email)).toHaveLength(1);
   });
 
+  it('an email code answered while Cognito fails is kept: the same code signs in once Cognito is back, and only once', async () => {
+    const email = freshEmail('kept-code');
+    const sent = await rawRequest(url('/api/auth/email-code'), {
+      from: nextAddress(),
+      headers: { 'content-type': 'application/json', origin: app.baseUrl },
+      body: JSON.stringify({ email }),
+    });
+    expect(sent.status).toBe(202);
+    const code = latestCodeFor(app.dataDir, email);
+    const answer = (jar: CookieJar) => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }));
+
+    cognito.faults.inject({ operation: 'AdminCreateUser', fault: { kind: 'internal-error' } });
+    await expectServiceUnavailable(await answer(new CookieJar()));
+    await expectServiceUnavailable(await answer(new CookieJar()));
+    expect(await usersWithEmail(app, email)).toEqual([]);
+
+    cognito.faults.clear();
+    const jar = new CookieJar();
+    expect((await answer(jar)).status).toBe(200);
+    expect((await jar.fetch(url('/api/auth/me'))).status).toBe(200);
+    expect(await usersWithEmail(app, email)).toHaveLength(1);
+    // Used now: the same code again is refused.
+    const reused = await answer(new CookieJar());
+    expect(reused.status).toBe(401);
+    expect((await reused.json()).error.code).toBe('invalid_code');
+  });
+
   it('only the 2nd call failing (the Nth-call rule): the first sign-up of two is made whole, the other repaired next time', async () => {
     const [first, second] = [freshEmail('nth-a'), freshEmail('nth-b')];
     cognito.faults.inject({ operation: 'AdminSetUserPassword', fault: { kind: 'reset' }, skip: 1, times: 3 });
@@ -245,8 +273,10 @@ describe('a session whose ID token expires while Cognito is failing', () => {
       expect(during.status).toBe(503);
       expect(sessionCookiesCleared(during)).toEqual([]);
       expect(jar.header()).toBe(before);
+      expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);
       const page = await jar.fetch(url('/account'));
       expect(page.status).toBe(503);
+      await expectErrorPage(page);
       expect(jar.header()).toBe(before);
 
       cognito.faults.clear();

@@ -43,6 +43,30 @@ describe('the local outbox cannot be written (a directory where outbox.jsonl sho
   });
 });
 
+describe('sends that failed on our side do not count against the user', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  it('six failed sends leave the 5-per-15-minutes limit untouched: five codes are then delivered, the sixth is a 429', async () => {
+    const email = 'unlucky@example.com';
+    const blocker = path.join(app.dataDir, 'outbox.jsonl');
+    mkdirSync(blocker);
+    try {
+      for (let i = 0; i < 6; i++) await expectServiceUnavailable(await sendCode(app, email));
+    } finally {
+      rmdirSync(blocker);
+    }
+    for (let i = 0; i < 5; i++) expect((await sendCode(app, email)).status).toBe(202);
+    expect(outbox(app.dataDir).filter((message) => message.to === email)).toHaveLength(5);
+    const limited = await sendCode(app, email);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
 /** Just enough SMTP to take one message at a time (no TLS, no auth), as a local relay would. */
 function startSmtpSink(port: number): Promise<{ messages: string[]; close(): Promise<void> }> {
   const messages: string[] = [];

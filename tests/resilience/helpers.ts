@@ -41,6 +41,16 @@ export async function expectShortError(response: Response, code?: string): Promi
   return body.error;
 }
 
+/** A protected page that cannot be served now: a short HTML page for a person, nothing internal. */
+export async function expectErrorPage(response: Response): Promise<void> {
+  expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  const html = await response.text();
+  expect(html).not.toMatch(INTERNALS);
+  expect(html).toContain('<h1>Sign-in is temporarily unavailable. Try again in a moment.</h1>');
+  expect(html.length).toBeLessThan(1_000);
+}
+
 /** 503 upstream_unavailable with a Retry-After, a short message, and no session cookie set. */
 export async function expectServiceUnavailable(response: Response): Promise<void> {
   expect(response.status).toBe(503);

@@ -8,6 +8,7 @@ import { addPasswordUser } from '../support/users';
 import {
   clientAddressFactory,
   expectServiceUnavailable,
+  expectErrorPage,
   expectShortError,
   latestCodeFor,
   rawRequest,
@@ -78,8 +79,10 @@ describe("the pool's JWKS cannot be fetched (the server has never fetched it)", 
       for (const route of ['/api/auth/me', '/api/account/passkeys', '/account']) {
         const response = await jar.fetch(url(route));
         expect(response.status, route).toBe(503);
+        expect(Number(response.headers.get('retry-after')), route).toBeGreaterThan(0);
         expect(sessionCookiesCleared(response), route).toEqual([]);
-        await expectShortError(response, 'upstream_unavailable');
+        if (route.startsWith('/api/')) await expectShortError(response, 'upstream_unavailable');
+        else await expectErrorPage(response);
       }
       expect(jar.header()).toBe(before);
     } finally {
@@ -197,8 +200,17 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     expect(sent.status).toBe(202);
     const code = latestCodeFor(app.dataDir, email);
     const jar = new CookieJar();
+    const outputBefore = app.output().length;
     await expectServiceUnavailable(await whileLocked(() => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }))));
     expect(jar.names()).toEqual([]);
+    // The audit trail tells our outage from a wrong code.
+    const failures = app
+      .output()
+      .slice(outputBefore)
+      .split('\n')
+      .filter((line) => line.includes('"sign_in_failed"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { method: string; reason: string });
+    expect(failures).toEqual([expect.objectContaining({ method: 'email_code', reason: 'unavailable' })]);
 
     const verified = await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }));
     expect(verified.status).toBe(200);

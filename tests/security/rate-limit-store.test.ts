@@ -87,6 +87,24 @@ describe('the Redis store shared by two app instances', () => {
     expect((await store.peek(key))?.count).toBe(1);
   });
 
+  it('gives back a hit without touching the window, never below zero, and not for a key never hit', async () => {
+    const [a, b] = [redisStore(), redisStore()];
+    const key = freshKey('give-back');
+    await a.hit(key, 60);
+    const second = await b.hit(key, 60);
+    await a.giveBack(key);
+    const after = await b.peek(key);
+    expect(after?.count).toBe(1);
+    expect(Math.abs(after!.resetAt - second.resetAt)).toBeLessThan(100);
+    await a.giveBack(key);
+    await b.giveBack(key);
+    expect((await a.peek(key))?.count).toBe(0);
+    expect((await a.hit(key, 60)).count).toBe(1);
+    const never = freshKey('never-hit');
+    await a.giveBack(never);
+    expect(await a.peek(never)).toBeNull();
+  });
+
   it('keeps no email or address in Redis in clear: keys are hashed', async () => {
     const store = redisStore();
     await store.hit('password-failures:email:someone.private@example.com', 60);
@@ -134,6 +152,21 @@ describe('the limits over a shared store', () => {
     }
     useRateLimitStore(a);
     await expect(enforceRateLimits([check])).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
+describe('the in-memory store (one instance, the default)', () => {
+  it('gives back a hit within the window, never below zero, and not for a key never hit', async () => {
+    const store = new MemoryRateLimitStore();
+    await store.hit('k', 60);
+    await store.hit('k', 60);
+    await store.giveBack('k');
+    expect((await store.peek('k'))?.count).toBe(1);
+    await store.giveBack('k');
+    await store.giveBack('k');
+    expect((await store.peek('k'))?.count).toBe(0);
+    await store.giveBack('unknown');
+    expect(await store.peek('unknown')).toBeNull();
   });
 });
 
