@@ -5,8 +5,9 @@
  */
 process.on('SIGUSR2', () => {
   globalThis.gc();
-  const { rss, heapUsed, external } = process.memoryUsage();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const mb = (bytes) => bytes / 1048576;
   // Live memory: the JS heap plus what JS objects hold outside it (Buffers, native handles).
-  console.log(JSON.stringify({ event: 'load_test_gc', rssMb: mb(rss), liveMb: mb(heapUsed + external) }));
+  // Committed heap: what V8 holds from the system for the JS heap, live or not.
+  console.log(JSON.stringify({ event: 'load_test_gc', rssMb: mb(rss), liveMb: mb(heapUsed + external), heapCommittedMb: mb(heapTotal) }));
 });
