@@ -15,6 +15,14 @@ let client: CognitoIdentityProviderClient | undefined;
  */
 export const COGNITO_CALL_BUDGET = { attemptTimeoutMs: 3_000, maxAttempts: 3 } as const;
 
+/**
+ * Connections to Cognito kept open at most. The SDK's default of 50 queues the 51st concurrent
+ * call for a free socket, and the attempt's 3 s run while it waits: a burst of first sign-ins
+ * then timed out though Cognito answered every call in time (docs/BENCHMARKS.md, section 4).
+ * Sockets are made only as calls need them and idle ones are kept alive for reuse.
+ */
+export const COGNITO_MAX_SOCKETS = 256;
+
 /** The one Cognito client of the process (keeps its connections and credentials warm). */
 export function cognitoClient(): CognitoIdentityProviderClient {
   if (!client) {
@@ -29,6 +37,8 @@ export function cognitoClient(): CognitoIdentityProviderClient {
         requestTimeout: COGNITO_CALL_BUDGET.attemptTimeoutMs,
         // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
         throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: COGNITO_MAX_SOCKETS },
+        httpsAgent: { keepAlive: true, maxSockets: COGNITO_MAX_SOCKETS },
       },
     });
   }

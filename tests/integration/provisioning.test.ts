@@ -290,3 +290,22 @@ describe('existingUserStatus (the webhook authMethods answer)', () => {
     expect(await users.existingUserStatus(email)).toBe(expected);
   });
 });
+
+describe('a burst of Cognito calls from one app instance', () => {
+  it('200 lookups at once, while each Cognito answer takes 1.2 s, all succeed in one attempt each: none waits past its budget for a pooled connection', async () => {
+    stack.cognito.faults.inject({ operation: 'AdminGetUser', fault: { kind: 'slow', ms: 1_200 } });
+    try {
+      const startedAt = Date.now();
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) => users.existingUserStatus(`burst-${i}@example.com`)),
+      );
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      expect(results.map((result) => (result as PromiseFulfilledResult<string>).value)).toEqual(Array(200).fill('not_exists'));
+      const attempts = stack.cognito.faults.arrivals('AdminGetUser').filter((arrival) => arrival.at >= startedAt);
+      expect(attempts).toHaveLength(200);
+      expect(new Set(attempts.map((arrival) => arrival.sdkAttempt))).toEqual(new Set(['attempt=1; max=3']));
+    } finally {
+      stack.cognito.faults.clear();
+    }
+  });
+});
