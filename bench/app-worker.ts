@@ -6,14 +6,12 @@
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-  DescribeUserPoolClientCommand,
   InitiateAuthCommand,
   ListUsersCommand,
-  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CallCounts, FromWorker, ToWorker } from './ipc';
+import { adminClient, setIdTokenLifetime } from '../tests/support/stack';
 import { since, summarize, type Distribution } from './stats';
 
 type Pipeline = typeof import('../lib/auth/pipeline');
@@ -30,12 +28,9 @@ const env = (name: string) => {
 };
 const poolId = env('COGNITO_USER_POOL_ID');
 const clientId = env('COGNITO_CLIENT_ID');
-const admin = new CognitoIdentityProviderClient({
-  region: 'us-east-1',
-  endpoint: env('COGNITO_ENDPOINT'),
-  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  maxAttempts: 1,
-});
+const admin = adminClient(env('COGNITO_ENDPOINT'));
+/** What tests/support/stack.ts needs to change the app client. */
+const stack = { sdk: admin, cognito: { userPoolId: poolId, clientId } };
 const runId = randomBytes(4).toString('hex');
 const PASSWORD = 'Bench-passw0rd';
 
@@ -88,24 +83,6 @@ async function addPasswordUser(email: string): Promise<void> {
   await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: PASSWORD, Permanent: true }));
 }
 
-/** Like AWS, UpdateUserPoolClient resets what a request leaves out, so the whole client is sent back. */
-async function setIdTokenLifetime(value: number, unit: 'seconds' | 'minutes'): Promise<void> {
-  const { UserPoolClient: client } = await admin.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-  await admin.send(
-    new UpdateUserPoolClientCommand({
-      UserPoolId: poolId,
-      ClientId: clientId,
-      ClientName: client?.ClientName,
-      ExplicitAuthFlows: client?.ExplicitAuthFlows,
-      PreventUserExistenceErrors: client?.PreventUserExistenceErrors,
-      EnableTokenRevocation: client?.EnableTokenRevocation,
-      AccessTokenValidity: client?.AccessTokenValidity,
-      RefreshTokenValidity: client?.RefreshTokenValidity,
-      IdTokenValidity: value,
-      TokenValidityUnits: { ...client?.TokenValidityUnits, IdToken: unit },
-    }),
-  );
-}
 
 async function countUsers(filter: string): Promise<number> {
   const { Users } = await admin.send(new ListUsersCommand({ UserPoolId: poolId, Filter: filter }));
@@ -265,12 +242,12 @@ async function signInPaths({ iterations, label }: { iterations: number; label: s
   });
 
   // Refresh as middleware does it: the ID token in the cookie has expired, the refresh token renews it.
-  await setIdTokenLifetime(1, 'seconds');
+  await setIdTokenLifetime(stack, 1, 'seconds');
   let expired: CookieReader;
   try {
     expired = readerOf((await passwordSignIn(passwordEmail)).cookies);
   } finally {
-    await setIdTokenLifetime(60, 'minutes');
+    await setIdTokenLifetime(stack, 60, 'minutes');
   }
   await new Promise((resolve) => setTimeout(resolve, 2100));
   const refresh = await measurePath(iterations, async () => {

@@ -4,11 +4,10 @@ import {
   CognitoIdentityProviderClient,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { createPublicKey, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedCognito } from '../lib/embedded-cognito';
-import { startTestCognito, type TestCognito } from '../tests/support/stack';
+import { restartTestCognito, startTestCognito, type TestCognito } from '../tests/support/stack';
 import { since } from './stats';
 
 /**
@@ -101,7 +100,7 @@ export async function startSeededPool(users: number, apiSeedingLimit: number): P
     await seedThroughApi(stack, 0, 1);
     await stack.cognito.close();
     seedThroughPoolFile(path.join(stack.dataDir, 'cognito', `${stack.cognito.userPoolId}.json`), 1, users);
-    stack = await restart(stack);
+    stack = await restartTestCognito(stack);
   }
   const ms = since(started);
   const counted = await countAllUsers(stack);
@@ -109,29 +108,3 @@ export async function startSeededPool(users: number, apiSeedingLimit: number): P
   return { stack, users, seeding: { method, ms, msPerUser: ms / users } };
 }
 
-/** The same data folder, keys and pool, on a new emulator instance. */
-async function restart(stack: TestCognito): Promise<TestCognito> {
-  stack.sdk.destroy();
-  const cognito = await startEmbeddedCognito({
-    dataDir: stack.dataDir,
-    challengePublicKey: createPublicKey(stack.env.AUTH_CHALLENGE_PRIVATE_KEY!),
-    port: 0,
-  });
-  const sdk = new CognitoIdentityProviderClient({
-    region: 'us-east-1',
-    endpoint: cognito.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  return {
-    cognito,
-    sdk,
-    dataDir: stack.dataDir,
-    env: { ...stack.env, COGNITO_ENDPOINT: cognito.endpoint },
-    async stop() {
-      sdk.destroy();
-      await cognito.close();
-      rmSync(stack.dataDir, { recursive: true, force: true });
-    },
-  };
-}

@@ -1,3 +1,5 @@
+import { AppError } from '../errors';
+
 const MAX_EMAIL_LENGTH = 254;
 // Printable ASCII without spaces, quotes, brackets or separators; one @; a dotted domain.
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -9,4 +11,11 @@ export function normalizeEmail(input: unknown): string | null {
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return null;
   // Check before lower-casing: the Kelvin sign U+212A lower-cases to an ASCII `k`.
   return EMAIL.test(email) ? email.toLowerCase() : null;
+}
+
+/** The canonical email of a request field, or a 400 telling the user what to fix. */
+export function requireEmail(input: unknown): string {
+  const email = normalizeEmail(input);
+  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  return email;
 }

@@ -1,11 +1,10 @@
-import { createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHmac, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   AdminDisableUserCommand,
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminUserGlobalSignOutCommand,
-  CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
@@ -19,8 +18,8 @@ import {
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
-import { startEmbeddedCognito, TRIGGER_ARNS } from '../../lib/embedded-cognito';
-import { startTestCognito, type TestCognito } from '../support/stack';
+import { TRIGGER_ARNS } from '../../lib/embedded-cognito';
+import { restartTestCognito, startTestCognito, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -313,7 +312,7 @@ describe('the bootstrapped pool', () => {
 
   it('restarting the emulator on the same data folder keeps the pool, the client, the users and the refresh tokens', async () => {
     const first = await startTestCognito();
-    const { cognito, dataDir } = first;
+    const { cognito } = first;
     const email = 'kept@example.com';
     await addPasswordUser(first, email, password);
     const before = await first.sdk.send(new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: email }));
@@ -324,21 +323,12 @@ describe('the bootstrapped pool', () => {
         AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: hmac(cognito.clientSecret, email, cognito.clientId) },
       }),
     );
-    first.sdk.destroy();
     await cognito.close();
 
-    const restarted = await startEmbeddedCognito({
-      dataDir,
-      challengePublicKey: createPublicKey(first.env.AUTH_CHALLENGE_PRIVATE_KEY!),
-      port: 0,
-    });
-    const sdk = new CognitoIdentityProviderClient({
-      region: 'us-east-1',
-      endpoint: restarted.endpoint,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    const second = await restartTestCognito(first);
+    const { cognito: restarted, sdk } = second;
     try {
+      expect(restarted.endpoint).not.toBe(cognito.endpoint);
       expect(restarted).toMatchObject({ userPoolId: cognito.userPoolId, clientId: cognito.clientId, clientSecret: cognito.clientSecret });
       const after = await sdk.send(new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: email }));
       expect(after.Username).toBe(before.Username);
@@ -355,9 +345,7 @@ describe('the bootstrapped pool', () => {
       );
       expect(refreshed.AuthenticationResult?.IdToken).toBeTruthy();
     } finally {
-      sdk.destroy();
-      await restarted.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await second.stop();
     }
   });
 });

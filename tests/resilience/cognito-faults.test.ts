@@ -14,6 +14,7 @@ import {
   expectServiceUnavailable,
   latestCodeFor,
   rawRequest,
+  requestEmailCode,
   sessionCookiesCleared,
   sessionCookiesSet,
   usersWithEmail,
@@ -72,11 +73,7 @@ async function signedInJar(): Promise<CookieJar> {
 
 /** Sends an email code (from a fresh address) and answers it: the passwordless sign-in and sign-up path. */
 async function emailCodeSignIn(email: string, jar = new CookieJar()): Promise<Response> {
-  const sent = await rawRequest(url('/api/auth/email-code'), {
-    from: nextAddress(),
-    headers: { 'content-type': 'application/json', origin: app.baseUrl },
-    body: JSON.stringify({ email }),
-  });
+  const sent = await requestEmailCode(app.baseUrl, email, nextAddress());
   expect(sent.status).toBe(202);
   return jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: latestCodeFor(app.dataDir, email) }));
 }
@@ -221,11 +218,7 @@ describe('provisioning cut short between its steps', () => {
 
   it('an email code answered while Cognito fails is kept: the same code signs in once Cognito is back, and only once', async () => {
     const email = freshEmail('kept-code');
-    const sent = await rawRequest(url('/api/auth/email-code'), {
-      from: nextAddress(),
-      headers: { 'content-type': 'application/json', origin: app.baseUrl },
-      body: JSON.stringify({ email }),
-    });
+    const sent = await requestEmailCode(app.baseUrl, email, nextAddress());
     expect(sent.status).toBe(202);
     const code = latestCodeFor(app.dataDir, email);
     const answer = (jar: CookieJar) => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }));

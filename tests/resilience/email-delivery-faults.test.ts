@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startTestApp, type TestApp } from '../support/stack';
-import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, rawRequest } from './helpers';
+import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, requestEmailCode } from './helpers';
 
 /**
  * One-time codes cannot be delivered: the local outbox cannot be written, or the SMTP server
@@ -13,13 +13,7 @@ import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, 
 
 const nextAddress = clientAddressFactory(23);
 
-function sendCode(app: TestApp, email: string): Promise<Response> {
-  return rawRequest(`${app.baseUrl}/api/auth/email-code`, {
-    from: nextAddress(),
-    headers: { 'content-type': 'application/json', origin: app.baseUrl },
-    body: JSON.stringify({ email }),
-  });
-}
+const sendCode = (app: TestApp, email: string) => requestEmailCode(app.baseUrl, email, nextAddress());
 
 describe('the local outbox cannot be written (a directory where outbox.jsonl should be)', () => {
   let app: TestApp;

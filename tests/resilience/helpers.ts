@@ -157,3 +157,12 @@ export function clientAddressFactory(block: number): () => string {
     return `127.${block}.${Math.floor(lastAddress / 250) % 250}.${(lastAddress % 250) + 1}`;
   };
 }
+
+/** POST /api/auth/email-code for `email`, as a browser on the app's page at client address `from`. */
+export function requestEmailCode(baseUrl: string, email: string, from: string): Promise<Response> {
+  return rawRequest(`${baseUrl}/api/auth/email-code`, {
+    from,
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ email }),
+  });
+}

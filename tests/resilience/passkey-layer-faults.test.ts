@@ -12,6 +12,7 @@ import {
   expectShortError,
   latestCodeFor,
   rawRequest,
+  requestEmailCode,
   sessionCookiesCleared,
   sessionCookiesSet,
 } from './helpers';
@@ -192,11 +193,7 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
 
   it('an email code answered while the store is locked is not used up: it signs in once the lock is gone', async () => {
     const email = 'patient@example.com';
-    const sent = await rawRequest(url('/api/auth/email-code'), {
-      from: nextAddress(),
-      headers: { 'content-type': 'application/json', origin: app.baseUrl },
-      body: JSON.stringify({ email }),
-    });
+    const sent = await requestEmailCode(app.baseUrl, email, nextAddress());
     expect(sent.status).toBe(202);
     const code = latestCodeFor(app.dataDir, email);
     const jar = new CookieJar();

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
+import { adminClient, setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -25,12 +25,7 @@ beforeAll(async () => {
   app = await startTestApp();
   for (const email of USERS) await addPasswordUser(app, email, PASSWORD);
   await setIdTokenLifetime(app, ID_TOKEN_SECONDS, 'seconds');
-  admin = new CognitoIdentityProviderClient({
-    region: 'us-east-1',
-    endpoint: app.cognito.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 3,
-  });
+  admin = adminClient(app.cognito.endpoint, 3);
 });
 afterAll(async () => {
   admin?.destroy();

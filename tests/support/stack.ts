@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,12 +58,21 @@ export async function startTestCognito(options: { appPort?: number } = {}): Prom
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
-  const sdk = new CognitoIdentityProviderClient({
+  return withAdminClient(cognito, env, dataDir);
+}
+
+/** An SDK client for the emulator at `endpoint`, as an admin tool would use it; one attempt unless told. */
+export function adminClient(endpoint: string, maxAttempts = 1): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
     region: 'us-east-1',
-    endpoint: cognito.endpoint,
+    endpoint,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
+    maxAttempts,
   });
+}
+
+function withAdminClient(cognito: EmbeddedCognito, env: Record<string, string>, dataDir: string): TestCognito {
+  const sdk = adminClient(cognito.endpoint);
   return {
     cognito,
     env,
@@ -75,6 +84,20 @@ export async function startTestCognito(options: { appPort?: number } = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The same data folder, keys, pool and client on a new emulator instance (a new port), as after
+ * a restart of `npm run cognito:local`. Close the old instance first.
+ */
+export async function restartTestCognito(stack: TestCognito): Promise<TestCognito> {
+  stack.sdk.destroy();
+  const cognito = await startEmbeddedCognito({
+    dataDir: stack.dataDir,
+    challengePublicKey: createPublicKey(stack.env.AUTH_CHALLENGE_PRIVATE_KEY!),
+    port: 0,
+  });
+  return withAdminClient(cognito, { ...stack.env, COGNITO_ENDPOINT: cognito.endpoint }, stack.dataDir);
 }
 
 /** An environment for a child process with nothing inherited but PATH and HOME. */
@@ -132,7 +155,11 @@ export async function startTestApp(extraEnv: Record<string, string> = {}): Promi
  * Changes the app client's ID token lifetime. Like AWS, the emulator's UpdateUserPoolClient
  * resets every field a request leaves out, so the whole client is sent back.
  */
-export async function setIdTokenLifetime(stack: TestCognito, value: number, unit: 'seconds' | 'minutes'): Promise<void> {
+export async function setIdTokenLifetime(
+  stack: Pick<TestCognito, 'sdk'> & { cognito: Pick<EmbeddedCognito, 'userPoolId' | 'clientId'> },
+  value: number,
+  unit: 'seconds' | 'minutes',
+): Promise<void> {
   const { UserPoolClient: client } = await stack.sdk.send(
     new DescribeUserPoolClientCommand({ UserPoolId: stack.cognito.userPoolId, ClientId: stack.cognito.clientId }),
   );

@@ -1,6 +1,5 @@
-import { normalizeEmail } from '@/lib/auth/email';
+import { requireEmail } from '@/lib/auth/email';
 import { sendEmailCode } from '@/lib/email/codes';
-import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
@@ -11,8 +10,7 @@ export const dynamic = 'force-dynamic';
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
   const body = await readJsonObject(request);
-  const email = normalizeEmail(body.email);
-  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  const email = requireEmail(body.email);
   await sendEmailCode(email, clientAddress(request.headers));
   return jsonResponse({ sent: true }, 202);
 });

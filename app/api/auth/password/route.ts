@@ -1,4 +1,4 @@
-import { normalizeEmail } from '@/lib/auth/email';
+import { requireEmail } from '@/lib/auth/email';
 import { signInWithPasswordCredentials } from '@/lib/auth/pipeline';
 import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
@@ -10,8 +10,7 @@ export const dynamic = 'force-dynamic';
 /** POST {email, password}: sign-in for users who had a Cognito password before passkeys. */
 export const POST = handleErrors(async (request: Request) => {
   const body = await readJsonObject(request);
-  const email = normalizeEmail(body.email);
-  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  const email = requireEmail(body.email);
   const password = body.password;
   if (typeof password !== 'string' || password.length === 0 || password.length > 256) {
     throw new AppError('invalid_request', 'Enter your password.');

@@ -1,6 +1,5 @@
-import { normalizeEmail } from '@/lib/auth/email';
+import { requireEmail } from '@/lib/auth/email';
 import { signInWithEmailCode } from '@/lib/auth/pipeline';
-import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { listPasskeys } from '@/lib/passkeys/credentials';
@@ -12,8 +11,7 @@ export const dynamic = 'force-dynamic';
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
   const body = await readJsonObject(request);
-  const email = normalizeEmail(body.email);
-  if (!email) throw new AppError('invalid_request', 'Enter a valid email address.');
+  const email = requireEmail(body.email);
   const { user, cookies } = await signInWithEmailCode(email, body.code);
   await replaceSession(cookies);
   return jsonResponse({
