@@ -3,8 +3,8 @@
  * HTTP server that appends the connecting peer's address to X-Forwarded-For. `next start`
  * fills that header in only when a request has none, so a client talking to it directly could
  * pick the address the per-address rate limits count (lib/http/client-address.ts reads the
- * right-most entry, after TRUSTED_PROXY_COUNT proxies). Plain JavaScript: it runs with `node`,
- * without the react-server condition the launcher uses.
+ * right-most entry). Plain JavaScript: it runs with `node`, without the react-server condition
+ * the launcher uses.
  */
 import { createServer } from 'node:http';
 import next from 'next';
