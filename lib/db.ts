@@ -40,6 +40,9 @@ const MIGRATIONS: string[] = [
      attempts INTEGER NOT NULL DEFAULT 0,
      expires_at INTEGER NOT NULL
    );`,
+  // A right code is marked used until its session exists, so that a failure on our side can give
+  // that very code back (lib/email/codes.ts).
+  `ALTER TABLE email_codes ADD COLUMN used_at INTEGER`,
 ];
 
 let db: Database.Database | undefined;

@@ -4,7 +4,7 @@ import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
-import { consumeEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
+import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import { countFailure, enforceRateLimits, refuseWhenLimited } from '../rate-limit';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
@@ -91,14 +91,28 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
     audit('sign_in_failed', { method: 'email_code', reason: wrong ? 'invalid_code' : 'unavailable' });
     throw error;
   }
+  let signedIn: SignedIn;
   try {
-    return await signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
+    signedIn = await signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
   } catch (error) {
     // The code was right and no session came of it through no fault of the user's: it stays
     // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
-    if (!(error instanceof AppError) || error.code === 'upstream_unavailable') restoreEmailCode(used);
+    if (!(error instanceof AppError) || error.code === 'upstream_unavailable') {
+      try {
+        restoreEmailCode(used);
+      } catch (restoreError) {
+        log.warn('email_code_restore_failed', { error: restoreError });
+      }
+    }
     throw error;
   }
+  try {
+    finishEmailCode(used);
+  } catch (error) {
+    // The code stays marked used, so it cannot sign in again; it expires with its 10 minutes.
+    log.warn('email_code_cleanup_failed', { error });
+  }
+  return signedIn;
 }
 
 const PASSWORD_FAILURES_PER_EMAIL = { name: 'password-failures:email', limit: 10, windowSeconds: 15 * 60 };

@@ -1,7 +1,8 @@
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { freePort, startTestApp, type TestApp } from '../support/stack';
 import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, requestEmailCode } from './helpers';
 
@@ -15,6 +16,24 @@ const nextAddress = clientAddressFactory(23);
 
 const sendCode = (app: TestApp, email: string) => requestEmailCode(app.baseUrl, email, nextAddress());
 
+/**
+ * Runs `during` while the outbox cannot be written: a directory stands where outbox.jsonl goes
+ * (the outbox written so far is set aside, and put back after).
+ */
+async function whileOutboxBlocked(app: TestApp, during: () => Promise<void>): Promise<void> {
+  const file = path.join(app.dataDir, 'outbox.jsonl');
+  const aside = `${file}.aside`;
+  const existed = existsSync(file);
+  if (existed) renameSync(file, aside);
+  mkdirSync(file);
+  try {
+    await during();
+  } finally {
+    rmdirSync(file);
+    if (existed) renameSync(aside, file);
+  }
+}
+
 describe('the local outbox cannot be written (a directory where outbox.jsonl should be)', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -23,41 +42,54 @@ describe('the local outbox cannot be written (a directory where outbox.jsonl sho
   afterAll(() => app?.stop());
 
   it('answers 503 with Retry-After and no internals; once the outbox is writable the next code is delivered', async () => {
-    const blocker = path.join(app.dataDir, 'outbox.jsonl');
-    mkdirSync(blocker);
-    try {
+    await whileOutboxBlocked(app, async () => {
       await expectServiceUnavailable(await sendCode(app, 'blocked@example.com'));
       expect(app.output()).toContain('outbox_write_failed');
       expect(app.output()).not.toContain('unhandled_error');
-    } finally {
-      rmdirSync(blocker);
-    }
+    });
     expect((await sendCode(app, 'blocked@example.com')).status).toBe(202);
     expect(latestCodeFor(app.dataDir, 'blocked@example.com')).toMatch(/^\d{6}$/);
   });
 });
 
-describe('sends that failed on our side do not count against the user', () => {
+describe('sends that failed on our side', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp();
   });
   afterAll(() => app?.stop());
 
-  it('six failed sends leave the 5-per-15-minutes limit untouched: five codes are then delivered, the sixth is a 429', async () => {
+  it('six failed sends leave the 5-per-15-minutes limit per email untouched: five codes are then delivered, the sixth is a 429', async () => {
     const email = 'unlucky@example.com';
-    const blocker = path.join(app.dataDir, 'outbox.jsonl');
-    mkdirSync(blocker);
-    try {
+    await whileOutboxBlocked(app, async () => {
       for (let i = 0; i < 6; i++) await expectServiceUnavailable(await sendCode(app, email));
-    } finally {
-      rmdirSync(blocker);
-    }
+    });
     for (let i = 0; i < 5; i++) expect((await sendCode(app, email)).status).toBe(202);
     expect(outbox(app.dataDir).filter((message) => message.to === email)).toHaveLength(5);
     const limited = await sendCode(app, email);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('a failed send leaves the code sent before it valid, and stores no new code to guess at', async () => {
+    const email = 'earlier-code@example.com';
+    expect((await sendCode(app, email)).status).toBe(202);
+    const code = latestCodeFor(app.dataDir, email);
+    await whileOutboxBlocked(app, async () => {
+      await expectServiceUnavailable(await sendCode(app, email));
+    });
+    const verified = await new CookieJar().fetch(`${app.baseUrl}/api/auth/email-code/verify`, jsonPost({ email, code }));
+    expect(verified.status).toBe(200);
+  });
+
+  it('failed sends still count per client address: after 20 failures from one address, its next send is a 429', async () => {
+    const from = nextAddress();
+    await whileOutboxBlocked(app, async () => {
+      for (let i = 0; i < 20; i++) await expectServiceUnavailable(await requestEmailCode(app.baseUrl, `failing-${i}@example.com`, from));
+    });
+    expect((await requestEmailCode(app.baseUrl, 'failing-20@example.com', from)).status).toBe(429);
+    // Another address is not affected.
+    expect((await requestEmailCode(app.baseUrl, 'failing-20@example.com', nextAddress())).status).toBe(202);
   });
 });
 

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { latestCodeFor } from '../resilience/helpers';
+import { startTestCognito, useAppEnvironment, type TestCognito } from '../support/stack';
+
+/**
+ * The email-code store (lib/email/codes.ts) on its real SQLite file: how a right code is used,
+ * finished, or given back when our side failed, and what can never be given back. The HTTP
+ * routes and the faults that lead here are in tests/http/email-codes.test.ts and
+ * tests/resilience/; this file covers the orderings a test over HTTP cannot time.
+ */
+
+type Codes = typeof import('../../lib/email/codes');
+type RateLimit = typeof import('../../lib/rate-limit');
+
+let stack: TestCognito;
+let codes: Codes;
+let rateLimit: RateLimit;
+let seq = 0;
+let email: string;
+
+beforeAll(async () => {
+  stack = await startTestCognito();
+  useAppEnvironment(stack.env);
+  codes = await import('../../lib/email/codes');
+  rateLimit = await import('../../lib/rate-limit');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+beforeEach(() => {
+  email = `store-${++seq}@example.com`;
+  // Each test sends a few codes from one address: fresh counters, and the outbox's console copy kept quiet.
+  rateLimit.useRateLimitStore(new rateLimit.MemoryRateLimitStore());
+  vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  return () => vi.restoreAllMocks();
+});
+
+async function send(): Promise<string> {
+  await codes.sendEmailCode(email, '192.0.2.1');
+  return latestCodeFor(stack.dataDir, email);
+}
+
+const refused = (code: string) => expect(() => codes.consumeEmailCode(email, code)).toThrow(/invalid_code/);
+const wrongFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+describe('a right code', () => {
+  it('is used by its first right answer: the same code again is refused, finished or not', async () => {
+    const code = await send();
+    const used = codes.consumeEmailCode(email, code);
+    refused(code);
+    codes.finishEmailCode(used);
+    refused(code);
+  });
+
+  it('given back after our failure, signs in once more, and only once', async () => {
+    const code = await send();
+    codes.restoreEmailCode(codes.consumeEmailCode(email, code));
+    const again = codes.consumeEmailCode(email, code);
+    codes.finishEmailCode(again);
+    codes.restoreEmailCode(again);
+    refused(code);
+  });
+
+  it('right at the 5th and last try, given back, has exactly that try again', async () => {
+    const code = await send();
+    for (let i = 0; i < 4; i++) refused(wrongFor(code));
+    codes.restoreEmailCode(codes.consumeEmailCode(email, code));
+    const again = codes.consumeEmailCode(email, code);
+    codes.restoreEmailCode(again);
+    // That one try spent on a wrong code, the code is gone.
+    refused(wrongFor(code));
+    refused(code);
+  });
+});
+
+describe('what is never given back', () => {
+  it('a code replaced by a newer one sent meanwhile: the old one stays refused, the new one works', async () => {
+    const first = await send();
+    const used = codes.consumeEmailCode(email, first);
+    const second = await send();
+    codes.restoreEmailCode(used);
+    refused(first);
+    expect(codes.consumeEmailCode(email, second)).toEqual({ email, hash: expect.any(String) });
+  });
+
+  it('a code whose newer successor was sent and used meanwhile', async () => {
+    const first = await send();
+    const usedFirst = codes.consumeEmailCode(email, first);
+    const second = await send();
+    codes.finishEmailCode(codes.consumeEmailCode(email, second));
+    codes.restoreEmailCode(usedFirst);
+    refused(first);
+    refused(second);
+  });
+
+  it('a code past its 10 minutes', async () => {
+    const code = await send();
+    const used = codes.consumeEmailCode(email, code);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 + 1_000 });
+    try {
+      codes.restoreEmailCode(used);
+    } finally {
+      vi.useRealTimers();
+    }
+    refused(code);
+  });
+});
