@@ -50,27 +50,36 @@ let db: Database.Database | undefined;
 export function openDatabase(file: string): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new Database(file);
-  database.pragma('journal_mode = WAL');
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then the
   // request gets a 503 with Retry-After (lib/http/respond.ts) instead of stalling every request.
+  // Set first: switching a new file to WAL takes a lock too.
   database.pragma('busy_timeout = 200');
+  database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
-  migrate(database);
+  try {
+    migrate(database);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   return database;
 }
 
 function migrate(database: Database.Database): void {
   database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const applied = database.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations').get() as {
-    version: number;
-  };
-  MIGRATIONS.slice(applied.version).forEach((sql, index) => {
-    const version = applied.version + index + 1;
-    database.transaction(() => {
-      database.exec(sql);
-      database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
-    })();
-  });
+  // The version is read inside a transaction that holds the write lock from its start, so two
+  // processes opening an older file at once apply each migration exactly once.
+  database
+    .transaction(() => {
+      const applied = database.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations').get() as {
+        version: number;
+      };
+      MIGRATIONS.slice(applied.version).forEach((sql, index) => {
+        database.exec(sql);
+        database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(applied.version + index + 1, Date.now());
+      });
+    })
+    .immediate();
 }
 
 /** The app's database, opened (and migrated) on first use. */

@@ -97,22 +97,22 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
   } catch (error) {
     // The code was right and no session came of it through no fault of the user's: it stays
     // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
-    if (!(error instanceof AppError) || error.code === 'upstream_unavailable') {
-      try {
-        restoreEmailCode(used);
-      } catch (restoreError) {
-        log.warn('email_code_restore_failed', { error: restoreError });
-      }
-    }
+    // Any other answer (a disabled account, say) is final for this code: it is gone.
+    const ours = !(error instanceof AppError) || error.code === 'upstream_unavailable';
+    settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
     throw error;
   }
-  try {
-    finishEmailCode(used);
-  } catch (error) {
-    // The code stays marked used, so it cannot sign in again; it expires with its 10 minutes.
-    log.warn('email_code_cleanup_failed', { error });
-  }
+  settleEmailCode(() => finishEmailCode(used));
   return signedIn;
+}
+
+/** Updates a used code; if the store fails, the code stays marked used: refused, and removed once expired. */
+function settleEmailCode(update: () => void): void {
+  try {
+    update();
+  } catch (error) {
+    log.warn('email_code_update_failed', { error });
+  }
 }
 
 const PASSWORD_FAILURES_PER_EMAIL = { name: 'password-failures:email', limit: 10, windowSeconds: 15 * 60 };

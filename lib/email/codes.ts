@@ -28,6 +28,8 @@ export async function sendEmailCode(email: string, clientAddress: string): Promi
   const perEmail = { rule: SEND_PER_EMAIL, key: email };
   await enforceRateLimits([perEmail, { rule: SEND_PER_ADDRESS, key: clientAddress }]);
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
+  // From when it was asked for: of two sends in flight at once, the later request's code is kept.
+  const expiresAt = Date.now() + CODE_TTL_SECONDS * 1000;
   try {
     await sendEmail({
       to: email,
@@ -42,12 +44,13 @@ export async function sendEmailCode(email: string, clientAddress: string): Promi
     await giveBackRateLimits([perEmail]);
     throw error;
   }
-  database()
-    .prepare(
-      `INSERT INTO email_codes (email, code_hash, attempts, expires_at, used_at) VALUES (?, ?, 0, ?, NULL)
-       ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_at, used_at = NULL`,
-    )
-    .run(email, codeHash(email, code), Date.now() + CODE_TTL_SECONDS * 1000);
+  const db = database();
+  db.prepare('DELETE FROM email_codes WHERE expires_at < ?').run(Date.now());
+  db.prepare(
+    `INSERT INTO email_codes (email, code_hash, attempts, expires_at, used_at) VALUES (?, ?, 0, ?, NULL)
+     ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_at, used_at = NULL
+     WHERE excluded.expires_at >= email_codes.expires_at`,
+  ).run(email, codeHash(email, code), expiresAt);
 }
 
 /** A code that was right and is marked used; see finishEmailCode and restoreEmailCode. */

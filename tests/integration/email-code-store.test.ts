@@ -73,6 +73,20 @@ describe('a right code', () => {
   });
 });
 
+describe('two sends', () => {
+  it('of two sends in flight, the code of the later request is kept, whichever send ends last', async () => {
+    const now = Date.now();
+    // The earlier request's send ends last: simulated by its clock reading (taken when it was asked for).
+    vi.useFakeTimers({ toFake: ['Date'], now: now + 1_000 });
+    const later = await send();
+    vi.setSystemTime(now);
+    const earlier = await send();
+    vi.useRealTimers();
+    refused(earlier);
+    expect(codes.consumeEmailCode(email, later)).toEqual({ email, hash: expect.any(String) });
+  });
+});
+
 describe('what is never given back', () => {
   it('a code replaced by a newer one sent meanwhile: the old one stays refused, the new one works', async () => {
     const first = await send();
@@ -91,6 +105,19 @@ describe('what is never given back', () => {
     codes.restoreEmailCode(usedFirst);
     refused(first);
     refused(second);
+  });
+
+  it('a code whose successor is being used at this moment: the successor is neither freed nor changed', async () => {
+    const first = await send();
+    const usedFirst = codes.consumeEmailCode(email, first);
+    const second = await send();
+    const usedSecond = codes.consumeEmailCode(email, second);
+    codes.restoreEmailCode(usedFirst);
+    refused(first);
+    refused(second);
+    // The successor's own sign-in failing on our side gives it back, with its tries untouched.
+    codes.restoreEmailCode(usedSecond);
+    expect(codes.consumeEmailCode(email, second)).toEqual(usedSecond);
   });
 
   it('a code past its 10 minutes', async () => {
