@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import path from 'node:path';
-import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminDisableUserCommand, AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
@@ -215,10 +215,24 @@ describe('signing in with a code', () => {
     expect((await new CookieJar().fetch(url('/api/auth/password'), jsonPost(existing))).status).toBe(200);
   });
 
-  it('accepts a code only once', async () => {
+  it('accepts a code only once, and keeps no trace of it after the sign-in', async () => {
     const email = 'once@example.com';
     const code = await sendCodeOk(email, newClientAddress());
     expect((await verifyCode(email, code)).status).toBe(200);
+    expect(codeRow(email)).toBeUndefined();
+    await expectInvalidCode(await verifyCode(email, code));
+  });
+
+  it('a right code for a disabled account: 403 and no session, and the code is gone', async () => {
+    const email = 'disabled@example.com';
+    await addPasswordUser(app, email, 'Correct-horse-9');
+    await app.sdk.send(new AdminDisableUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }));
+    const code = await sendCodeOk(email, newClientAddress());
+    const refused = await verifyCode(email, code);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('account_blocked');
+    expect(setsSession(refused)).toBe(false);
+    expect(codeRow(email)).toBeUndefined();
     await expectInvalidCode(await verifyCode(email, code));
   });
 
