@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -297,10 +298,17 @@ describe('huge and duplicated cookies beside a real session', () => {
       fc.asyncProperty(fc.array(fc.tuple(cookieName, cookieValue), { minLength: 1, maxLength: 12 }), fc.boolean(), async (extra, extraFirst) => {
         const own = jar.header();
         const added = extra.map(([name, value]) => `${name}=${value}`).join('; ');
-        const response = await rawRequest(url('/api/auth/me'), {
-          method: 'GET',
-          headers: { cookie: extraFirst ? `${added}; ${own}` : `${own}; ${added}` },
-        });
+        const cookie = extraFirst ? `${added}; ${own}` : `${own}; ${added}`;
+        let response: Response;
+        try {
+          response = await rawRequest(url('/api/auth/me'), { method: 'GET', headers: { cookie } });
+        } catch (error) {
+          // Past Node's header limit (16 KiB) the server answers 431 and closes the connection at
+          // once; a client still writing its headers may see the reset instead of the answer.
+          const code = (error as { code?: string }).code;
+          if (Buffer.byteLength(cookie) > maxHeaderSize && (code === 'ECONNRESET' || code === 'EPIPE')) return;
+          throw error;
+        }
         statuses.add(response.status);
         expect([200, 401, 431]).toContain(response.status);
         if (response.status === 200) expect(await response.json()).toMatchObject({ email: alice.email });
