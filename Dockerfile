@@ -25,8 +25,7 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-# public/ may hold nothing yet (git keeps no empty folders); the runtime stage copies it all the same.
-RUN mkdir -p public && NEXT_OUTPUT=standalone npm run build
+RUN NEXT_OUTPUT=standalone npm run build
 
 # --- production dependencies only, for the embedded target ----------------------------------
 FROM node:20-bookworm-slim AS production-deps
@@ -41,7 +40,7 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN mkdir -p public && npm run build
+RUN npm run build
 
 # --- embedded mode: the launcher starts the embedded Cognito, then `next start` --------------
 FROM node:20-bookworm-slim AS embedded

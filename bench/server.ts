@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CookieJar, jsonPost } from '../tests/support/cookie-jar';
 import { startTestApp } from '../tests/support/stack';
 import { addPasswordUser } from '../tests/support/users';
+import { summarize } from './stats';
 
 /**
  * Protected page versus public page on the production server (`next start`, embedded Cognito),
@@ -115,11 +116,7 @@ function combine(path: string, measured: Round[]): EndpointFigures {
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+const median = (values: number[]) => summarize(values).median;
 
 export async function measureServerThroughput(options: {
   connections: number;

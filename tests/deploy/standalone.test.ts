@@ -63,7 +63,6 @@ beforeAll(async () => {
   await run('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], { cwd: ROOT, env: process.env }).catch(() =>
     run('cp', ['-a', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], { cwd: ROOT, env: process.env }),
   );
-  mkdirSync(path.join(context, 'public'), { recursive: true });
   // nice: the build shares the machine with the other test files running beside it.
   // The context's own copy of Next: one React instance, resolved from the context's node_modules.
   await run('nice', ['-n', '19', process.execPath, path.join(context, 'node_modules/next/dist/bin/next'), 'build'], {
@@ -138,6 +137,12 @@ describe('the standalone output the container image runs', () => {
     const asset = await fetch(`${baseUrl}${script}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('serves public/ (robots.txt keeps crawlers off the account page and the API)', async () => {
+    const robots = await fetch(`${baseUrl}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(await robots.text()).toBe(readFileSync(path.join(ROOT, 'public/robots.txt'), 'utf8'));
   });
 
   it('signs a password user in through Cognito and answers /api/auth/me with the session', async () => {
