@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync, existsSync } from 'node:fs';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from 'cognito-local/lib/services/context';
 import type { DataStore } from 'cognito-local/lib/services/dataStore/dataStore';
 import type { DataStoreFactory } from 'cognito-local/lib/services/dataStore/factory';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from './private-files';
 
 /**
  * cognito-local's data store, written behind. Its own (StormDB) keeps each file's content in
@@ -14,7 +15,8 @@ import type { DataStoreFactory } from 'cognito-local/lib/services/dataStore/fact
  * returns; the file follows a moment later with every change of that moment, one write per file
  * at a time, each atomic (temporary file, then rename), as plain JSON (Dates become the same ISO
  * strings through Date#toJSON), which cognito-local reads back unchanged. flush() writes what is
- * pending at once and waits for it; the emulator's close() calls it.
+ * pending at once and waits for it; the emulator's close() calls it. Every file is 0600: a pool
+ * file holds its users' passwords in clear (private-files.ts).
  */
 
 /**
@@ -45,12 +47,11 @@ export class WriteBehindFile {
   constructor(
     readonly file: string,
     private readonly content: () => string,
-    private readonly mode?: number,
   ) {}
 
   /** Now, synchronously (on creation). */
   writeNow(): void {
-    writeFileSync(this.file, this.content(), this.mode === undefined ? undefined : { mode: this.mode });
+    writePrivateFile(this.file, this.content());
   }
 
   changed(): void {
@@ -82,7 +83,9 @@ export class WriteBehindFile {
         const started = performance.now();
         const content = this.content();
         this.delayMs = Math.max(WRITE_DELAY_MS, WRITE_TIME_SHARE * (performance.now() - started));
-        await writeFile(temporary, content, this.mode === undefined ? undefined : { mode: this.mode });
+        await writeFile(temporary, content, { mode: PRIVATE_FILE_MODE });
+        // A temporary file left by a crash keeps its old mode through writeFile; rename keeps this one.
+        await chmod(temporary, PRIVATE_FILE_MODE);
         await rename(temporary, this.file);
       }
     } catch (error) {
@@ -229,7 +232,7 @@ export class WriteBehindDataStoreFactory implements DataStoreFactory {
   constructor(private readonly directory: string) {}
 
   async create(_ctx: Context, id: string, defaults: object): Promise<WriteBehindDataStore> {
-    mkdirSync(this.directory, { recursive: true });
+    ensurePrivateDir(this.directory);
     const store = WriteBehindDataStore.open(path.join(this.directory, `${id}.json`), defaults);
     this.stores.push(store);
     return store;
