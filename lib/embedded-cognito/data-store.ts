@@ -102,21 +102,41 @@ interface StoredUser {
   Attributes?: { Name: string; Value?: string }[];
 }
 
+type Holders = Map<string, Set<string>>;
+
+function addHolder(holders: Holders, value: string, username: string): void {
+  if (!holders.has(value)) holders.set(value, new Set());
+  holders.get(value)!.add(username);
+}
+
+function dropHolder(holders: Holders, value: string, username: string): void {
+  const set = holders.get(value);
+  set?.delete(username);
+  if (set?.size === 0) holders.delete(value);
+}
+
 /**
  * The usernames holding each sub, email and phone number, kept in step with every write of
  * `Users/<username>`, so a user can be found by alias without reading every user
  * (user-pool.ts). It records what it indexed per user, so a user object changed in place before
- * it is saved again is still unindexed correctly.
+ * it is saved again is still unindexed correctly. Usernames and values are also indexed
+ * lower-cased, for pools whose usernames are case-insensitive.
  */
 export class UserIndex {
-  private readonly byValue = new Map<IndexedAttribute, Map<string, Set<string>>>(
-    INDEXED_ATTRIBUTES.map((name) => [name, new Map()]),
+  private readonly byValue = new Map<IndexedAttribute, Holders>(INDEXED_ATTRIBUTES.map((name) => [name, new Map()]));
+  private readonly byFoldedValue = new Map<IndexedAttribute | 'username', Holders>(
+    [...INDEXED_ATTRIBUTES, 'username' as const].map((name) => [name, new Map()]),
   );
   private readonly indexed = new Map<string, [IndexedAttribute, string][]>();
 
   /** Usernames whose attribute `name` is `value`. */
   find(name: IndexedAttribute, value: string): ReadonlySet<string> {
     return this.byValue.get(name)!.get(value) ?? new Set();
+  }
+
+  /** Usernames whose attribute `name` (or whose username) is `value` in any capitalization. */
+  findIgnoringCase(name: IndexedAttribute | 'username', value: string): ReadonlySet<string> {
+    return this.byFoldedValue.get(name)!.get(value.toLowerCase()) ?? new Set();
   }
 
   put(username: string, user: StoredUser | undefined): void {
@@ -126,20 +146,22 @@ export class UserIndex {
     for (const { Name, Value } of user.Attributes ?? []) {
       const name = INDEXED_ATTRIBUTES.find((indexed) => indexed === Name);
       if (!name || !Value) continue;
-      const holders = this.byValue.get(name)!;
-      if (!holders.has(Value)) holders.set(Value, new Set());
-      holders.get(Value)!.add(username);
+      addHolder(this.byValue.get(name)!, Value, username);
+      addHolder(this.byFoldedValue.get(name)!, Value.toLowerCase(), username);
       entries.push([name, Value]);
     }
+    addHolder(this.byFoldedValue.get('username')!, username.toLowerCase(), username);
     this.indexed.set(username, entries);
   }
 
   remove(username: string): void {
-    for (const [name, value] of this.indexed.get(username) ?? []) {
-      const holders = this.byValue.get(name)!.get(value);
-      holders?.delete(username);
-      if (holders?.size === 0) this.byValue.get(name)!.delete(value);
+    const entries = this.indexed.get(username);
+    if (!entries) return;
+    for (const [name, value] of entries) {
+      dropHolder(this.byValue.get(name)!, value, username);
+      dropHolder(this.byFoldedValue.get(name)!, value.toLowerCase(), username);
     }
+    dropHolder(this.byFoldedValue.get('username')!, username.toLowerCase(), username);
     this.indexed.delete(username);
   }
 
