@@ -22,7 +22,7 @@ import { CognitoFaults } from './faults';
 import { cognitoApi } from './http-api';
 import { poolAdminTargets } from './pool-admin';
 import { enforcePoolRules } from './pool-rules';
-import { ensurePrivateDir, tightenTree, writePrivateFile } from './private-files';
+import { ensurePrivateDir, tightenDataFolder, writePrivateFile } from './private-files';
 import { loadAccessKey, type AccessKey } from './request-signature';
 import { TokenIssuer } from './token-issuer';
 import { IndexedUserPoolServiceFactory } from './user-pool';
@@ -108,7 +108,7 @@ function serialized() {
 export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Promise<EmbeddedCognito> {
   const directory = path.join(options.dataDir, 'cognito');
   const state = stateDirectory(options.dataDir);
-  tightenTree(options.dataDir);
+  tightenDataFolder(options.dataDir, directory);
   const accessKey = loadAccessKey(state);
   const logger = pino({ level: options.logLevel ?? 'error' });
   const ctx: Context = { logger };

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -29,5 +29,22 @@ export function tightenTree(directory: string): void {
     const child = path.join(directory, entry.name);
     if (entry.isDirectory()) tightenTree(child);
     else if (entry.isFile()) chmodSync(child, PRIVATE_FILE_MODE);
+  }
+}
+
+/**
+ * The files the app and the launcher keep at the top of the data folder (generated secrets, the
+ * email outbox, the SQLite database and its journal files). Only these are tightened there, not
+ * the whole folder: DATA_DIR may point anywhere, and nothing else in it is ours to change.
+ */
+const APP_DATA_FILES = ['secrets.json', 'outbox.jsonl', 'passkeys.sqlite', 'passkeys.sqlite-wal', 'passkeys.sqlite-shm'];
+
+/** The data folder 0700, the emulator's folder tree and the app's own files in it owner-only. */
+export function tightenDataFolder(dataDir: string, emulatorDir: string): void {
+  ensurePrivateDir(dataDir);
+  tightenTree(emulatorDir);
+  for (const name of APP_DATA_FILES) {
+    const file = path.join(dataDir, name);
+    if (existsSync(file)) chmodSync(file, PRIVATE_FILE_MODE);
   }
 }

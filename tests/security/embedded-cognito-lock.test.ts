@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -323,7 +323,7 @@ describe('the data folder is private', () => {
 });
 
 describe('a data folder made by an earlier version', () => {
-  it('moves the emulator’s own files out of the pool folder, keeps the pool and its key, and tightens 0644 files', async () => {
+  it('moves the emulator’s own files out of the pool folder, keeps the pool and its key, and tightens the 0644 files that are ours', async () => {
     let stack = await startTestCognito();
     try {
       const { userPoolId, clientId: appClientId } = stack.cognito;
@@ -335,6 +335,9 @@ describe('a data folder made by an earlier version', () => {
       }
       chmodSync(path.join(cognitoDir, `${userPoolId}.json`), 0o644);
       chmodSync(cognitoDir, 0o755);
+      writeFileSync(path.join(stack.dataDir, 'outbox.jsonl'), '', { mode: 0o644 });
+      // Not the app's: DATA_DIR may point at a folder holding other things, which stay as they are.
+      writeFileSync(path.join(stack.dataDir, 'notes.txt'), '', { mode: 0o644 });
       stack = await restartTestCognito(stack);
       expect(stack.cognito.userPoolId).toBe(userPoolId);
       expect(stack.cognito.clientId).toBe(appClientId);
@@ -344,6 +347,9 @@ describe('a data folder made by an earlier version', () => {
       const found = modes(stack.dataDir);
       expect(found[`cognito/${userPoolId}.json`]).toBe('600');
       expect(found['cognito/']).toBe('700');
+      expect(found['./']).toBe('700');
+      expect(found['outbox.jsonl']).toBe('600');
+      expect(found['notes.txt']).toBe('644');
       expect(Object.keys(found).filter((name) => /^cognito\/[^/]+\.json$/.test(name)).sort()).toEqual(['cognito/clients.json', `cognito/${userPoolId}.json`].sort());
     } finally {
       await stack.stop();
