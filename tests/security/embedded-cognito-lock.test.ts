@@ -369,7 +369,8 @@ describe('npm run cognito:local', () => {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     try {
-      const deadline = Date.now() + 30_000;
+      // tsx compiles the script first: slow on a busy machine.
+      const deadline = Date.now() + 50_000;
       while (!output.includes('Ctrl-C stops it.')) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`cognito:local did not start: ${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -394,5 +395,5 @@ describe('npm run cognito:local', () => {
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
