@@ -28,7 +28,10 @@ const env = (name: string) => {
 };
 const poolId = env('COGNITO_USER_POOL_ID');
 const clientId = env('COGNITO_CLIENT_ID');
-const admin = adminClient(env('COGNITO_ENDPOINT'));
+const admin = adminClient(env('COGNITO_ENDPOINT'), {
+  accessKeyId: env('COGNITO_ACCESS_KEY_ID'),
+  secretAccessKey: env('COGNITO_SECRET_ACCESS_KEY'),
+});
 /** What tests/support/stack.ts needs to change the app client. */
 const stack = { sdk: admin, cognito: { userPoolId: poolId, clientId } };
 const runId = randomBytes(4).toString('hex');

@@ -31,6 +31,11 @@ export interface CognitoConfig {
   clientSecret: string | null;
   /** Set for the embedded emulator (or any Cognito-compatible endpoint). */
   endpoint: string | null;
+  /**
+   * COGNITO_ACCESS_KEY_ID / COGNITO_SECRET_ACCESS_KEY: the credentials every call to the endpoint
+   * is signed with (the embedded Cognito refuses any other); null uses AWS's default provider chain.
+   */
+  endpointCredentials: { accessKeyId: string; secretAccessKey: string } | null;
   /** The `iss` claim of the pool's tokens; its JWKS is at `${issuer}/.well-known/jwks.json`. */
   issuer: string;
 }
@@ -179,8 +184,22 @@ function parseCognito(env: Env, embedded: boolean): CognitoConfig {
     clientId,
     clientSecret: read(env, 'COGNITO_CLIENT_SECRET') ?? null,
     endpoint,
+    endpointCredentials: parseEndpointCredentials(env, endpoint, embedded),
     issuer,
   };
+}
+
+function parseEndpointCredentials(env: Env, endpoint: string | null, embedded: boolean): CognitoConfig['endpointCredentials'] {
+  const accessKeyId = read(env, 'COGNITO_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'COGNITO_SECRET_ACCESS_KEY');
+  if (!accessKeyId && !secretAccessKey) {
+    if (embedded) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is missing: the embedded Cognito answers only signed calls (the launcher sets it)');
+    return null;
+  }
+  if (!endpoint) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is only for COGNITO_ENDPOINT (AWS uses its default credential chain)');
+  if (!accessKeyId) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is missing (needed with COGNITO_SECRET_ACCESS_KEY)');
+  if (!secretAccessKey) throw new ConfigError('COGNITO_SECRET_ACCESS_KEY', 'is missing (needed with COGNITO_ACCESS_KEY_ID)');
+  return { accessKeyId, secretAccessKey };
 }
 
 function parseCorbado(env: Env): CorbadoConfig | null {

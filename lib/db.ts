@@ -1,5 +1,5 @@
 import 'server-only';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { getConfig } from './config';
@@ -48,7 +48,10 @@ const MIGRATIONS: string[] = [
 let db: Database.Database | undefined;
 
 export function openDatabase(file: string): Database.Database {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Owner-only like everything in the data folder; SQLite gives its -wal and -shm files this file's mode.
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
   const database = new Database(file);
   // better-sqlite3 blocks the event loop while it waits for a lock: wait briefly, then the
   // request gets a 503 with Retry-After (lib/http/respond.ts) instead of stalling every request.

@@ -17,6 +17,8 @@ const EMULATOR_PLACEHOLDERS = {
   COGNITO_USER_POOL_ID: 'local_placeholder',
   COGNITO_CLIENT_ID: 'placeholder',
   COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+  COGNITO_ACCESS_KEY_ID: 'placeholder',
+  COGNITO_SECRET_ACCESS_KEY: 'placeholder',
 };
 
 function stop(message: string): never {

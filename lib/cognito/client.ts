@@ -2,6 +2,7 @@ import 'server-only';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { createHmac } from 'node:crypto';
 import { getConfig } from '../config';
+import { signEveryCall } from './emulator-signing';
 
 let client: CognitoIdentityProviderClient | undefined;
 
@@ -26,12 +27,12 @@ export const COGNITO_MAX_SOCKETS = 256;
 /** The one Cognito client of the process (keeps its connections and credentials warm). */
 export function cognitoClient(): CognitoIdentityProviderClient {
   if (!client) {
-    const { cognito, embedded } = getConfig();
+    const { cognito } = getConfig();
     client = new CognitoIdentityProviderClient({
       region: cognito.region,
       ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
-      // The embedded emulator ignores credentials; AWS uses the default provider chain.
-      ...(embedded ? { credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } } : {}),
+      // The embedded emulator answers only calls signed with its generated key; AWS uses the default provider chain.
+      ...(cognito.endpointCredentials ? signEveryCall(cognito.endpointCredentials) : {}),
       maxAttempts: COGNITO_CALL_BUDGET.maxAttempts,
       requestHandler: {
         requestTimeout: COGNITO_CALL_BUDGET.attemptTimeoutMs,

@@ -36,7 +36,7 @@ export async function sendEmail(message: OutgoingEmail): Promise<void> {
   }
   const file = path.join(dataDir, 'outbox.jsonl');
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     appendFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), ...message })}\n`, { mode: 0o600 });
   } catch (error) {
     log.error('outbox_write_failed', { error });

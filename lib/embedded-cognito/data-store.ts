@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFileSync, existsSync } from 'node:fs';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from 'cognito-local/lib/services/context';
 import type { DataStore } from 'cognito-local/lib/services/dataStore/dataStore';
 import type { DataStoreFactory } from 'cognito-local/lib/services/dataStore/factory';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from './private-files';
 
 /**
  * cognito-local's data store, written behind. Its own (StormDB) keeps each file's content in
@@ -14,7 +15,8 @@ import type { DataStoreFactory } from 'cognito-local/lib/services/dataStore/fact
  * returns; the file follows a moment later with every change of that moment, one write per file
  * at a time, each atomic (temporary file, then rename), as plain JSON (Dates become the same ISO
  * strings through Date#toJSON), which cognito-local reads back unchanged. flush() writes what is
- * pending at once and waits for it; the emulator's close() calls it.
+ * pending at once and waits for it; the emulator's close() calls it. Every file is 0600: a pool
+ * file holds its users' passwords in clear (private-files.ts).
  */
 
 /**
@@ -45,12 +47,11 @@ export class WriteBehindFile {
   constructor(
     readonly file: string,
     private readonly content: () => string,
-    private readonly mode?: number,
   ) {}
 
   /** Now, synchronously (on creation). */
   writeNow(): void {
-    writeFileSync(this.file, this.content(), this.mode === undefined ? undefined : { mode: this.mode });
+    writePrivateFile(this.file, this.content());
   }
 
   changed(): void {
@@ -82,7 +83,9 @@ export class WriteBehindFile {
         const started = performance.now();
         const content = this.content();
         this.delayMs = Math.max(WRITE_DELAY_MS, WRITE_TIME_SHARE * (performance.now() - started));
-        await writeFile(temporary, content, this.mode === undefined ? undefined : { mode: this.mode });
+        await writeFile(temporary, content, { mode: PRIVATE_FILE_MODE });
+        // A temporary file left by a crash keeps its old mode through writeFile; rename keeps this one.
+        await chmod(temporary, PRIVATE_FILE_MODE);
         await rename(temporary, this.file);
       }
     } catch (error) {
@@ -99,21 +102,41 @@ interface StoredUser {
   Attributes?: { Name: string; Value?: string }[];
 }
 
+type Holders = Map<string, Set<string>>;
+
+function addHolder(holders: Holders, value: string, username: string): void {
+  if (!holders.has(value)) holders.set(value, new Set());
+  holders.get(value)!.add(username);
+}
+
+function dropHolder(holders: Holders, value: string, username: string): void {
+  const set = holders.get(value);
+  set?.delete(username);
+  if (set?.size === 0) holders.delete(value);
+}
+
 /**
  * The usernames holding each sub, email and phone number, kept in step with every write of
  * `Users/<username>`, so a user can be found by alias without reading every user
  * (user-pool.ts). It records what it indexed per user, so a user object changed in place before
- * it is saved again is still unindexed correctly.
+ * it is saved again is still unindexed correctly. Usernames and values are also indexed
+ * lower-cased, for pools whose usernames are case-insensitive.
  */
 export class UserIndex {
-  private readonly byValue = new Map<IndexedAttribute, Map<string, Set<string>>>(
-    INDEXED_ATTRIBUTES.map((name) => [name, new Map()]),
+  private readonly byValue = new Map<IndexedAttribute, Holders>(INDEXED_ATTRIBUTES.map((name) => [name, new Map()]));
+  private readonly byFoldedValue = new Map<IndexedAttribute | 'username', Holders>(
+    [...INDEXED_ATTRIBUTES, 'username' as const].map((name) => [name, new Map()]),
   );
   private readonly indexed = new Map<string, [IndexedAttribute, string][]>();
 
   /** Usernames whose attribute `name` is `value`. */
   find(name: IndexedAttribute, value: string): ReadonlySet<string> {
     return this.byValue.get(name)!.get(value) ?? new Set();
+  }
+
+  /** Usernames whose attribute `name` (or whose username) is `value` in any capitalization. */
+  findIgnoringCase(name: IndexedAttribute | 'username', value: string): ReadonlySet<string> {
+    return this.byFoldedValue.get(name)!.get(value.toLowerCase()) ?? new Set();
   }
 
   put(username: string, user: StoredUser | undefined): void {
@@ -123,20 +146,22 @@ export class UserIndex {
     for (const { Name, Value } of user.Attributes ?? []) {
       const name = INDEXED_ATTRIBUTES.find((indexed) => indexed === Name);
       if (!name || !Value) continue;
-      const holders = this.byValue.get(name)!;
-      if (!holders.has(Value)) holders.set(Value, new Set());
-      holders.get(Value)!.add(username);
+      addHolder(this.byValue.get(name)!, Value, username);
+      addHolder(this.byFoldedValue.get(name)!, Value.toLowerCase(), username);
       entries.push([name, Value]);
     }
+    addHolder(this.byFoldedValue.get('username')!, username.toLowerCase(), username);
     this.indexed.set(username, entries);
   }
 
   remove(username: string): void {
-    for (const [name, value] of this.indexed.get(username) ?? []) {
-      const holders = this.byValue.get(name)!.get(value);
-      holders?.delete(username);
-      if (holders?.size === 0) this.byValue.get(name)!.delete(value);
+    const entries = this.indexed.get(username);
+    if (!entries) return;
+    for (const [name, value] of entries) {
+      dropHolder(this.byValue.get(name)!, value, username);
+      dropHolder(this.byFoldedValue.get(name)!, value.toLowerCase(), username);
     }
+    dropHolder(this.byFoldedValue.get('username')!, username.toLowerCase(), username);
     this.indexed.delete(username);
   }
 
@@ -229,7 +254,7 @@ export class WriteBehindDataStoreFactory implements DataStoreFactory {
   constructor(private readonly directory: string) {}
 
   async create(_ctx: Context, id: string, defaults: object): Promise<WriteBehindDataStore> {
-    mkdirSync(this.directory, { recursive: true });
+    ensurePrivateDir(this.directory);
     const store = WriteBehindDataStore.open(path.join(this.directory, `${id}.json`), defaults);
     this.stores.push(store);
     return store;

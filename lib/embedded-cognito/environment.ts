@@ -1,7 +1,9 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedCognito, type EmbeddedCognito } from './index';
+import { startEmbeddedCognito, stateDirectory, type EmbeddedCognito } from './index';
+import { ensurePrivateDir, writePrivateFile } from './private-files';
+import { loadAccessKey, type AccessKey } from './request-signature';
 
 /**
  * Everything the launcher does to run the app with no cloud account: development secrets
@@ -35,13 +37,13 @@ export function embeddedSecrets(env: Env, notice: (line: string) => void): Embed
   const dataDir = dataDirOf(env);
   const file = path.join(dataDir, 'secrets.json');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const generated: EmbeddedSecrets = {
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
-    writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+    writePrivateFile(file, JSON.stringify(generated, null, 2));
     notice(`Generated local secrets into ${file} (kept for later runs; never use them in production).`);
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedSecrets;
@@ -61,7 +63,7 @@ function isAlive(pid: number): boolean {
 }
 
 function runningFile(env: Env): string {
-  return path.join(dataDirOf(env), 'cognito', 'running.json');
+  return path.join(stateDirectory(dataDirOf(env)), 'running.json');
 }
 
 /** The embedded Cognito another process runs on this data folder, if any. */
@@ -72,7 +74,7 @@ export function findRunningInstance(env: Env): RunningInstance | null {
   return isAlive(instance.pid) && instance.pid !== process.pid ? instance : null;
 }
 
-function variablesFor(instance: Omit<RunningInstance, 'pid'>, clientSecret?: string): Env {
+function variablesFor(instance: Omit<RunningInstance, 'pid'>, accessKey: AccessKey, clientSecret?: string): Env {
   return {
     EMBEDDED: '1',
     COGNITO_REGION: 'us-east-1',
@@ -80,6 +82,9 @@ function variablesFor(instance: Omit<RunningInstance, 'pid'>, clientSecret?: str
     COGNITO_USER_POOL_ID: instance.userPoolId,
     COGNITO_CLIENT_ID: instance.clientId,
     ...(clientSecret ? { COGNITO_CLIENT_SECRET: clientSecret } : {}),
+    // The emulator answers only requests signed with these (request-signature.ts).
+    COGNITO_ACCESS_KEY_ID: accessKey.accessKeyId,
+    COGNITO_SECRET_ACCESS_KEY: accessKey.secretAccessKey,
   };
 }
 
@@ -107,17 +112,17 @@ export async function startEmbeddedEnvironment(
   });
   const file = runningFile(env);
   const instance = { endpoint: cognito.endpoint, userPoolId: cognito.userPoolId, clientId: cognito.clientId };
-  writeFileSync(file, JSON.stringify({ pid: process.pid, ...instance }));
+  writePrivateFile(file, JSON.stringify({ pid: process.pid, ...instance }));
   const close = cognito.close;
   cognito.close = async () => {
     rmSync(file, { force: true });
     await close();
   };
-  return { cognito, variables: variablesFor(instance, cognito.clientSecret) };
+  return { cognito, variables: variablesFor(instance, cognito.accessKey, cognito.clientSecret) };
 }
 
 /** Variables pointing at the embedded Cognito another process runs, for one-off admin commands. */
 export function runningInstanceVariables(env: Env): Env | null {
   const instance = findRunningInstance(env);
-  return instance ? variablesFor(instance) : null;
+  return instance ? variablesFor(instance, loadAccessKey(stateDirectory(dataDirOf(env)))) : null;
 }

@@ -1,12 +1,11 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import pino from 'pino';
 import { DefaultConfig } from 'cognito-local/lib/server/config';
 import { Router } from 'cognito-local/lib/server/Router';
-import { createServer as createCognitoLocalServer } from 'cognito-local/lib/server/server';
 import { DateClock, LambdaService, MessagesService, TriggersService, type Services } from 'cognito-local/lib/services';
 import { CognitoServiceFactoryImpl } from 'cognito-local/lib/services/cognitoService';
 import { CryptoService } from 'cognito-local/lib/services/crypto';
@@ -20,7 +19,11 @@ import { createVerifyAuthChallengeHandler } from '../../lambdas/verify-auth-chal
 import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';
+import { cognitoApi } from './http-api';
 import { poolAdminTargets } from './pool-admin';
+import { enforcePoolRules } from './pool-rules';
+import { ensurePrivateDir, tightenDataFolder, writePrivateFile } from './private-files';
+import { loadAccessKey, type AccessKey } from './request-signature';
 import { TokenIssuer } from './token-issuer';
 import { IndexedUserPoolServiceFactory } from './user-pool';
 
@@ -30,8 +33,14 @@ import { IndexedUserPoolServiceFactory } from './user-pool';
  * token signing key, and the project's own trigger handlers from lambdas/ run in-process.
  *
  * It runs in the launcher's process (scripts/), never inside the Next.js app: the app talks to
- * it over HTTP exactly as it talks to AWS. One instance per data folder: cognito-local rewrites
+ * it over HTTP exactly as it talks to AWS, and only the app may: every request must carry a SigV4
+ * signature by the access key generated into the data folder (request-signature.ts), the pool's
+ * rules are enforced (pool-rules.ts), and every file under the data folder is private to the
+ * developer's account (private-files.ts). One instance per data folder: cognito-local rewrites
  * its JSON files without locking.
+ *
+ * Layout of `<dataDir>/cognito`: cognito-local's pool files and clients.json at the top (it
+ * takes every other `*.json` there for a pool), the emulator's own files in `state/`.
  */
 
 export interface EmbeddedCognitoOptions {
@@ -50,6 +59,8 @@ export interface EmbeddedCognito {
   userPoolId: string;
   clientId: string;
   clientSecret: string;
+  /** The credentials every request must be signed with (SigV4, service cognito-idp, any region). */
+  accessKey: AccessKey;
   /** Requests answered per operation, for tests and benchmarks that count Cognito calls. */
   calls: Map<string, number>;
   /** Fault injection for resilience tests (faults.ts); inert until a rule is added. */
@@ -66,6 +77,24 @@ export const TRIGGER_ARNS = {
 
 type Route = (ctx: Context, req: object) => Promise<object>;
 
+/** The emulator's own files, kept beside the pool files by earlier versions (and then listed as pools). */
+const STATE_FILES = ['token-signing-key.json', 'refresh-tokens.json', 'embedded-pool.json', 'running.json'];
+
+/** `<dataDir>/cognito/state`, made private, with files an earlier version kept in `<dataDir>/cognito` moved in. */
+export function stateDirectory(dataDir: string): string {
+  const directory = path.join(dataDir, 'cognito');
+  const state = path.join(directory, 'state');
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(directory);
+  ensurePrivateDir(state);
+  for (const name of STATE_FILES) {
+    if (existsSync(path.join(directory, name)) && !existsSync(path.join(state, name))) {
+      renameSync(path.join(directory, name), path.join(state, name));
+    }
+  }
+  return state;
+}
+
 /** One operation at a time, as cognito-local's read-modify-write data store needs. */
 function serialized() {
   let tail: Promise<unknown> = Promise.resolve();
@@ -78,6 +107,9 @@ function serialized() {
 
 export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Promise<EmbeddedCognito> {
   const directory = path.join(options.dataDir, 'cognito');
+  const state = stateDirectory(options.dataDir);
+  tightenDataFolder(options.dataDir, directory);
+  const accessKey = loadAccessKey(state);
   const logger = pino({ level: options.logLevel ?? 'error' });
   const ctx: Context = { logger };
   const clock = new DateClock();
@@ -87,7 +119,7 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     dataStores,
     new IndexedUserPoolServiceFactory(clock, dataStores),
   ).create(ctx, { UsernameAttributes: ['email'] });
-  const issuer = await TokenIssuer.open(directory);
+  const issuer = await TokenIssuer.open(state);
   // cognito-local's own trigger support stays unused: no functions are configured for it.
   const unusedLambda = new LambdaService({}, {} as ConstructorParameters<typeof LambdaService>[1]);
   const triggers = new TriggersService(clock, cognito, unusedLambda, new CryptoService(DefaultConfig.KMSConfig));
@@ -120,30 +152,28 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     const run = (flows[target] ?? baseRouter(target)) as Route;
     return (requestCtx, req) => {
       calls.set(target, (calls.get(target) ?? 0) + 1);
-      return queue(() => run(requestCtx, req));
+      return queue(async () => {
+        await enforcePoolRules(services, issuer, requestCtx, target, req);
+        return run(requestCtx, req);
+      });
     };
   };
 
-  const app = createCognitoLocalServer(router, logger, { development: false }).application;
   const faults = new CognitoFaults();
-  const server: Server = createHttpServer(faults.around((req, res) => {
-    const wellKnown = /^\/([\w-]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(req.url ?? '');
-    if (req.method === 'GET' && wellKnown) {
-      const [, poolId, document] = wellKnown;
-      const body =
-        document === 'jwks.json'
-          ? { keys: [issuer.publicJwk] }
-          : {
-              issuer: issuer.issuer(poolId!),
-              jwks_uri: `${issuer.issuer(poolId!)}/.well-known/jwks.json`,
-              id_token_signing_alg_values_supported: ['RS256'],
-            };
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
-      res.end(JSON.stringify(body));
-      return;
-    }
-    app(req, res);
-  }));
+  const api = cognitoApi({
+    route: router,
+    ctx,
+    accessKey,
+    wellKnown: (poolId, document) =>
+      document === 'jwks.json'
+        ? { keys: [issuer.publicJwk] }
+        : {
+            issuer: issuer.issuer(poolId),
+            jwks_uri: `${issuer.issuer(poolId)}/.well-known/jwks.json`,
+            id_token_signing_alg_values_supported: ['RS256'],
+          },
+  });
+  const server: Server = createHttpServer(faults.around(api));
   // Longer than any client's idle keep-alive, so a client never reuses a socket the server just closed.
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
@@ -156,10 +186,11 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
   issuer.setIssuerBase(endpoint);
 
   try {
-    const pool = await ensurePoolAndClient(directory, (target, req) => router(target)(ctx, req));
+    const pool = await ensurePoolAndClient(state, (target, req) => router(target)(ctx, req));
     return {
       endpoint,
       ...pool,
+      accessKey,
       calls,
       faults,
       close: async () => {
@@ -181,10 +212,10 @@ interface PoolIds {
 
 /** On first start: the pool (email as username, createdByCorbado attribute, custom-auth triggers) and a confidential client. */
 async function ensurePoolAndClient(
-  directory: string,
+  stateDir: string,
   call: (target: string, req: object) => Promise<object>,
 ): Promise<PoolIds> {
-  const stateFile = path.join(directory, 'embedded-pool.json');
+  const stateFile = path.join(stateDir, 'embedded-pool.json');
   if (existsSync(stateFile)) {
     const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as { userPoolId: string; clientId: string };
     const described = (await call('DescribeUserPoolClient', {
@@ -223,6 +254,6 @@ async function ensurePoolAndClient(
     TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' },
   })) as { UserPoolClient: { ClientId: string; ClientSecret: string } };
   const ids = { userPoolId, clientId: client.UserPoolClient.ClientId };
-  writeFileSync(stateFile, JSON.stringify(ids));
+  writePrivateFile(stateFile, JSON.stringify(ids));
   return { ...ids, clientSecret: client.UserPoolClient.ClientSecret };
 }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { AppClient } from 'cognito-local/lib/services/appClient';
 import { attributesToRecord, attributeValue, type User } from 'cognito-local/lib/services/userPoolService';
 import { WriteBehindFile } from './data-store';
+import { ensurePrivateDir, writePrivateFile } from './private-files';
 
 /**
  * Issues Cognito-shaped tokens for the embedded pool: RS256 ID and access tokens signed by a
@@ -60,16 +61,17 @@ export class TokenIssuer {
     private readonly refreshTokens: Map<string, RefreshRecord>,
     private issuerBase: string,
   ) {
-    this.refreshFile = new WriteBehindFile(refreshFile, () => JSON.stringify(Object.fromEntries(this.refreshTokens)), 0o600);
+    this.refreshFile = new WriteBehindFile(refreshFile, () => JSON.stringify(Object.fromEntries(this.refreshTokens)));
   }
 
+  /** `directory` is the emulator's own state folder, apart from cognito-local's pool files. */
   static async open(directory: string): Promise<TokenIssuer> {
-    mkdirSync(directory, { recursive: true });
+    ensurePrivateDir(directory);
     const keyFile = path.join(directory, 'token-signing-key.json');
     if (!existsSync(keyFile)) {
       const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
       const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
-      writeFileSync(keyFile, JSON.stringify(jwk), { mode: 0o600 });
+      writePrivateFile(keyFile, JSON.stringify(jwk));
     }
     const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK;
     const privateKey = await importJWK(jwk, 'RS256');

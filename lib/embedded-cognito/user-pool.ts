@@ -16,7 +16,9 @@ import type { WriteBehindDataStore, WriteBehindDataStoreFactory } from './data-s
  * sign-in, five per sign-up (~9 ms each at 10,000 users on the bench machine; docs/BENCHMARKS.md).
  * The index (data-store.ts) gives the same answer: the user whose sub, email (when emails are
  * usernames) or phone number (likewise) is the name asked for. Should two users ever match, the
- * original scan decides, as before.
+ * original scan decides, as before. A pool created with `UsernameConfiguration.CaseSensitive:
+ * false` (the embedded pool, and the console's default) matches the username and the email alias
+ * in any capitalization, as Amazon Cognito does; cognito-local matched them exactly.
  */
 class IndexedUserPoolService extends UserPoolServiceImpl {
   constructor(
@@ -37,6 +39,15 @@ class IndexedUserPoolService extends UserPoolServiceImpl {
       ...(aliases.includes('email') ? this.store.users.find('email', username) : []),
       ...(aliases.includes('phone_number') ? this.store.users.find('phone_number', username) : []),
     ]);
+    if (holders.size === 0 && this.options.UsernameConfiguration?.CaseSensitive === false) {
+      // As Amazon Cognito with CaseSensitive false: any capitalization of the username or the
+      // email alias names the same user (and AdminCreateUser then finds it: UsernameExistsException).
+      const folded = [
+        ...this.store.users.findIgnoringCase('username', username),
+        ...(aliases.includes('email') ? this.store.users.findIgnoringCase('email', username) : []),
+      ];
+      if (new Set(folded).size === 1) return this.store.get<User>(ctx, ['Users', folded[0]!]);
+    }
     if (holders.size === 0) return null;
     if (holders.size > 1) return super.getUserByUsername(ctx, username);
     return this.store.get<User>(ctx, ['Users', [...holders][0]!]);

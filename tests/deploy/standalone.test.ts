@@ -86,9 +86,6 @@ beforeAll(async () => {
       NODE_ENV: 'production',
       PORT: String(port),
       HOSTNAME: '127.0.0.1',
-      // The emulator ignores credentials; they keep the SDK from looking for real ones.
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -260,6 +260,9 @@ describe('REDIS_URL', () => {
     EMBEDDED: '1',
     COGNITO_USER_POOL_ID: 'local_6yXzbPQd',
     COGNITO_CLIENT_ID: 'abcdefghijklmnopqrstuvwxyz',
+    COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+    COGNITO_ACCESS_KEY_ID: 'AKIAEMBEDDED0000TEST',
+    COGNITO_SECRET_ACCESS_KEY: 'embedded-secret-access-key',
     SESSION_SECRET: 'current-session-secret-0123456789abcdef',
     AUTH_CHALLENGE_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })

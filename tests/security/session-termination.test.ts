@@ -25,7 +25,7 @@ beforeAll(async () => {
   app = await startTestApp();
   for (const email of USERS) await addPasswordUser(app, email, PASSWORD);
   await setIdTokenLifetime(app, ID_TOKEN_SECONDS, 'seconds');
-  admin = adminClient(app.cognito.endpoint, 3);
+  admin = adminClient(app.cognito.endpoint, app.cognito.accessKey, 3);
 });
 afterAll(async () => {
   admin?.destroy();

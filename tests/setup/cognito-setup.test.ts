@@ -61,9 +61,9 @@ function runSetup(ids: { userPoolId: string; clientId?: string }, args: string[]
     SESSION_SECRET: stack.env.SESSION_SECRET!,
     AUTH_CHALLENGE_PRIVATE_KEY: stack.env.AUTH_CHALLENGE_PRIVATE_KEY!,
     DATA_DIR: stack.dataDir,
-    // The emulator ignores credentials; they only keep the SDK from looking for real ones.
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    // The emulator answers only calls signed with its generated key.
+    COGNITO_ACCESS_KEY_ID: stack.env.COGNITO_ACCESS_KEY_ID!,
+    COGNITO_SECRET_ACCESS_KEY: stack.env.COGNITO_SECRET_ACCESS_KEY!,
     ...extraEnv,
   });
   return new Promise((resolve) => {

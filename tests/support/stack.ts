@@ -9,7 +9,9 @@ import {
   DescribeUserPoolClientCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { signEveryCall } from '../../lib/cognito/emulator-signing';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
+import type { AccessKey } from '../../lib/embedded-cognito/request-signature';
 
 /**
  * The real things the tests run against: the embedded Cognito over real HTTP on a random port,
@@ -20,7 +22,7 @@ export interface TestCognito {
   cognito: EmbeddedCognito;
   /** The app's environment for this emulator: what the launcher would pass to Next. */
   env: Record<string, string>;
-  /** An SDK client for the emulator, as an attacker or an admin tool would use it. */
+  /** An SDK client for the emulator with its credentials, as an admin tool would use it. */
   sdk: CognitoIdentityProviderClient;
   dataDir: string;
   stop(): Promise<void>;
@@ -55,24 +57,24 @@ export async function startTestCognito(options: { appPort?: number } = {}): Prom
     COGNITO_USER_POOL_ID: cognito.userPoolId,
     COGNITO_CLIENT_ID: cognito.clientId,
     COGNITO_CLIENT_SECRET: cognito.clientSecret,
+    COGNITO_ACCESS_KEY_ID: cognito.accessKey.accessKeyId,
+    COGNITO_SECRET_ACCESS_KEY: cognito.accessKey.secretAccessKey,
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   return withAdminClient(cognito, env, dataDir);
 }
 
-/** An SDK client for the emulator at `endpoint`, as an admin tool would use it; one attempt unless told. */
-export function adminClient(endpoint: string, maxAttempts = 1): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts,
-  });
+/**
+ * An SDK client for the emulator at `endpoint`, signing every call with its access key, as an
+ * admin tool would use it; one attempt unless told.
+ */
+export function adminClient(endpoint: string, accessKey: AccessKey, maxAttempts = 1): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, ...signEveryCall(accessKey), maxAttempts });
 }
 
 function withAdminClient(cognito: EmbeddedCognito, env: Record<string, string>, dataDir: string): TestCognito {
-  const sdk = adminClient(cognito.endpoint);
+  const sdk = adminClient(cognito.endpoint, cognito.accessKey);
   return {
     cognito,
     env,

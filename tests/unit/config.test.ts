@@ -40,6 +40,8 @@ function embeddedEnv(overrides: Env = {}): Env {
     COGNITO_USER_POOL_ID: 'local_6yXzbPQd',
     COGNITO_CLIENT_ID: 'abcdefghijklmnopqrstuvwxy',
     COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
+    COGNITO_ACCESS_KEY_ID: 'AKIAEMBEDDED0000TEST',
+    COGNITO_SECRET_ACCESS_KEY: 'embedded-secret-access-key',
     SESSION_SECRET: SECRET,
     AUTH_CHALLENGE_PRIVATE_KEY: P256_KEY,
     ...overrides,
@@ -69,6 +71,7 @@ describe('parseConfig: valid environments', () => {
       clientId: '1h2k3l4m5n6o7p8q9r0s1t2u3v',
       clientSecret: 'client-secret-value',
       endpoint: null,
+      endpointCredentials: null,
       issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbCdEf123',
     });
     expect(config.corbado).toEqual({
@@ -98,6 +101,7 @@ describe('parseConfig: valid environments', () => {
       clientId: 'abcdefghijklmnopqrstuvwxy',
       clientSecret: null,
       endpoint: 'http://127.0.0.1:9229',
+      endpointCredentials: { accessKeyId: 'AKIAEMBEDDED0000TEST', secretAccessKey: 'embedded-secret-access-key' },
       issuer: 'http://127.0.0.1:9229/local_6yXzbPQd',
     });
   });
@@ -191,6 +195,7 @@ describe('parseConfig: missing or malformed values', () => {
     ['COGNITO_REGION', 'another region than the pool id names', { COGNITO_REGION: 'eu-west-1' }],
     ['COGNITO_ENDPOINT', 'a URL with a path', { COGNITO_ENDPOINT: `http://127.0.0.1:9229/${CANARY}` }],
     ['COGNITO_ENDPOINT', 'not a URL', { COGNITO_ENDPOINT: `not a url ${CANARY}` }],
+    ['COGNITO_ACCESS_KEY_ID', 'set without COGNITO_ENDPOINT', { COGNITO_ACCESS_KEY_ID: `AKIA${CANARY}`, COGNITO_SECRET_ACCESS_KEY: CANARY }],
     ['APP_ORIGIN', 'a URL with a path', { APP_ORIGIN: `https://app.example.com/${CANARY}` }],
     ['APP_ORIGIN', 'a URL with a query', { APP_ORIGIN: `https://app.example.com?${CANARY}` }],
     ['APP_ORIGIN', 'a URL with credentials', { APP_ORIGIN: `https://${CANARY}@app.example.com` }],
@@ -235,6 +240,8 @@ describe('parseConfig: missing or malformed values', () => {
   it.each<[string, Env]>([
     ['COGNITO_USER_POOL_ID', { COGNITO_USER_POOL_ID: undefined }],
     ['COGNITO_ENDPOINT', { COGNITO_ENDPOINT: `http://127.0.0.1:9229/${CANARY}` }],
+    ['COGNITO_ACCESS_KEY_ID', { COGNITO_ACCESS_KEY_ID: undefined, COGNITO_SECRET_ACCESS_KEY: undefined }],
+    ['COGNITO_SECRET_ACCESS_KEY', { COGNITO_SECRET_ACCESS_KEY: undefined }],
     ['SESSION_SECRET', { SESSION_SECRET: CANARY }],
     ['AUTH_CHALLENGE_PRIVATE_KEY', { AUTH_CHALLENGE_PRIVATE_KEY: RSA_KEY }],
   ])('rejects %s in the embedded variant too', (variable, overrides) => {
