@@ -2,16 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, parseConfig } from '@/lib/config';
 import { AppError } from '@/lib/errors';
-import {
-  countFailure,
-  enforceRateLimits,
-  FallbackRateLimitStore,
-  MemoryRateLimitStore,
-  refuseWhenLimited,
-  useRateLimitStore,
-  type RateLimitRule,
-} from '@/lib/rate-limit';
-import { RedisRateLimitStore } from '@/lib/rate-limit-redis';
+import { countFailure, enforceRateLimits, refuseWhenLimited, useRateLimitStore, type RateLimitRule } from '@/lib/rate-limit';
+import { FallbackRateLimitStore } from '@/lib/rate-limit/fallback';
+import { MemoryRateLimitStore } from '@/lib/rate-limit/memory';
+import { RedisRateLimitStore } from '@/lib/rate-limit/redis';
 import { startTestRedis, type TestRedis } from '../support/redis';
 
 /**
