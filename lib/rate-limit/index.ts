@@ -37,7 +37,8 @@ export function useRateLimitStore(next: RateLimitStore): void {
   store = next;
 }
 
-type Check = { rule: RateLimitRule; key: string };
+/** One rule applied to one key, e.g. the password lockout to an email. */
+export type RateLimitCheck = { rule: RateLimitRule; key: string };
 
 /**
  * The 429 for a rule that is over its limit, logged (ASVS 5.0 V16.3.3: attempts against the
@@ -49,36 +50,35 @@ function limited(rule: RateLimitRule, resetAt: number): AppError {
   return new AppError('rate_limited', undefined, { retryAfterSeconds });
 }
 
-/** Counts one attempt against each rule; throws a 429 AppError with Retry-After once any is over. */
-export async function enforceRateLimits(checks: Check[]): Promise<void> {
-  for (const { rule, key } of checks) {
-    const { count, resetAt } = await currentStore().hit(`${rule.name}:${key}`, rule.windowSeconds);
-    if (count > rule.limit) throw limited(rule, resetAt);
-  }
-}
-
-/** For limits on failures: throws the 429 when the failures already counted reach the limit. */
-export async function refuseWhenLimited(checks: Check[]): Promise<void> {
-  for (const { rule, key } of checks) {
-    const window = await currentStore().peek(`${rule.name}:${key}`);
-    if (window && window.count >= rule.limit) throw limited(rule, window.resetAt);
+/**
+ * Counts one attempt against each rule, atomically in the store, before the attempt is made:
+ * of any number of concurrent attempts, at most `limit` pass. Once any rule is over, the
+ * attempt is refused (a 429 AppError with Retry-After) and counts against none of them: it did
+ * not happen. Limits on failures (wrong passwords) count the same way and give the attempt
+ * back with giveBackRateLimits once it turns out not to be a failure; reading the count first
+ * and adding failures afterwards would let a burst of guesses all pass before any is counted.
+ */
+export async function enforceRateLimits(checks: RateLimitCheck[]): Promise<void> {
+  const counted: RateLimitCheck[] = [];
+  for (const check of checks) {
+    const { count, resetAt } = await currentStore().hit(`${check.rule.name}:${check.key}`, check.rule.windowSeconds);
+    counted.push(check);
+    if (count > check.rule.limit) {
+      await giveBackRateLimits(counted);
+      throw limited(check.rule, resetAt);
+    }
   }
 }
 
 /**
- * Takes back what enforceRateLimits counted, for an attempt that failed on our side (an email
- * that could not be sent): users are not locked out by our outage. Best effort: a store that
- * fails here leaves the count as it was.
+ * Takes back what enforceRateLimits counted: for an attempt that failed on our side (an email
+ * that could not be sent), so users are not locked out by our outage, or that was no failure
+ * (the right password). Best effort: a store that fails here leaves the count as it was.
  */
-export async function giveBackRateLimits(checks: Check[]): Promise<void> {
+export async function giveBackRateLimits(checks: RateLimitCheck[]): Promise<void> {
   for (const { rule, key } of checks) {
     await currentStore()
       .giveBack(`${rule.name}:${key}`)
       .catch((error: unknown) => log.warn('rate_limit_give_back_failed', { rule: rule.name, error }));
   }
-}
-
-/** Counts one failure (see refuseWhenLimited). */
-export async function countFailure({ rule, key }: Check): Promise<void> {
-  await currentStore().hit(`${rule.name}:${key}`, rule.windowSeconds);
 }

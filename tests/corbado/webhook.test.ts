@@ -164,7 +164,7 @@ describe('action passwordVerify', () => {
     expect(calls).toEqual(expectedCalls);
   });
 
-  it('is rate-limited per username: the 11th attempt in 15 minutes gets 429 with Retry-After, without a Cognito call', async () => {
+  it("is held by the password route's per-account lockout: after 10 wrong passwords in 15 minutes, 429 with Retry-After, without a Cognito call", async () => {
     const username = 'rate.limited@example.com';
     for (let attempt = 1; attempt <= 10; attempt += 1) {
       const response = await sendAction('passwordVerify', { username, password: `Guess-${attempt}-aA` });
@@ -175,7 +175,7 @@ describe('action passwordVerify', () => {
       response = await sendAction('passwordVerify', { username: ' Rate.Limited@Example.com', password: 'Guess-11-aA' });
     });
     expect(response.status).toBe(429);
-    // Refused by the per-username rule, so it never reached the per-address count.
+    // Refused by the per-account lockout, so it counts against the per-address limit neither.
     passwordVerifySent -= 1;
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(800);
