@@ -89,7 +89,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     const timeoutMs = this.options.timeoutMs ?? 500;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      // Timers run before the event loop reads sockets: on a busy process a reply that has
+      // arrived would lose to its own timeout. setImmediate lets the loop read it first, so only
+      // a Redis that really has not answered counts as failed.
+      timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))), timeoutMs);
     });
     try {
       const command = client.sendCommand<T>(args);
