@@ -21,12 +21,15 @@ export interface VerifiedIdentity {
   email: string;
   method: Exclude<SignInMethod, 'password'>;
   /**
-   * May this proof sign in to a Cognito user the app did not create (a password user from
-   * before passkeys)? Asked only when such a user exists, before any token is issued. An email
-   * code proves the address; a brand-new passkey or an unverified Corbado email does not.
-   * Gets the user as Cognito's challenge describes it (e.g. an earlier Corbado link).
+   * May this proof sign in to this existing Cognito user? Asked for every user found, before
+   * any token is issued: a password user from before passkeys, or one the app provisioned
+   * (`createdByCorbado`), perhaps for another identity. An email code proves the address; an
+   * unverified Corbado email does not. Gets the user as Cognito's challenge describes it (e.g.
+   * its Corbado link).
    */
   mayUseExistingUser(user: ChallengedUser): Promise<boolean>;
+  /** Corbado Complete: the Corbado user, recorded on a user provisioned for it. */
+  corbadoUserId?: string;
 }
 
 export interface SignedIn {
@@ -40,14 +43,14 @@ export interface SignedIn {
  */
 export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
   const authorize = async (user: ChallengedUser) => {
-    if (!user.createdByCorbado && !(await identity.mayUseExistingUser(user))) {
+    if (!(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
       throw new AppError('account_exists');
     }
   };
   let attempt = await startCustomAuthSession(identity.email, authorize);
   if (attempt.outcome !== 'signed_in') {
-    await provisionPasswordlessUser(identity.email);
+    await provisionPasswordlessUser(identity.email, { corbadoUserId: identity.corbadoUserId });
     attempt = await startCustomAuthSession(identity.email, authorize);
   }
   if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
