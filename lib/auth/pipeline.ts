@@ -23,9 +23,10 @@ export interface VerifiedIdentity {
   /**
    * May this proof sign in to this existing Cognito user? Asked for every user found, before
    * any token is issued: a password user from before passkeys, or one the app provisioned
-   * (`createdByCorbado`), perhaps for another identity. An email code proves the address; an
-   * unverified Corbado email does not. Gets the user as Cognito's challenge describes it (e.g.
-   * its Corbado link).
+   * (`createdByCorbado`), perhaps for another identity, even one provisioned a moment ago (a
+   * concurrent sign-in may have made it). An email code proves the address; an unverified
+   * Corbado email does not. Gets the user as Cognito's challenge describes it (e.g. its Corbado
+   * link).
    */
   mayUseExistingUser(user: ChallengedUser): Promise<boolean>;
   /** Corbado Complete: the Corbado user, recorded on a user provisioned for it. */
