@@ -52,21 +52,24 @@ function limited(rule: RateLimitRule, resetAt: number): AppError {
 
 /**
  * Counts one attempt against each rule, atomically in the store, before the attempt is made:
- * of any number of concurrent attempts, at most `limit` pass. Once any rule is over, the
- * attempt is refused (a 429 AppError with Retry-After) and counts against none of them: it did
- * not happen. Limits on failures (wrong passwords) count the same way and give the attempt
- * back with giveBackRateLimits once it turns out not to be a failure; reading the count first
- * and adding failures afterwards would let a burst of guesses all pass before any is counted.
+ * of any number of concurrent attempts, at most `limit` pass. Once a rule is over, the attempt
+ * is refused (a 429 AppError with Retry-After) and given back to the rules before it, which it
+ * never reached. The refusing rule keeps it: its window is fixed, so this changes no wait, and
+ * nothing is handed back to a counter that may not be the one that counted it (while Redis
+ * fails, counts move between Redis and memory). Limits on failures (wrong passwords) count the
+ * same way and give the attempt back with giveBackRateLimits once it turns out not to be a
+ * failure; reading the count first and adding failures afterwards would let a burst of guesses
+ * all pass before any is counted.
  */
 export async function enforceRateLimits(checks: RateLimitCheck[]): Promise<void> {
-  const counted: RateLimitCheck[] = [];
+  const passed: RateLimitCheck[] = [];
   for (const check of checks) {
     const { count, resetAt } = await currentStore().hit(`${check.rule.name}:${check.key}`, check.rule.windowSeconds);
-    counted.push(check);
     if (count > check.rule.limit) {
-      await giveBackRateLimits(counted);
+      await giveBackRateLimits(passed);
       throw limited(check.rule, resetAt);
     }
+    passed.push(check);
   }
 }
 
