@@ -21,7 +21,32 @@ const app = next({ dev: false, dir: process.cwd(), port, hostname });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+/**
+ * The methods the app answers. Next fails on others before middleware runs (TRACE gives a 500
+ * without the security headers: fetch's Request refuses it), so they are refused here, with
+ * headers as strict as any answer's. Methods Node's parser does not know (TRACK, made-up ones)
+ * never get this far: Node answers them with a bare 400 and closes the connection.
+ */
+const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const METHOD_NOT_ALLOWED = JSON.stringify({ error: { code: 'method_not_allowed', message: 'Method not allowed.' } });
+const METHOD_NOT_ALLOWED_HEADERS = {
+  allow: SERVED_METHODS.join(', '),
+  'content-type': 'application/json',
+  'content-length': String(Buffer.byteLength(METHOD_NOT_ALLOWED)),
+  'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
 const server = createServer((request, response) => {
+  if (!SERVED_METHODS.includes(request.method ?? '')) {
+    response.writeHead(405, METHOD_NOT_ALLOWED_HEADERS).end(METHOD_NOT_ALLOWED);
+    return;
+  }
   const peer = request.socket.remoteAddress ?? 'unknown';
   const forwarded = request.headers['x-forwarded-for'];
   request.headers['x-forwarded-for'] = forwarded ? `${forwarded}, ${peer}` : peer;

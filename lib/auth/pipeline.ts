@@ -1,12 +1,12 @@
 import 'server-only';
-import { revokeRefreshToken, signInWithPassword, startCustomAuthSession, type ChallengedUser } from '../cognito/auth';
+import { revokeRefreshToken, startCustomAuthSession, type ChallengedUser } from '../cognito/auth';
 import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
 import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
-import { countFailure, enforceRateLimits, refuseWhenLimited } from '../rate-limit';
+import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
 
@@ -21,12 +21,16 @@ export interface VerifiedIdentity {
   email: string;
   method: Exclude<SignInMethod, 'password'>;
   /**
-   * May this proof sign in to a Cognito user the app did not create (a password user from
-   * before passkeys)? Asked only when such a user exists, before any token is issued. An email
-   * code proves the address; a brand-new passkey or an unverified Corbado email does not.
-   * Gets the user as Cognito's challenge describes it (e.g. an earlier Corbado link).
+   * May this proof sign in to this existing Cognito user? Asked for every user found, before
+   * any token is issued: a password user from before passkeys, or one the app provisioned
+   * (`createdByCorbado`), perhaps for another identity, even one provisioned a moment ago (a
+   * concurrent sign-in may have made it). An email code proves the address; an unverified
+   * Corbado email does not. Gets the user as Cognito's challenge describes it (e.g. its Corbado
+   * link).
    */
   mayUseExistingUser(user: ChallengedUser): Promise<boolean>;
+  /** Corbado Complete: the Corbado user, recorded on a user provisioned for it. */
+  corbadoUserId?: string;
 }
 
 export interface SignedIn {
@@ -40,14 +44,14 @@ export interface SignedIn {
  */
 export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
   const authorize = async (user: ChallengedUser) => {
-    if (!user.createdByCorbado && !(await identity.mayUseExistingUser(user))) {
+    if (!(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
       throw new AppError('account_exists');
     }
   };
   let attempt = await startCustomAuthSession(identity.email, authorize);
   if (attempt.outcome !== 'signed_in') {
-    await provisionPasswordlessUser(identity.email);
+    await provisionPasswordlessUser(identity.email, { corbadoUserId: identity.corbadoUserId });
     attempt = await startCustomAuthSession(identity.email, authorize);
   }
   if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
@@ -115,26 +119,21 @@ function settleEmailCode(update: () => void): void {
   }
 }
 
-const PASSWORD_FAILURES_PER_EMAIL = { name: 'password-failures:email', limit: 10, windowSeconds: 15 * 60 };
 const PASSWORD_TRIES_PER_ADDRESS = { name: 'password:address', limit: 50, windowSeconds: 15 * 60 };
 
 /**
  * Existing Cognito password users: email and password checked by Cognito itself. At most 10
- * wrong passwords per account and 50 tries per client address every 15 minutes; after that even
- * the right password waits (429 with Retry-After).
+ * wrong passwords per account (lib/auth/password.ts) and 50 tries per client address every 15
+ * minutes; after that even the right password waits (429 with Retry-After).
  */
 export async function signInWithPasswordCredentials(email: string, password: string, clientAddress: string): Promise<SignedIn> {
-  const perAccount = { rule: PASSWORD_FAILURES_PER_EMAIL, key: email };
-  await refuseWhenLimited([perAccount]);
-  await enforceRateLimits([{ rule: PASSWORD_TRIES_PER_ADDRESS, key: clientAddress }]);
   try {
-    const tokens = await signInWithPassword(email, password);
+    const tokens = await checkPasswordUnderLockout(email, password, { rule: PASSWORD_TRIES_PER_ADDRESS, key: clientAddress });
     const signedIn = await createSessionCookies(tokens, 'password');
     audit('sign_in', { method: 'password', sub: signedIn.user.sub });
     return signedIn;
   } catch (error) {
     if (error instanceof AppError) audit('sign_in_failed', { method: 'password', reason: error.code });
-    if (error instanceof AppError && error.code === 'invalid_credentials') await countFailure(perAccount);
     throw error;
   }
 }

@@ -12,6 +12,8 @@ import { cognitoClient } from './client';
 import { cognitoErrorName, unexpectedCognitoError } from './errors';
 
 export const CREATED_BY_CORBADO = 'custom:createdByCorbado';
+/** The Corbado user that may sign in to a Cognito user without a fresh check (lib/corbado/account-link.ts). */
+export const CORBADO_USER_ID = 'custom:corbadoUserId';
 
 export interface CognitoUser {
   /** The pool's internal username (a UUID in email-as-username pools). */
@@ -104,14 +106,16 @@ async function createUser(email: string, attributes: AttributeType[], temporaryP
 /**
  * Makes sure a confirmed passwordless Cognito user exists for a verified email: created with
  * the welcome message suppressed, email verified, `custom:createdByCorbado=true` and a random
- * password nobody sees. Idempotent and race-safe: concurrent calls for one email (in this
+ * password nobody sees, linked to the Corbado user it is made for, if any
+ * (`custom:corbadoUserId`). Idempotent and race-safe: concurrent calls for one email (in this
  * process or across instances) end with exactly one confirmed user, and a user an earlier
- * failure left in FORCE_CHANGE_PASSWORD is repaired. An existing user is left as it is.
+ * failure left in FORCE_CHANGE_PASSWORD is repaired. An existing user is left as it is: the
+ * caller's sign-in then decides whether this identity may use it.
  */
-export function provisionPasswordlessUser(email: string): Promise<void> {
+export function provisionPasswordlessUser(email: string, link: { corbadoUserId?: string } = {}): Promise<void> {
   let pending = inFlight.get(email);
   if (!pending) {
-    pending = createOrRepairPasswordlessUser(email).finally(() => inFlight.delete(email));
+    pending = createOrRepairPasswordlessUser(email, link.corbadoUserId).finally(() => inFlight.delete(email));
     inFlight.set(email, pending);
   }
   return pending;
@@ -119,8 +123,9 @@ export function provisionPasswordlessUser(email: string): Promise<void> {
 
 const inFlight = new Map<string, Promise<void>>();
 
-async function createOrRepairPasswordlessUser(email: string): Promise<void> {
-  const outcome = await createUser(email, [{ Name: CREATED_BY_CORBADO, Value: 'true' }], generateUnusablePassword());
+async function createOrRepairPasswordlessUser(email: string, corbadoUserId: string | undefined): Promise<void> {
+  const attributes = [{ Name: CREATED_BY_CORBADO, Value: 'true' }, ...(corbadoUserId ? [{ Name: CORBADO_USER_ID, Value: corbadoUserId }] : [])];
+  const outcome = await createUser(email, attributes, generateUnusablePassword());
   if (outcome === 'exists') {
     const user = await findUserByEmail(email);
     const halfMade = user?.createdByCorbado && user.status === 'FORCE_CHANGE_PASSWORD';

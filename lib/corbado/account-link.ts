@@ -3,21 +3,21 @@ import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identi
 import { audit } from '../audit';
 import type { ChallengedUser } from '../cognito/auth';
 import { cognitoClient } from '../cognito/client';
+import { CORBADO_USER_ID } from '../cognito/users';
 import { unexpectedCognitoError } from '../cognito/errors';
 import { getConfig } from '../config';
 import { log } from '../log';
 import { corbadoEmailIsVerified } from './backend';
 import type { CorbadoIdentity } from './session-token';
 
-/** Where a pre-existing Cognito user records the Corbado user that may sign in to it. */
-export const CORBADO_USER_ID = 'custom:corbadoUserId';
-
 /**
- * May this Corbado user sign in to a Cognito user that existed before Corbado (a password
- * user)? Only when Corbado's Backend API reports the email as verified for this Corbado user.
- * The answer is asked once: the link is then written to the Cognito user (custom:corbadoUserId),
- * and Cognito's challenge hands it back on every later sign-in, so those cost no Corbado call.
- * A link to another Corbado user (say, one that was deleted and re-created) is checked afresh.
+ * May this Corbado user sign in to an existing Cognito user? Yes when the user is linked to it
+ * (custom:corbadoUserId, recorded when the app provisioned the user for it, or by an earlier
+ * check); otherwise, whether the user is a password user from before Corbado or one the app
+ * provisioned for someone else, only when Corbado's Backend API reports the email as verified
+ * for this Corbado user: an email in a token alone, pending or never an identifier at Corbado,
+ * proves nothing. The answer is asked once: the link is then written to the Cognito user, and
+ * Cognito's challenge hands it back on every later sign-in, so those cost no Corbado call.
  */
 export async function mayCorbadoUserTakeOver(user: ChallengedUser, identity: CorbadoIdentity): Promise<boolean> {
   if (user.corbadoUserId === identity.userId) return true;

@@ -9,8 +9,9 @@ import { verifyCorbadoSessionToken } from './session-token';
 /**
  * Corbado mode: exchanges a Corbado session token for the app's session. The token is checked
  * first (nothing reaches Cognito for a bad one), then the one pipeline runs: find or provision
- * the Cognito user, CUSTOM_AUTH with the signed assertion, sealed cookies. A pre-existing
- * password user is taken over only under the linking rule of mayCorbadoUserTakeOver.
+ * the Cognito user (a new one linked to this Corbado user), CUSTOM_AUTH with the signed
+ * assertion, sealed cookies. An existing user not linked to this Corbado user (a password user,
+ * or one provisioned for another) is used only under the rule of mayCorbadoUserTakeOver.
  */
 export async function signInWithCorbadoSession(token: string | null): Promise<SignedIn> {
   corbadoProject();
@@ -28,6 +29,7 @@ export async function signInWithCorbadoSession(token: string | null): Promise<Si
   return signInVerifiedIdentity({
     email: identity.email,
     method: 'corbado',
+    corbadoUserId: identity.userId,
     mayUseExistingUser: (user) => mayCorbadoUserTakeOver(user, identity),
   });
 }

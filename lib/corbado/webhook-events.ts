@@ -7,7 +7,7 @@ import { log } from '../log';
 /**
  * Corbado's event notifications (user.*, passkey.*, passkey-login.completed). Cognito stays
  * the user store, so an event changes nothing there: each is validated, recorded once in the
- * audit log, and answered 2xx. Corbado retries a delivery that failed (up to two times) and its
+ * audit log, and answered 2xx (an unknown type too, logged). Corbado retries a delivery that failed (up to two times) and its
  * events carry no id, so an event is recognised by a hash of its type, timestamp and data.
  */
 
@@ -131,11 +131,21 @@ export function isCorbadoEventType(value: unknown): value is CorbadoEventType {
   return typeof value === 'string' && (CORBADO_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** Validates one event notification and records it once; a replay is acknowledged and changes nothing. */
-export async function handleCorbadoEvent(body: Json, headerType: string | null): Promise<{ received: true; duplicate: boolean }> {
+export type EventAnswer = { received: true; duplicate: boolean } | { received: true; ignored: true };
+
+/**
+ * Validates one event notification and records it once; a replay is acknowledged and changes
+ * nothing. An event type this app does not know (Corbado may add some) is acknowledged and
+ * logged, not refused: Corbado retries every answer that is not 2xx.
+ */
+export async function handleCorbadoEvent(body: Json, headerType: string | null): Promise<EventAnswer> {
   const { type, timestamp, data, metadata } = body;
-  if (!isCorbadoEventType(type)) throw bad('Unknown event type.');
+  if (typeof type !== 'string' || type.length === 0 || type.length > 64) throw bad('type must be an event type.');
   if (headerType !== null && headerType !== type) throw bad('X-Corbado-Webhook-Event does not match the event type.');
+  if (!isCorbadoEventType(type)) {
+    log.warn('corbado_event_unknown', { corbadoEvent: type });
+    return { received: true, ignored: true };
+  }
   if (typeof timestamp !== 'string' || timestamp.length > 64 || Number.isNaN(Date.parse(timestamp))) {
     throw bad('timestamp must be an ISO 8601 date.');
   }

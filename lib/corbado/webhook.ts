@@ -2,12 +2,13 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { audit } from '../audit';
 import { normalizeEmail } from '../auth/email';
-import { revokeRefreshToken, signInWithPassword } from '../cognito/auth';
+import { checkPasswordUnderLockout } from '../auth/password';
+import { revokeRefreshToken } from '../cognito/auth';
 import { existingUserStatus, type ExistingUserStatus } from '../cognito/users';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { log } from '../log';
-import { enforceRateLimits, type RateLimitRule } from '../rate-limit';
+import { enforceRateLimits, type RateLimitCheck } from '../rate-limit';
 import { handleCorbadoEvent } from './webhook-events';
 
 /**
@@ -20,15 +21,12 @@ import { handleCorbadoEvent } from './webhook-events';
 /** Corbado's payloads are a few hundred bytes. */
 export const WEBHOOK_MAX_BYTES = 16 * 1024;
 
-export const PASSWORD_VERIFY_LIMITS = {
-  /** Guesses at one account, whoever makes them. */
-  perUsername: { name: 'corbado-password-verify:username', limit: 10, windowSeconds: 15 * 60 },
-  /**
-   * All verifications from one address. Corbado calls from its own servers for every user of
-   * the project, so this is a ceiling against a flood, not a per-person limit.
-   */
-  perAddress: { name: 'corbado-password-verify:address', limit: 300, windowSeconds: 5 * 60 },
-} satisfies Record<string, RateLimitRule>;
+/**
+ * All verifications from one address. Corbado calls from its own servers for every user of the
+ * project, so this is a ceiling against a flood, not a per-person limit. Guesses at one account
+ * count against the password route's lockout (lib/auth/password.ts).
+ */
+const PASSWORD_VERIFY_PER_ADDRESS = { name: 'corbado-password-verify:address', limit: 300, windowSeconds: 5 * 60 };
 
 type Json = Record<string, unknown>;
 
@@ -87,24 +85,25 @@ async function answerAction({ body, actionHeader, clientAddress }: WebhookReques
     throw bad('data.password must be a non-empty string of at most 256 characters.');
   }
   const email = normalizeEmail(username);
-  await enforceRateLimits([
-    { rule: PASSWORD_VERIFY_LIMITS.perUsername, key: email ?? username.trim().toLowerCase() },
-    { rule: PASSWORD_VERIFY_LIMITS.perAddress, key: clientAddress },
-  ]);
-  const success = email ? await passwordIsCorrect(email, password) : false;
+  const perAddress = { rule: PASSWORD_VERIFY_PER_ADDRESS, key: clientAddress };
+  let success = false;
+  // The pool uses the email as username: anything else is no user, and costs no Cognito call.
+  if (email) success = await passwordIsCorrect(email, password, perAddress);
+  else await enforceRateLimits([perAddress]);
   audit('webhook_event', { source: 'corbado_webhook', action, corbadoRequestId: id, responseId: responseID, success });
   return { responseID, data: { success } };
 }
 
 /**
- * Checks the password with Cognito (USER_PASSWORD_AUTH). Cognito answers a correct password
- * with tokens; they are not needed here, so the refresh token (and with it every access token
- * issued from it) is revoked at once: a verification leaves no live session behind.
+ * Checks the password with Cognito (USER_PASSWORD_AUTH), under the same per-account lockout as
+ * the password route. Cognito answers a correct password with tokens; they are not needed
+ * here, so the refresh token (and with it every access token issued from it) is revoked at
+ * once: a verification leaves no live session behind.
  */
-async function passwordIsCorrect(email: string, password: string): Promise<boolean> {
+async function passwordIsCorrect(email: string, password: string, perAddress: RateLimitCheck): Promise<boolean> {
   let tokens;
   try {
-    tokens = await signInWithPassword(email, password);
+    tokens = await checkPasswordUnderLockout(email, password, perAddress);
   } catch (error) {
     const refused =
       error instanceof AppError &&

@@ -71,7 +71,30 @@ export async function readJsonObject(request: Request, maxBytes = 8 * 1024): Pro
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('invalid_request', 'The request body must be a JSON object.');
   }
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new AppError('invalid_request', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
   return body as Record<string, unknown>;
+}
+
+/**
+ * No body the app accepts comes near this (a WebAuthn response is 3 levels deep). Checked before
+ * any handler walks a body recursively (hashing, validation), where 5,000 levels in a 16 KB
+ * webhook event overflowed the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Without recursion: the walk itself must not be the thing that overflows. */
+function nestedDeeperThan(value: object, maxDepth: number): boolean {
+  const pending: Array<[object, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(node)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<string> {

@@ -1,4 +1,4 @@
-import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { auditLines, cognitoCallsDuring, poolSnapshot, startCorbadoTestStack, type CorbadoTestStack } from '../support/corbado-stack';
@@ -169,15 +169,86 @@ describe("Corbado's Backend API failing during a first link", () => {
   });
 });
 
-describe('users Corbado itself provisioned', () => {
-  it('sign in without asking the Backend API, even though no link is recorded', async () => {
+describe('users the app provisioned for a Corbado user', () => {
+  it('record that Corbado user at provisioning, and sign it in again without asking the Backend API', async () => {
     const email = 'provisioned.by.corbado@example.com';
     const corbadoUserId = 'usr-7000000000000000001';
-    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(200);
     const backendBefore = stack.backend.requests.length;
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(200);
+    expect(await attributes(email)).toMatchObject({ 'custom:createdByCorbado': 'true', 'custom:corbadoUserId': corbadoUserId });
     const { response } = await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }));
     expect(response.status).toBe(200);
     expect(stack.backend.requests.length).toBe(backendBefore);
-    expect(await attributes(email)).toMatchObject({ 'custom:createdByCorbado': 'true' });
+  });
+
+  describe('another Corbado user whose token carries the same email', () => {
+    const email = 'provisioned.victim@example.com';
+    const owner = 'usr-7100000000000000001';
+    const intruder = 'usr-7100000000000000666';
+    let ownerSub: string;
+
+    beforeAll(async () => {
+      const { response } = await exchange(await stack.frontend.sessionToken({ sub: owner, email }));
+      expect(response.status).toBe(200);
+      ownerSub = ((await response.json()) as { user: { sub: string } }).user.sub;
+    });
+
+    it.each([
+      ['has no email identifier at Corbado at all', () => []],
+      ['has the email pending (unverified) at Corbado', () => [identifier(intruder, email, 'pending')]],
+    ])('gets no session and changes nothing when it %s', async (_name, identifiers) => {
+      stack.backend.identifiers.push(...identifiers());
+      const snapshot = await poolSnapshot(stack.app);
+      const backendBefore = stack.backend.requests.length;
+      let response!: Response;
+      let jar!: CookieJar;
+      const calls = await cognitoCallsDuring(stack.app, async () => {
+        ({ response, jar } = await exchange(await stack.frontend.sessionToken({ sub: intruder, email })));
+      });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({ error: { code: 'account_exists', message: expect.any(String) } });
+      expect(jar.names()).toEqual([]);
+      expect(calls).toEqual({ AdminInitiateAuth: 1 });
+      expect(stack.backend.requests.length).toBe(backendBefore + 1);
+      expect(await poolSnapshot(stack.app)).toBe(snapshot);
+      expect((await attributes(email))['custom:corbadoUserId']).toBe(owner);
+    });
+
+    it('signs in to that account once Corbado reports the email verified for it, and the link moves to it', async () => {
+      stack.backend.identifiers.push(identifier(intruder, email, 'verified'));
+      const { response } = await exchange(await stack.frontend.sessionToken({ sub: intruder, email }));
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { user: { sub: string } }).user.sub).toBe(ownerSub);
+      expect((await attributes(email))['custom:corbadoUserId']).toBe(intruder);
+      expect(auditLines(stack.app, 'account_linked')).toContainEqual(
+        expect.objectContaining({ method: 'corbado', corbadoUserId: intruder, replacedLink: true }),
+      );
+    });
+  });
+
+  it('a user provisioned before links were recorded is linked on its next Corbado sign-in only after the Backend API check', async () => {
+    const email = 'provisioned.unlinked@example.com';
+    const corbadoUserId = 'usr-7200000000000000001';
+    // As an earlier version of the app left it: provisioned, no link recorded.
+    await stack.app.sdk.send(
+      new AdminCreateUserCommand({
+        UserPoolId: stack.app.cognito.userPoolId,
+        Username: email,
+        MessageAction: 'SUPPRESS',
+        TemporaryPassword: 'Unseen-Passw0rd-1',
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'custom:createdByCorbado', Value: 'true' },
+        ],
+      }),
+    );
+    await stack.app.sdk.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email, Password: 'Unseen-Passw0rd-2', Permanent: true }),
+    );
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(409);
+    stack.backend.identifiers.push(identifier(corbadoUserId, email, 'primary'));
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(200);
+    expect((await attributes(email))['custom:corbadoUserId']).toBe(corbadoUserId);
   });
 });

@@ -164,7 +164,7 @@ describe('action passwordVerify', () => {
     expect(calls).toEqual(expectedCalls);
   });
 
-  it('is rate-limited per username: the 11th attempt in 15 minutes gets 429 with Retry-After, without a Cognito call', async () => {
+  it("is held by the password route's per-account lockout: after 10 wrong passwords in 15 minutes, 429 with Retry-After, without a Cognito call", async () => {
     const username = 'rate.limited@example.com';
     for (let attempt = 1; attempt <= 10; attempt += 1) {
       const response = await sendAction('passwordVerify', { username, password: `Guess-${attempt}-aA` });
@@ -175,7 +175,7 @@ describe('action passwordVerify', () => {
       response = await sendAction('passwordVerify', { username: ' Rate.Limited@Example.com', password: 'Guess-11-aA' });
     });
     expect(response.status).toBe(429);
-    // Refused by the per-username rule, so it never reached the per-address count.
+    // Refused by the per-account lockout, so it counts against the per-address limit neither.
     passwordVerifySent -= 1;
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(800);
@@ -235,6 +235,24 @@ describe('event notifications', () => {
     expect(auditLines(stack.app, auditEvent).length).toBe(countAfterFirst);
   });
 
+  it('an event type this app does not know is answered 2xx (Corbado retries anything else), logged, and changes nothing', async () => {
+    const snapshot = await poolSnapshot(stack.app);
+    let response!: Response;
+    const calls = await cognitoCallsDuring(stack.app, async () => {
+      response = await post(event('identifier.created', { userID: 'usr-1' }), { 'x-corbado-webhook-event': 'identifier.created' });
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true, ignored: true });
+    expect(calls).toEqual({});
+    expect(await poolSnapshot(stack.app)).toBe(snapshot);
+    const logged = stack.app
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('corbado_event_unknown'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toEqual([expect.objectContaining({ level: 'warn', corbadoEvent: 'identifier.created' })]);
+  });
+
   it('treats the same kind of event at another time as a new event', async () => {
     const data = { userID: 'usr-527190118940595405', credential: credential('cre-1') };
     const first = await post(event('passkey-login.completed', data, '2025-02-14T11:00:00Z'));
@@ -261,7 +279,19 @@ describe('malformed webhook requests get a 4xx with a short reason, never a 500 
     ['a username that is not a string', () => post(action('authMethods', { username: ['existing@example.com'] })), 400, 'invalid_request'],
     ['passwordVerify without a password', () => post(action('passwordVerify', { username: 'existing@example.com' })), 400, 'invalid_request'],
     ['a password of 10 000 characters', () => post(action('passwordVerify', { username: 'existing@example.com', password: 'p'.repeat(10_000) })), 400, 'invalid_request'],
-    ['an unknown event type', () => post(event('user.exploded', { userID: 'usr-1' })), 400, 'invalid_request'],
+    ['an event type that is not a string', () => post({ ...event('user.deleted', { userID: 'usr-1' }), type: 42 }), 400, 'invalid_request'],
+    [
+      'an event nested 5,000 levels deep (once a stack overflow: 500)',
+      () => post(`{"type":"user.deleted","timestamp":"2025-02-14T11:00:00Z","data":{"userID":"usr-1","x":${'['.repeat(5000)}${']'.repeat(5000)}}}`),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an action nested 5,000 levels deep',
+      () => post(`{"id":"who-1","projectID":"${PROJECT_ID}","action":"authMethods","data":{"username":"a@b.co","x":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}}`),
+      400,
+      'invalid_request',
+    ],
     ['an event header disagreeing with the type', () => post(event('user.deleted', { userID: 'usr-1' }), { 'x-corbado-webhook-event': 'user.created' }), 400, 'invalid_request'],
     ['an event without a timestamp', () => post({ type: 'user.deleted', data: { userID: 'usr-1' } }), 400, 'invalid_request'],
     ['an event with a timestamp that is not a date', () => post(event('user.deleted', { userID: 'usr-1' }, 'yesterday')), 400, 'invalid_request'],

@@ -11,10 +11,12 @@ import { startTestCognito, useAppEnvironment, type TestCognito } from '../suppor
 
 type Codes = typeof import('../../lib/email/codes');
 type RateLimit = typeof import('../../lib/rate-limit');
+type MemoryStore = typeof import('../../lib/rate-limit/memory');
 
 let stack: TestCognito;
 let codes: Codes;
 let rateLimit: RateLimit;
+let memoryStore: MemoryStore;
 let seq = 0;
 let email: string;
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
   useAppEnvironment(stack.env);
   codes = await import('../../lib/email/codes');
   rateLimit = await import('../../lib/rate-limit');
+  memoryStore = await import('../../lib/rate-limit/memory');
 });
 afterAll(async () => {
   await stack?.stop();
@@ -30,7 +33,7 @@ afterAll(async () => {
 beforeEach(() => {
   email = `store-${++seq}@example.com`;
   // Each test sends a few codes from one address: fresh counters, and the outbox's console copy kept quiet.
-  rateLimit.useRateLimitStore(new rateLimit.MemoryRateLimitStore());
+  rateLimit.useRateLimitStore(new memoryStore.MemoryRateLimitStore());
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
   return () => vi.restoreAllMocks();
 });

@@ -258,16 +258,27 @@ describe('account takeover guard: a proof that does not cover existing users', (
     expect(await snapshot(email)).toEqual(before);
   });
 
-  it('signs in users the app created without asking, and new users after provisioning them', async () => {
-    const returning = freshEmail('corbado-made');
-    await users.provisionPasswordlessUser(returning);
-    const first = newPasskeyProof(returning);
-    await expect(pipeline.signInVerifiedIdentity(first)).resolves.toMatchObject({ user: { email: returning } });
+  it('asks about users the app created too: an email alone does not open an account provisioned for someone else', async () => {
+    const provisioned = freshEmail('corbado-made');
+    await users.provisionPasswordlessUser(provisioned);
+    const before = await snapshot(provisioned);
+    const stranger = newPasskeyProof(provisioned);
+    await expect(pipeline.signInVerifiedIdentity(stranger)).rejects.toMatchObject({ name: 'AppError', code: 'account_exists' });
+    expect(stranger.mayUseExistingUser).toHaveBeenCalledWith(expect.objectContaining({ createdByCorbado: true, corbadoUserId: null }));
+    expect(await snapshot(provisioned)).toEqual(before);
 
-    const brandNew = newPasskeyProof(freshEmail('brand-new'));
-    await expect(pipeline.signInVerifiedIdentity(brandNew)).resolves.toMatchObject({ user: { email: brandNew.email } });
-    expect(first.mayUseExistingUser).not.toHaveBeenCalled();
-    expect(brandNew.mayUseExistingUser).not.toHaveBeenCalled();
+    const owner = { ...newPasskeyProof(provisioned), mayUseExistingUser: vi.fn(async () => true) };
+    await expect(pipeline.signInVerifiedIdentity(owner)).resolves.toMatchObject({ user: { email: provisioned } });
+  });
+
+  it('asks about a user it has just provisioned too (another identity may have made it at that moment), with the link it recorded', async () => {
+    const email = freshEmail('brand-new');
+    const identity = { ...newPasskeyProof(email), corbadoUserId: 'usr-9100000000000000001', mayUseExistingUser: vi.fn(async () => true) };
+    await expect(pipeline.signInVerifiedIdentity(identity)).resolves.toMatchObject({ user: { email } });
+    expect(identity.mayUseExistingUser).toHaveBeenCalledTimes(1);
+    expect(identity.mayUseExistingUser).toHaveBeenCalledWith(
+      expect.objectContaining({ createdByCorbado: true, corbadoUserId: 'usr-9100000000000000001' }),
+    );
   });
 });
 

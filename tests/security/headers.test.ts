@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
@@ -49,7 +51,7 @@ async function signedInJar(): Promise<CookieJar> {
   return jar;
 }
 
-function expectCommonHeaders(response: Response) {
+function expectCommonHeaders(response: { headers: Headers }) {
   expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   expect(response.headers.get('x-frame-options')).toBe('DENY');
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -199,5 +201,69 @@ describe('HSTS', () => {
       expect(Number(/max-age=(\d+)/.exec(hsts)![1])).toBeGreaterThanOrEqual(31_536_000);
       expect(directives(response.headers.get('content-security-policy')).has('upgrade-insecure-requests')).toBe(true);
     }
+  });
+});
+
+/** A request with any method (fetch refuses TRACE, TRACK and CONNECT): its status and headers. */
+function requestWithMethod(method: string, path: string): Promise<{ status: number; headers: Headers; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${app.baseUrl}${path}`, { method }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        resolve({ status: response.statusCode ?? 0, headers, body });
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+describe('methods the app does not serve', () => {
+  it.each([
+    ['TRACE', '/'],
+    ['TRACE', '/login'],
+    ['TRACE', '/api/auth/me'],
+    ['LOCK', '/account'],
+    ['PROPFIND', '/api/auth/password'],
+    ['PURGE', '/login'],
+  ])('%s %s answers 405 with Allow and the security headers, echoing nothing', async (method, path) => {
+    const response = await requestWithMethod(method, path);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+    expectCommonHeaders(response);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'method_not_allowed', message: expect.any(String) } });
+  });
+
+  it('TRACK, a method Node does not parse, is refused before any app code with a bare 400, echoing nothing', async () => {
+    const { port } = new URL(app.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(`TRACK /login HTTP/1.1\r\nHost: localhost:${port}\r\nCookie: secret-canary=1\r\n\r\n`);
+      });
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).not.toContain('secret-canary');
+  });
+
+  it('the methods the app serves still reach it', async () => {
+    expect((await requestWithMethod('GET', '/login')).status).toBe(200);
+    expect((await requestWithMethod('HEAD', '/login')).status).toBe(200);
+    // Next answers a method a route handler does not export itself, with the headers.
+    const unexported = await requestWithMethod('DELETE', '/api/auth/password');
+    expect(unexported.status).toBe(405);
+    expectCommonHeaders(unexported);
   });
 });

@@ -2,16 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, parseConfig } from '@/lib/config';
 import { AppError } from '@/lib/errors';
-import {
-  countFailure,
-  enforceRateLimits,
-  FallbackRateLimitStore,
-  MemoryRateLimitStore,
-  refuseWhenLimited,
-  useRateLimitStore,
-  type RateLimitRule,
-} from '@/lib/rate-limit';
-import { RedisRateLimitStore } from '@/lib/rate-limit-redis';
+import { enforceRateLimits, giveBackRateLimits, useRateLimitStore, type RateLimitRule } from '@/lib/rate-limit';
+import { FallbackRateLimitStore } from '@/lib/rate-limit/fallback';
+import { MemoryRateLimitStore } from '@/lib/rate-limit/memory';
+import { RedisRateLimitStore } from '@/lib/rate-limit/redis';
 import { startTestRedis, type TestRedis } from '../support/redis';
 
 /**
@@ -126,20 +120,51 @@ describe('the limits over a shared store', () => {
     const check = { rule, key: freshKey('victim@example.com') };
     for (let attempt = 0; attempt < 10; attempt += 1) {
       useRateLimitStore(attempt % 2 ? a : b);
-      await refuseWhenLimited([check]);
-      await countFailure(check);
+      await enforceRateLimits([check]);
     }
     for (const instance of [a, b]) {
       useRateLimitStore(instance);
-      const refused = await refuseWhenLimited([check]).then(() => null, (error: unknown) => error);
+      const refused = await enforceRateLimits([check]).then(() => null, (error: unknown) => error);
       expect(refused).toBeInstanceOf(AppError);
       expect((refused as AppError).code).toBe('rate_limited');
       expect((refused as AppError).status).toBe(429);
       expect((refused as AppError).retryAfterSeconds).toBeGreaterThan(880);
       expect((refused as AppError).retryAfterSeconds).toBeLessThanOrEqual(900);
     }
+    // The refusing rule keeps the refused attempts; its window is fixed, so no wait grows.
+    expect((await a.peek(`${rule.name}:${check.key}`))?.count).toBe(12);
     // Another account keeps its own count.
-    await expect(refuseWhenLimited([{ rule, key: freshKey('bystander@example.com') }])).resolves.toBeUndefined();
+    await expect(enforceRateLimits([{ rule, key: freshKey('bystander@example.com') }])).resolves.toBeUndefined();
+  });
+
+  it('of 100 concurrent attempts from two instances exactly 10 pass: counted before the attempt, atomically', async () => {
+    const [a, b] = [redisStore(), redisStore()];
+    const key = freshKey('burst@example.com');
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        useRateLimitStore(i % 2 ? a : b);
+        return enforceRateLimits([{ rule, key }]).then(() => 'passed', () => 'refused');
+      }),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'passed')).toHaveLength(10);
+    expect((await a.peek(`${rule.name}:${key}`))?.count).toBe(100);
+  });
+
+  it('an attempt given back (the right password) frees its place; one refused by a later rule is given back to the earlier ones', async () => {
+    const store = redisStore();
+    useRateLimitStore(store);
+    const perAccount = { rule, key: freshKey('owner@example.com') };
+    const tight: RateLimitRule = { name: 'test-tight:address', limit: 1, windowSeconds: 900 };
+    const perAddress = { rule: tight, key: freshKey('203.0.113.9') };
+    for (let i = 0; i < 25; i += 1) {
+      await enforceRateLimits([perAccount]);
+      await giveBackRateLimits([perAccount]);
+    }
+    expect((await store.peek(`${rule.name}:${perAccount.key}`))?.count).toBe(0);
+    await enforceRateLimits([perAccount, perAddress]);
+    await expect(enforceRateLimits([perAccount, perAddress])).rejects.toMatchObject({ code: 'rate_limited' });
+    expect((await store.peek(`${rule.name}:${perAccount.key}`))?.count).toBe(1);
+    expect((await store.peek(`${tight.name}:${perAddress.key}`))?.count).toBe(2);
   });
 
   it('enforceRateLimits lets the limit through across instances and refuses the next one', async () => {

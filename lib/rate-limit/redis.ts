@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
 import { createClient } from '@redis/client';
-import type { RateLimitStore, RateLimitWindow } from './rate-limit';
+import type { RateLimitStore, RateLimitWindow } from './store';
 
 /**
  * Rate-limit counters in Redis (REDIS_URL), shared by every instance of the app. Each hit is
@@ -11,7 +11,7 @@ import type { RateLimitStore, RateLimitWindow } from './rate-limit';
  * Every call fails fast instead of waiting for Redis: commands are rejected while the client is
  * reconnecting, and a call gives up after `timeoutMs` (node-redis's own command timeout does
  * not cover a command already sent to a server that stopped answering). The caller decides
- * what a failure means (lib/rate-limit.ts falls back to per-instance counters).
+ * what a failure means (fallback.ts falls back to per-instance counters).
  */
 
 /** Adds one hit; starts the window (PEXPIRE) on the first hit, or if a counter somehow has none. */
@@ -89,7 +89,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     const timeoutMs = this.options.timeoutMs ?? 500;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      // Timers run before the event loop reads sockets: on a busy process a reply that has
+      // arrived would lose to its own timeout. setImmediate lets the loop read it first, so only
+      // a Redis that really has not answered counts as failed.
+      timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))), timeoutMs);
     });
     try {
       const command = client.sendCommand<T>(args);
