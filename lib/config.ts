@@ -22,7 +22,14 @@ export interface AppConfig {
   email: { smtpUrl: string | null; from: string };
   /** REDIS_URL: rate-limit counters shared by every app instance; null keeps them in memory. */
   redisUrl: string | null;
+  /** Where the self-hosted passkey layer keeps its state (PASSKEY_STORE). */
+  passkeyStore: PasskeyStoreConfig;
 }
+
+/** SQLite under DATA_DIR (one machine), or one DynamoDB table shared by every instance. */
+export type PasskeyStoreConfig =
+  | { backend: 'sqlite' }
+  | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
 
 export interface CognitoConfig {
   region: string;
@@ -229,12 +236,13 @@ export function parseConfig(env: Env): AppConfig {
     throw new ConfigError('CORBADO_WEBHOOK_PASSWORD', 'must be at least 16 characters long');
   }
 
+  const cognito = parseCognito(env, embedded);
   return {
     embedded,
     production,
     appOrigin,
     dataDir: read(env, 'DATA_DIR') ?? '.data',
-    cognito: parseCognito(env, embedded),
+    cognito,
     corbado: parseCorbado(env),
     webhook: webhookUsername && webhookPassword ? { username: webhookUsername, password: webhookPassword } : null,
     session: {
@@ -246,7 +254,22 @@ export function parseConfig(env: Env): AppConfig {
     relyingParty: { id: new URL(appOrigin).hostname, name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in', origin: appOrigin },
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
+    passkeyStore: parsePasskeyStore(env, cognito.region),
   };
+}
+
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig {
+  const backend = read(env, 'PASSKEY_STORE') ?? 'sqlite';
+  if (backend === 'sqlite') return { backend };
+  if (backend !== 'dynamodb') throw new ConfigError('PASSKEY_STORE', 'must be sqlite or dynamodb');
+  const table = required(env, 'DYNAMODB_TABLE', 'the passkey table (infra/ creates it; see docs/DEPLOYMENT.md)');
+  if (!TABLE_NAME.test(table)) throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  const region = read(env, 'AWS_REGION') ?? cognitoRegion;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('AWS_REGION', 'is malformed (expected e.g. eu-central-1)');
+  const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
+  return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
 }
 
 function parseRedisUrl(env: Env): string | null {

@@ -84,7 +84,7 @@ export async function signInWithPasskey(cookies: CookieReader, response: unknown
 export async function signInWithEmailCode(email: string, code: unknown): Promise<SignedIn> {
   let used: UsedEmailCode;
   try {
-    used = consumeEmailCode(email, code);
+    used = await consumeEmailCode(email, code);
   } catch (error) {
     // A wrong code is the user's failed attempt; a busy code store is our outage, not theirs.
     const wrong = error instanceof AppError && error.code === 'invalid_code';
@@ -99,17 +99,17 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
     // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
     // Any other answer (a disabled account, say) is final for this code: it is gone.
     const ours = !(error instanceof AppError) || error.code === 'upstream_unavailable';
-    settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
+    await settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
     throw error;
   }
-  settleEmailCode(() => finishEmailCode(used));
+  await settleEmailCode(() => finishEmailCode(used));
   return signedIn;
 }
 
 /** Updates a used code; if the store fails, the code stays marked used: refused, and removed once expired. */
-function settleEmailCode(update: () => void): void {
+async function settleEmailCode(update: () => Promise<void>): Promise<void> {
   try {
-    update();
+    await update();
   } catch (error) {
     log.warn('email_code_update_failed', { error });
   }
