@@ -24,6 +24,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Where the self-hosted passkey layer keeps its state (PASSKEY_STORE). */
   passkeyStore: PasskeyStoreConfig;
+  /** Start-up warnings: printed once, one line each, by stopOnConfigurationError. */
+  warnings: string[];
 }
 
 /** SQLite under DATA_DIR (one machine), or one DynamoDB table shared by every instance. */
@@ -237,7 +239,7 @@ export function parseConfig(env: Env): AppConfig {
   }
 
   const cognito = parseCognito(env, embedded);
-  return {
+  const config: AppConfig = {
     embedded,
     production,
     appOrigin,
@@ -255,7 +257,13 @@ export function parseConfig(env: Env): AppConfig {
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
     passkeyStore: parsePasskeyStore(env, cognito.region),
+    warnings: [],
   };
+  refuseBrokenDeployments(env, config);
+  if (production && !embedded && !config.redisUrl) {
+    config.warnings.push('Warning: REDIS_URL is not set: rate limits are counted per instance, so N instances allow N times the limits');
+  }
+  return config;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -270,6 +278,43 @@ function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig 
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('AWS_REGION', 'is malformed (expected e.g. eu-central-1)');
   const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
   return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = read(env, name);
+  if (value !== undefined && value !== '0' && value !== '1') throw new ConfigError(name, 'must be 1 or 0');
+  return value === '1';
+}
+
+/**
+ * Setups that would start but cannot work are refused: self-hosted passkeys on SQLite behind
+ * more than one instance (each has its own file, so a code sent through one is unknown to the
+ * next), SQLite on Vercel (read-only file system, not shared between invocations), and one-time
+ * codes written to the outbox file and the logs of a production server. Embedded mode is one
+ * machine with its own Cognito: nothing there reaches real users.
+ */
+function refuseBrokenDeployments(env: Env, config: AppConfig): void {
+  const singleInstance = flag(env, 'SINGLE_INSTANCE');
+  const outboxInProduction = flag(env, 'EMAIL_OUTBOX_IN_PRODUCTION');
+  const selfHosted = !config.corbado;
+  if (!selfHosted) return;
+  const onSqlite = config.passkeyStore.backend === 'sqlite';
+  if (onSqlite && read(env, 'VERCEL') !== undefined) {
+    throw new ConfigError('PASSKEY_STORE', 'must be dynamodb on Vercel: its file system is read-only and not shared between instances');
+  }
+  if (!config.production || config.embedded) return;
+  if (onSqlite && !singleInstance) {
+    throw new ConfigError(
+      'PASSKEY_STORE',
+      'is sqlite, which one server alone can use: set PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1 if this is the only instance',
+    );
+  }
+  if (!config.email.smtpUrl && !outboxInProduction) {
+    throw new ConfigError(
+      'SMTP_URL',
+      'is missing: one-time codes would go to the outbox file and the logs; set it, or EMAIL_OUTBOX_IN_PRODUCTION=1 to accept that',
+    );
+  }
 }
 
 function parseRedisUrl(env: Env): string | null {
@@ -314,7 +359,8 @@ export function getConfig(): AppConfig {
 export function stopOnConfigurationError(): void {
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
   try {
-    getConfig();
+    // Once per process: this runs at boot, and the configuration is parsed once.
+    for (const warning of getConfig().warnings) console.warn(warning);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`Configuration error: ${error.message}`);
