@@ -89,6 +89,9 @@ beforeAll(async () => {
       // The emulator ignores credentials; they keep the SDK from looking for real ones.
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
+      // One container, self-hosted passkeys on SQLite in /data, codes to the outbox: declared.
+      SINGLE_INSTANCE: '1',
+      EMAIL_OUTBOX_IN_PRODUCTION: '1',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
