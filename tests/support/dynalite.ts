@@ -16,6 +16,8 @@ export interface TestDynamoDb {
   /** The app's environment for this table (dynalite accepts any credentials). */
   env: Record<string, string>;
   client: DynamoDBClient;
+  /** Requests dynalite received, per operation (GetItem, Query, ...), as the server counted them. */
+  calls: Map<string, number>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,12 @@ export const DYNALITE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'dynalite', AWS_SECRET_
 
 export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promise<TestDynamoDb> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const calls = new Map<string, number>();
+  server.prependListener('request', (request) => {
+    // X-Amz-Target: DynamoDB_20120810.<Operation>
+    const operation = String(request.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
+    calls.set(operation, (calls.get(operation) ?? 0) + 1);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -41,6 +49,7 @@ export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promis
     table,
     env: { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: table, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', ...DYNALITE_CREDENTIALS },
     client,
+    calls,
     async stop() {
       client.destroy();
       server.closeAllConnections?.();
