@@ -274,8 +274,9 @@ function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig 
   if (backend !== 'dynamodb') throw new ConfigError('PASSKEY_STORE', 'must be sqlite or dynamodb');
   const table = required(env, 'DYNAMODB_TABLE', 'the passkey table (infra/ creates it; see docs/DEPLOYMENT.md)');
   if (!TABLE_NAME.test(table)) throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
-  const region = read(env, 'AWS_REGION') ?? cognitoRegion;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('AWS_REGION', 'is malformed (expected e.g. eu-central-1)');
+  // Not AWS_REGION: Vercel sets that to the function's own region, which need not be the table's.
+  const region = read(env, 'DYNAMODB_REGION') ?? cognitoRegion;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('DYNAMODB_REGION', 'is malformed (expected e.g. eu-central-1)');
   const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
   return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
 }

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     console.error('Set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:4567) and DYNAMODB_TABLE; on AWS, infra/ creates the table');
     process.exit(1);
   }
-  const client = new DynamoDBClient({ region: process.env.AWS_REGION?.trim() || 'us-east-1', endpoint });
+  const client = new DynamoDBClient({ region: process.env.DYNAMODB_REGION?.trim() || 'us-east-1', endpoint });
   try {
     await client.send(new CreateTableCommand(passkeyTableDefinition(table)));
     console.log(`Created table ${table} at ${endpoint}.`);

@@ -47,7 +47,7 @@ export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promis
   return {
     endpoint,
     table,
-    env: { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: table, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', ...DYNALITE_CREDENTIALS },
+    env: { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: table, DYNAMODB_ENDPOINT: endpoint, DYNAMODB_REGION: 'us-east-1', ...DYNALITE_CREDENTIALS },
     client,
     calls,
     async stop() {

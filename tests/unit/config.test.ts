@@ -268,7 +268,7 @@ describe('parseConfig: the passkey store', () => {
     expect(parseConfig(embeddedEnv()).passkeyStore).toEqual({ backend: 'sqlite' });
   });
 
-  it('is one DynamoDB table, in AWS_REGION or else the pool’s region, at an optional endpoint', () => {
+  it('is one DynamoDB table, in DYNAMODB_REGION or else the pool’s region (never AWS_REGION, which Vercel sets to its own), at an optional endpoint', () => {
     expect(parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore).toEqual({
       backend: 'dynamodb',
       table: 'passkeys-prod',
@@ -277,7 +277,7 @@ describe('parseConfig: the passkey store', () => {
     });
     expect(
       parseConfig(
-        embeddedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 't.1_x-y', AWS_REGION: 'us-west-2', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/' }),
+        embeddedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 't.1_x-y', DYNAMODB_REGION: 'us-west-2', AWS_REGION: 'ap-south-1', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/' }),
       ).passkeyStore,
     ).toEqual({ backend: 'dynamodb', table: 't.1_x-y', region: 'us-west-2', endpoint: 'http://127.0.0.1:4567' });
   });
@@ -286,7 +286,7 @@ describe('parseConfig: the passkey store', () => {
     ['PASSKEY_STORE', { PASSKEY_STORE: `redis${CANARY}` }],
     ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb' }],
     ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: `bad table ${CANARY}` }],
-    ['AWS_REGION', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', AWS_REGION: `moon-${CANARY}` }],
+    ['DYNAMODB_REGION', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_REGION: `moon-${CANARY}` }],
     ['DYNAMODB_ENDPOINT', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_ENDPOINT: `ftp://${CANARY}` }],
   ])('a malformed setting is refused, naming %s and not echoing the value', (variable, override) => {
     const error = configErrorOf(selfHostedEnv(override));
