@@ -2,7 +2,7 @@ import 'server-only';
 import { createHmac, randomInt } from 'node:crypto';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
-import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
+import { countFailure, enforceRateLimits, giveBackRateLimits, refuseWhenLimited } from '../rate-limit';
 import { passkeyStore } from '../store';
 import { sendEmail } from './outbox';
 
@@ -17,6 +17,11 @@ export const CODE_TTL_SECONDS = 600;
 export const MAX_CODE_ATTEMPTS = 5;
 const SEND_PER_EMAIL = { name: 'email-code:email', limit: 5, windowSeconds: 15 * 60 };
 const SEND_PER_ADDRESS = { name: 'email-code:address', limit: 20, windowSeconds: 15 * 60 };
+/**
+ * Wrong codes per email, whichever code they were aimed at: each code allows 5 tries and 5 codes
+ * may be sent per 15 minutes, so without this an attacker had 25 guesses at one account there.
+ */
+const WRONG_CODES_PER_EMAIL = { name: 'email-code-failures:email', limit: 10, windowSeconds: 15 * 60 };
 
 function codeHash(email: string, code: string): string {
   // Keyed with the session secret: a copy of the database alone does not reveal codes.
@@ -54,14 +59,20 @@ export interface UsedEmailCode {
 }
 
 /**
- * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code.
+ * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code, or
+ * rate_limited once the email has had 10 wrong codes in 15 minutes.
  * A used code is refused from then on; the caller ends it with finishEmailCode once the
  * session exists, or puts it back with restoreEmailCode when our side failed.
  */
 export async function consumeEmailCode(email: string, code: unknown): Promise<UsedEmailCode> {
   if (typeof code !== 'string' || !new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)) throw new AppError('invalid_code');
+  const wrongCodes = { rule: WRONG_CODES_PER_EMAIL, key: email };
+  await refuseWhenLimited([wrongCodes]);
   const hash = codeHash(email, code);
-  if (!(await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now()))) throw new AppError('invalid_code');
+  if (!(await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now()))) {
+    await countFailure(wrongCodes);
+    throw new AppError('invalid_code');
+  }
   return { email, hash };
 }
 
