@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
 import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
+import { deletePasskey } from '../passkeys/credentials';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import { countFailure, enforceRateLimits, refuseWhenLimited } from '../rate-limit';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
@@ -38,7 +39,10 @@ export interface SignedIn {
  * Signs in an identity the app has verified. A returning user costs 2 Cognito calls
  * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
  */
-export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
+/** Why a sign-in that must not provision found no Cognito user (see signInWithPasskey). */
+const USER_GONE = new Error('the Cognito user no longer exists');
+
+export async function signInVerifiedIdentity(identity: VerifiedIdentity, options = { provision: true }): Promise<SignedIn> {
   const authorize = async (user: ChallengedUser) => {
     if (!user.createdByCorbado && !(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
@@ -46,6 +50,7 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
     }
   };
   let attempt = await startCustomAuthSession(identity.email, authorize);
+  if (attempt.outcome === 'user_not_found' && !options.provision) throw new AppError('passkey_rejected', undefined, { cause: USER_GONE });
   if (attempt.outcome !== 'signed_in') {
     await provisionPasswordlessUser(identity.email);
     attempt = await startCustomAuthSession(identity.email, authorize);
@@ -62,15 +67,23 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
 /**
  * Self-hosted passkeys: the assertion proves the owner of a passkey registered while they were
  * signed in, so it may sign in to their existing account. The account must still be the one
- * the passkey was registered to (same sub), or nothing is signed in.
+ * the passkey was registered to (same sub), or nothing is signed in; a deleted account is
+ * never re-created, and its passkey is removed.
  */
 export async function signInWithPasskey(cookies: CookieReader, response: unknown): Promise<SignedIn> {
   const passkey = await finishPasskeySignIn(cookies, response);
-  const signedIn = await signInVerifiedIdentity({
-    email: passkey.email,
-    method: 'passkey',
-    mayUseExistingUser: async () => true,
-  });
+  let signedIn: SignedIn;
+  try {
+    // A passkey only ever signs in the account it was added to: it never makes a new one.
+    signedIn = await signInVerifiedIdentity({ email: passkey.email, method: 'passkey', mayUseExistingUser: async () => true }, { provision: false });
+  } catch (error) {
+    if (error instanceof AppError && error.cause === USER_GONE) {
+      // Its account was deleted in Cognito: the credential is an orphan, and goes.
+      await deletePasskey(passkey.userSub, passkey.id);
+      audit('passkey_removed', { sub: passkey.userSub, passkeyId: passkey.id, reason: 'user_deleted' });
+    }
+    throw error;
+  }
   if (signedIn.user.sub !== passkey.userSub) {
     log.error('passkey_owner_mismatch', { passkeySub: passkey.userSub, sub: signedIn.user.sub });
     const refresh = signedIn.cookies.find((cookie) => cookie.name === sessionCookieNames().refresh);
@@ -86,9 +99,9 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
   try {
     used = await consumeEmailCode(email, code);
   } catch (error) {
-    // A wrong code is the user's failed attempt; a busy code store is our outage, not theirs.
-    const wrong = error instanceof AppError && error.code === 'invalid_code';
-    audit('sign_in_failed', { method: 'email_code', reason: wrong ? 'invalid_code' : 'unavailable' });
+    // A wrong code or a spent guess budget is the user's failed attempt; a busy code store is our outage.
+    const refused = error instanceof AppError && (error.code === 'invalid_code' || error.code === 'rate_limited');
+    audit('sign_in_failed', { method: 'email_code', reason: refused ? (error as AppError).code : 'unavailable' });
     throw error;
   }
   let signedIn: SignedIn;

@@ -1,5 +1,5 @@
 import 'server-only';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getConfig } from '../config';
 import { passkeyStore } from '../store';
 import type { CeremonyPurpose } from '../store/passkey-store';
@@ -21,6 +21,24 @@ function cookieName(): string {
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
+const mac = (nonce: string, secret: string) => createHmac('sha256', secret).update(`ceremony\n${nonce}`).digest('base64url');
+
+/**
+ * The browser's binding: `<nonce>.<HMAC of it>`, made only here. A browser keeps its value
+ * across ceremonies (two tabs, autofill beside a button), but a value the client chose is never
+ * adopted: whoever planted it would share the binding of the challenges issued under it.
+ */
+function serverMadeBinding(existing: string | undefined): string {
+  const { sealWith, openWith } = getConfig().session;
+  const [nonce, given] = existing?.split('.') ?? [];
+  if (nonce && given && /^[\w-]{43}$/.test(nonce) && /^[\w-]{43}$/.test(given)) {
+    const valid = Object.values(openWith).some((secret) => timingSafeEqual(Buffer.from(mac(nonce, secret)), Buffer.from(given)));
+    if (valid) return existing!;
+  }
+  const fresh = randomBytes(32).toString('base64url');
+  return `${fresh}.${mac(fresh, Object.values(sealWith)[0]!)}`;
+}
+
 /** Records a challenge for this browser; returns the cookie that identifies the browser. */
 export async function rememberChallenge(
   cookies: CookieReader,
@@ -28,8 +46,7 @@ export async function rememberChallenge(
   challenge: string,
   userSub: string | null,
 ): Promise<CookieToSet> {
-  const existing = cookies.get(cookieName())?.value;
-  const browser = existing && /^[\w-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
+  const browser = serverMadeBinding(cookies.get(cookieName())?.value);
   await passkeyStore().saveChallenge({
     browserHash: hash(browser),
     purpose,
