@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbStore } from '../../lib/store/dynamodb';
 import { createSqliteStore } from '../../lib/store/sqlite';
+import { DYNALITE_CREDENTIALS } from '../support/dynalite';
 import { startTestRedis, type TestRedis } from '../support/redis';
 import { freePort, startTestApp, type TestApp } from '../support/stack';
 
@@ -96,6 +97,8 @@ describe('store probes', () => {
   });
 
   it('DynamoDB that does not answer: the probe fails (as a 503 for the user)', async () => {
+    // Credentials present, so what fails is the connection, not the SDK's search for credentials.
+    Object.assign(process.env, DYNALITE_CREDENTIALS);
     const store = createDynamoDbStore({ table: 'passkeys', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}` });
     await expect(store.probe()).rejects.toThrow(/upstream_unavailable/);
   });
