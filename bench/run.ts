@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -19,9 +19,10 @@ import { workerClient, type FromWorker } from './ipc';
 import { startSeededPool, type SeededPool } from './pool';
 import { measureServerThroughput, type ServerThroughput } from './server';
 import { firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
+import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth'] as const;
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -41,6 +42,7 @@ const PLAN = short
       server: { connections: 10, rounds: 6, secondsPerRound: 1.5, warmupSeconds: 2, apiSeconds: 2 },
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 3,
+      store: { iterations: 20, levels: [10, 10_000] },
     }
   : {
       sessionChecks: 20_000,
@@ -51,6 +53,7 @@ const PLAN = short
       server: { connections: 10, rounds: 16, secondsPerRound: 2, warmupSeconds: 5, apiSeconds: 5 },
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 7,
+      store: { iterations: 100, levels: [10, 1_000, 10_000] },
     };
 
 const KB = 1000;
@@ -62,6 +65,11 @@ const BUDGETS = {
   refreshCalls: 1,
   loginFirstLoadGzipBytes: 150 * KB,
   lambdaHandlerBytes: 100 * KB,
+  /** DynamoDB calls per request of each ceremony step (lib/store/dynamodb.ts). */
+  passkeyCeremonyStoreCalls: 3,
+  emailCodeStoreCalls: 2,
+  /** A sign-in with 10,000 credentials in the table may take at most this much longer than with 10. */
+  storeGrowthRatio: 1.5,
 };
 
 interface Budget {
@@ -131,6 +139,7 @@ interface Results {
   signInPaths?: SignInPathsResult & { poolUsers: number };
   concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
   growth?: GrowthLevel[];
+  passkeyStore?: StoreResult;
 }
 
 function sizesSection(results: Results): void {
@@ -201,6 +210,27 @@ async function poolSections(results: Results): Promise<void> {
     }
   }
   if (!only.has('growth')) delete results.growth;
+}
+
+async function storeSection(results: Results): Promise<void> {
+  const store = await measurePasskeyStore(PLAN.store);
+  results.passkeyStore = store;
+  const { steps } = store;
+  for (const [name, step] of [
+    ['passkey sign-in options', steps.signInOptions],
+    ['passkey sign-in', steps.signIn],
+    ['registration options', steps.registrationOptions],
+    ['registration', steps.registration],
+  ] as const) {
+    budget(`DynamoDB calls, ${name}`, step.totalCalls, '<=', BUDGETS.passkeyCeremonyStoreCalls);
+  }
+  budget('DynamoDB calls, email code send', steps.codeSend.totalCalls, '<=', BUDGETS.emailCodeStoreCalls);
+  budget('DynamoDB calls, email code verify', steps.codeVerify.totalCalls, '<=', BUDGETS.emailCodeStoreCalls);
+  const [fewest, most] = [store.levels[0]!, store.levels.at(-1)!];
+  budget(`DynamoDB calls, sign-in with ${most.credentials} credentials vs ${fewest.credentials}`, most.signIn.totalCalls - fewest.signIn.totalCalls, '==', 0);
+  // Medians of a few dozen runs on a shared machine: judged in a full run only.
+  const ratio = most.signIn.latency.median / fewest.signIn.latency.median;
+  budget(`sign-in store latency, ${most.credentials} vs ${fewest.credentials} credentials (median ratio)`, ratio, '<=', BUDGETS.storeGrowthRatio, !short);
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -289,6 +319,30 @@ function report(results: Results): string {
       table('6. Growth: sign-in latency (ms, median / p95) by pool size', ['pool', 'returning', 'p95', 'new', 'p95', 'password', 'p95', 'refresh', 'p95', 'seeded through'], rows),
     );
   }
+  if (results.passkeyStore) {
+    const { steps, levels, iterations } = results.passkeyStore;
+    const row = (name: string, step: StoreStep) => [
+      name,
+      round(step.totalCalls),
+      ms(step.latency.median),
+      ms(step.latency.p95),
+      Object.entries(step.calls).map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`).join(' + '),
+    ];
+    parts.push(
+      table(`7. Passkey store on DynamoDB (dynalite, in-process; ${iterations} of each)`, ['', 'calls', 'median ms', 'p95 ms', 'calls counted at dynalite'], [
+        row('passkey sign-in: options', steps.signInOptions),
+        row('passkey sign-in: verify', steps.signIn),
+        row('registration: options (user has passkeys)', steps.registrationOptions),
+        row('registration: verify', steps.registration),
+        row('email code: send', steps.codeSend),
+        row('email code: verify and finish', steps.codeVerify),
+        ...levels.flatMap((level) => [
+          row(`sign-in verify, ${level.credentials.toLocaleString('en')} credentials`, level.signIn),
+          row(`list a user's passkeys, ${level.credentials.toLocaleString('en')} credentials`, level.list),
+        ]),
+      ]),
+    );
+  }
   const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
   parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
   return parts.join('\n');
@@ -319,6 +373,10 @@ async function main(): Promise<void> {
     await attempt('server', () => serverSection(results));
   }
   await attempt('sign-in', () => poolSections(results));
+  if (only.has('store')) {
+    log('passkey store on dynalite...');
+    await attempt('store', () => storeSection(results));
+  }
 
   const durationSeconds = since(started) / 1000;
   const cpus = os.cpus();

@@ -22,7 +22,16 @@ export interface AppConfig {
   email: { smtpUrl: string | null; from: string };
   /** REDIS_URL: rate-limit counters shared by every app instance; null keeps them in memory. */
   redisUrl: string | null;
+  /** Where the self-hosted passkey layer keeps its state (PASSKEY_STORE). */
+  passkeyStore: PasskeyStoreConfig;
+  /** Start-up warnings: printed once, one line each, by stopOnConfigurationError. */
+  warnings: string[];
 }
+
+/** SQLite under DATA_DIR (one machine), or one DynamoDB table shared by every instance. */
+export type PasskeyStoreConfig =
+  | { backend: 'sqlite' }
+  | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
 
 export interface CognitoConfig {
   region: string;
@@ -248,12 +257,13 @@ export function parseConfig(env: Env): AppConfig {
     throw new ConfigError('CORBADO_WEBHOOK_PASSWORD', 'must be at least 16 characters long');
   }
 
-  return {
+  const cognito = parseCognito(env, embedded);
+  const config: AppConfig = {
     embedded,
     production,
     appOrigin,
     dataDir: read(env, 'DATA_DIR') ?? '.data',
-    cognito: parseCognito(env, embedded),
+    cognito,
     corbado: parseCorbado(env),
     webhook: webhookUsername && webhookPassword ? { username: webhookUsername, password: webhookPassword } : null,
     session: {
@@ -265,7 +275,66 @@ export function parseConfig(env: Env): AppConfig {
     relyingParty: { id: new URL(appOrigin).hostname, name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in', origin: appOrigin },
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
+    passkeyStore: parsePasskeyStore(env, cognito.region),
+    warnings: [],
   };
+  refuseBrokenDeployments(env, config);
+  if (production && !embedded && !config.redisUrl) {
+    config.warnings.push('Warning: REDIS_URL is not set: rate limits are counted per instance, so N instances allow N times the limits');
+  }
+  return config;
+}
+
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig {
+  const backend = read(env, 'PASSKEY_STORE') ?? 'sqlite';
+  if (backend === 'sqlite') return { backend };
+  if (backend !== 'dynamodb') throw new ConfigError('PASSKEY_STORE', 'must be sqlite or dynamodb');
+  const table = required(env, 'DYNAMODB_TABLE', 'the passkey table (infra/ creates it; see docs/DEPLOYMENT.md)');
+  if (!TABLE_NAME.test(table)) throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  // Not AWS_REGION: Vercel sets that to the function's own region, which need not be the table's.
+  const region = read(env, 'DYNAMODB_REGION') ?? cognitoRegion;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('DYNAMODB_REGION', 'is malformed (expected e.g. eu-central-1)');
+  const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
+  return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = read(env, name);
+  if (value !== undefined && value !== '0' && value !== '1') throw new ConfigError(name, 'must be 1 or 0');
+  return value === '1';
+}
+
+/**
+ * Setups that would start but cannot work are refused: self-hosted passkeys on SQLite behind
+ * more than one instance (each has its own file, so a code sent through one is unknown to the
+ * next), SQLite on Vercel (read-only file system, not shared between invocations), and one-time
+ * codes written to the outbox file and the logs of a production server. Embedded mode is one
+ * machine with its own Cognito: nothing there reaches real users.
+ */
+function refuseBrokenDeployments(env: Env, config: AppConfig): void {
+  const singleInstance = flag(env, 'SINGLE_INSTANCE');
+  const outboxInProduction = flag(env, 'EMAIL_OUTBOX_IN_PRODUCTION');
+  const selfHosted = !config.corbado;
+  if (!selfHosted) return;
+  const onSqlite = config.passkeyStore.backend === 'sqlite';
+  if (onSqlite && read(env, 'VERCEL') !== undefined) {
+    throw new ConfigError('PASSKEY_STORE', 'must be dynamodb on Vercel: its file system is read-only and not shared between instances');
+  }
+  if (!config.production || config.embedded) return;
+  if (onSqlite && !singleInstance) {
+    throw new ConfigError(
+      'PASSKEY_STORE',
+      'is sqlite, which one server alone can use: set PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1 if this is the only instance',
+    );
+  }
+  if (!config.email.smtpUrl && !outboxInProduction) {
+    throw new ConfigError(
+      'SMTP_URL',
+      'is missing: one-time codes would go to the outbox file and the logs; set it, or EMAIL_OUTBOX_IN_PRODUCTION=1 to accept that',
+    );
+  }
 }
 
 function parseRedisUrl(env: Env): string | null {
@@ -310,7 +379,8 @@ export function getConfig(): AppConfig {
 export function stopOnConfigurationError(): void {
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
   try {
-    getConfig();
+    // Once per process: this runs at boot, and the configuration is parsed once.
+    for (const warning of getConfig().warnings) console.warn(warning);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`Configuration error: ${error.message}`);

@@ -1,5 +1,7 @@
 import 'server-only';
+import { createClient } from '@redis/client';
 import { getConfig } from './config';
+import { passkeyStore } from './store';
 
 export interface DependencyHealth {
   reachable: boolean;
@@ -12,32 +14,73 @@ export interface Health {
   passkeyLayer: 'corbado' | 'embedded';
   cognito: DependencyHealth;
   passkeys: DependencyHealth;
+  /** The self-hosted layer's store, written and read back; null when Corbado is the layer. */
+  store: (DependencyHealth & { backend: 'sqlite' | 'dynamodb' }) | null;
+  /** The shared rate-limit store; null when REDIS_URL is not set. */
+  redis: DependencyHealth | null;
 }
 
-/** Reachable when the URL answers 200 within 2 s. Public key documents need no credentials. */
-async function probe(url: string): Promise<DependencyHealth> {
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Reachable when `check` succeeds within 2 s. */
+async function timed(check: () => Promise<boolean>): Promise<DependencyHealth> {
   const started = performance.now();
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000), cache: 'no-store' });
-    await response.body?.cancel();
-    return { reachable: response.ok, latencyMs: Math.round(performance.now() - started) };
-  } catch {
-    return { reachable: false, latencyMs: Math.round(performance.now() - started) };
-  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
+  const reachable = await Promise.race([check().catch(() => false), timeout]);
+  clearTimeout(timer);
+  return { reachable, latencyMs: Math.round(performance.now() - started) };
 }
 
+/** Reachable when the URL answers 200. Public key documents need no credentials. */
+function probeUrl(url: string): Promise<DependencyHealth> {
+  return timed(async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), cache: 'no-store' });
+    await response.body?.cancel();
+    return response.ok;
+  });
+}
+
+/** A connection of its own and a PING: the rate limiter's client may still be falling back. */
+function probeRedis(url: string): Promise<DependencyHealth> {
+  return timed(async () => {
+    const client = createClient({ url, socket: { connectTimeout: PROBE_TIMEOUT_MS, reconnectStrategy: false } });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } finally {
+      if (client.isOpen) client.destroy();
+    }
+  });
+}
+
+/**
+ * Readiness: whether Cognito, the passkey layer, its store (a real write and read: a read-only
+ * folder is not ready) and Redis (when configured) answer. Liveness needs none of this.
+ */
 export async function checkHealth(): Promise<Health> {
-  const { cognito, corbado, embedded } = getConfig();
-  const [cognitoHealth, passkeys] = await Promise.all([
-    probe(`${cognito.issuer}/.well-known/jwks.json`),
-    // The embedded passkey layer runs inside this process.
-    corbado ? probe(`${corbado.frontendApi}/.well-known/jwks`) : Promise.resolve({ reachable: true, latencyMs: 0 }),
+  const { cognito, corbado, embedded, passkeyStore: storeConfig, redisUrl } = getConfig();
+  const [cognitoHealth, passkeys, store, redis] = await Promise.all([
+    probeUrl(`${cognito.issuer}/.well-known/jwks.json`),
+    // The self-hosted passkey layer runs inside this process; its store is probed on its own.
+    corbado ? probeUrl(`${corbado.frontendApi}/.well-known/jwks`) : Promise.resolve({ reachable: true, latencyMs: 0 }),
+    corbado
+      ? null
+      : timed(async () => {
+          await passkeyStore().probe();
+          return true;
+        }).then((health) => ({ ...health, backend: storeConfig.backend })),
+    redisUrl ? probeRedis(redisUrl) : null,
   ]);
+  const ready = [cognitoHealth, passkeys, store, redis].every((dependency) => dependency === null || dependency.reachable);
   return {
-    status: cognitoHealth.reachable && passkeys.reachable ? 'ok' : 'degraded',
+    status: ready ? 'ok' : 'degraded',
     mode: embedded ? 'embedded' : 'aws',
     passkeyLayer: corbado ? 'corbado' : 'embedded',
     cognito: cognitoHealth,
     passkeys,
+    store,
+    redis,
   };
 }

@@ -161,6 +161,18 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
   return appClient;
 }
 
+/**
+ * Self-hosted passkeys beyond one machine keep their state in the stack's DynamoDB table: its
+ * name comes in DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
+ */
+function passkeyStoreLines(embedded: boolean): string[] {
+  if (embedded || process.env.CORBADO_PROJECT_ID?.trim()) return [];
+  const table = process.env.DYNAMODB_TABLE?.trim();
+  return table
+    ? ['PASSKEY_STORE=dynamodb', `DYNAMODB_TABLE=${table}`]
+    : ['# Self-hosted passkeys on several instances: PASSKEY_STORE=dynamodb and DYNAMODB_TABLE=<infra/ output PasskeyTableName>'];
+}
+
 async function main(): Promise<void> {
   loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
   const options = parseArguments(process.argv.slice(2), process.env);
@@ -208,7 +220,7 @@ async function main(): Promise<void> {
         clientSecret: client.ClientSecret ?? null,
         endpoint: embedded ? null : config.cognito.endpoint,
       });
-      for (const line of [...lines, ...generatedSecrets]) console.log(line);
+      for (const line of [...lines, ...passkeyStoreLines(embedded), ...generatedSecrets]) console.log(line);
       if (embedded) console.log('# (embedded Cognito: `npm run dev` sets these by itself; shown for other tools)');
     }
     if (plan.blockers.length > 0) process.exitCode = 2;

@@ -41,7 +41,7 @@ export default async function AccountPage() {
         <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
       ) : (
         <>
-          <PasskeyManager initial={listPasskeys(user.sub).map(summarize)} recentSignIn={signedInRecently(user)} />
+          <PasskeyManager initial={(await listPasskeys(user.sub)).map(summarize)} recentSignIn={signedInRecently(user)} />
           <SignOutButton />
         </>
       )}

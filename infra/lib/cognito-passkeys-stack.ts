@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { PASSKEY_TABLE } from '../../lib/store/dynamodb-table';
 import type { DeploymentSettings } from './settings';
 
 /**
@@ -20,7 +22,10 @@ import type { DeploymentSettings } from './settings';
  *   and adds the attributes there, without touching users);
  * - an app client with a secret, exactly the auth flows the app uses, PreventUserExistenceErrors,
  *   token revocation and short ID/access token lifetimes (a new resource: fine on either pool);
- * - a managed policy with exactly the admin calls the app makes, for its runtime role or user.
+ * - a managed policy with exactly the admin calls the app makes, for its runtime role or user;
+ * - the DynamoDB table of the self-hosted passkey layer (lib/store/dynamodb-table.ts defines its
+ *   keys for the app and this stack alike), kept when the stack is deleted, and a second managed
+ *   policy with exactly the calls the app makes on it.
  */
 
 /** The custom attributes the app writes; the same list as lib/cognito/setup.ts in the app. */
@@ -37,6 +42,10 @@ export const APP_ADMIN_ACTIONS = [
   'AdminUpdateUserAttributes',
 ] as const;
 
+/** The calls lib/store/dynamodb.ts makes on its table (Query on the owner index only). */
+export const APP_TABLE_ACTIONS = ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'] as const;
+export const APP_INDEX_ACTIONS = ['Query'] as const;
+
 export const APP_CLIENT_NAME = 'cognito-passkeys-app';
 
 type TriggerName = 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
@@ -51,6 +60,7 @@ export class CognitoPasskeysStack extends Stack {
   readonly userPool: cognito.IUserPool;
   readonly triggers: Record<TriggerName, lambda.Function>;
   readonly appClient: cognito.UserPoolClient | null;
+  readonly passkeyTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, { description: 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client', ...props });
@@ -80,10 +90,28 @@ export class CognitoPasskeysStack extends Stack {
       ],
     });
 
+    this.passkeyTable = this.createPasskeyTable();
+    const indexArn = `${this.passkeyTable.tableArn}/index/${PASSKEY_TABLE.ownerIndex.name}`;
+    const tablePolicy = new iam.ManagedPolicy(this, 'AppPasskeyTableAccess', {
+      description: 'The DynamoDB calls of the self-hosted passkey layer, on its table alone; attach to the app runtime role or IAM user',
+      statements: [
+        new iam.PolicyStatement({
+          actions: APP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`),
+          resources: [this.passkeyTable.tableArn],
+        }),
+        new iam.PolicyStatement({
+          actions: APP_INDEX_ACTIONS.map((action) => `dynamodb:${action}`),
+          resources: [indexArn],
+        }),
+      ],
+    });
+
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     if (this.appClient) new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
     for (const [name, fn] of Object.entries(this.triggers)) new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
     new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
+    new CfnOutput(this, 'PasskeyTableName', { description: 'DYNAMODB_TABLE (with PASSKEY_STORE=dynamodb)', value: this.passkeyTable.tableName });
+    new CfnOutput(this, 'PasskeyTablePolicyArn', { value: tablePolicy.managedPolicyArn });
     new CfnOutput(this, 'NextStep', {
       description: settings.existingUserPoolId
         ? 'Attach the triggers and add the custom attributes to the existing pool, then copy the printed .env lines'
@@ -92,6 +120,8 @@ export class CognitoPasskeysStack extends Stack {
         'COGNITO_USER_POOL_ID=',
         this.userPool.userPoolId,
         this.appClient ? Fn.join('', [' COGNITO_CLIENT_ID=', this.appClient.userPoolClientId]) : '',
+        ' DYNAMODB_TABLE=',
+        this.passkeyTable.tableName,
         ' npm run cognito:setup -- --apply',
         ` --define-auth-challenge=`,
         this.triggers.DefineAuthChallenge.functionArn,
@@ -184,4 +214,28 @@ export class CognitoPasskeysStack extends Stack {
         : { writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }) }),
     });
   }
+
+  /**
+   * On demand (no capacity to plan), point-in-time recovery, TTL on the items that expire, and
+   * guarded twice against loss: deletion protection, and kept when the stack is deleted.
+   */
+  private createPasskeyTable(): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'PasskeyTable', {
+      partitionKey: { name: PASSKEY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: PASSKEY_TABLE.ttlAttribute,
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: PASSKEY_TABLE.ownerIndex.name,
+      partitionKey: { name: PASSKEY_TABLE.ownerIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: PASSKEY_TABLE.ownerIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    return table;
+  }
+
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_ADMIN_ACTIONS, APP_CUSTOM_ATTRIBUTES } from '../lib/cognito-passkeys-stack';
+import { passkeyTableDefinition } from '../../lib/store/dynamodb-table';
+import { APP_ADMIN_ACTIONS, APP_CUSTOM_ATTRIBUTES, APP_INDEX_ACTIONS, APP_TABLE_ACTIONS } from '../lib/cognito-passkeys-stack';
 import { APP_DIR, LAMBDAS_DIR, publicKeyPem, synthesize } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -148,10 +149,63 @@ describe('stack for a new user pool', () => {
       'CreateAuthChallengeFunctionArn',
       'DefineAuthChallengeFunctionArn',
       'NextStep',
+      'PasskeyTableName',
+      'PasskeyTablePolicyArn',
       'UserPoolId',
       'VerifyAuthChallengeResponseFunctionArn',
     ]);
     expect(JSON.stringify(outputs.NextStep)).toContain('npm run cognito:setup -- --apply');
+  });
+});
+
+describe('the passkey table of the self-hosted layer', () => {
+  let template: Template;
+  let tableId: string;
+  beforeAll(() => {
+    template = synthesize().template;
+    tableId = Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
+  });
+
+  it('is the table the app and its tests create (lib/store/dynamodb-table.ts): keys, attributes and owner index', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const table = resourcesOf(template, 'AWS::DynamoDB::Table')[tableId]!.Properties;
+    const app = passkeyTableDefinition('any');
+    expect(table.KeySchema).toEqual(app.KeySchema);
+    const byName = (list: { AttributeName: string }[]) => [...list].sort((x, y) => x.AttributeName.localeCompare(y.AttributeName));
+    expect(byName(table.AttributeDefinitions)).toEqual(byName(app.AttributeDefinitions));
+    expect(table.GlobalSecondaryIndexes).toEqual(app.GlobalSecondaryIndexes);
+    expect(table.BillingMode).toBe(app.BillingMode);
+  });
+
+  it('is on demand, with point-in-time recovery, TTL, deletion protection, and kept when the stack is deleted', () => {
+    const resource = resourcesOf(template, 'AWS::DynamoDB::Table')[tableId]!;
+    expect(resource.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(resource.DeletionPolicy).toBe('Retain');
+    expect((resource as { UpdateReplacePolicy?: string }).UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('the app’s table policy allows exactly the calls lib/store/dynamodb.ts makes, on this table and its index only', () => {
+    const sources = execFileSync('grep', ['-rhoE', '\\b[A-Za-z]+Command\\b', 'lib/store/dynamodb.ts'], { cwd: APP_DIR }).toString();
+    const used = [...new Set(sources.split('\n').filter(Boolean).map((name) => name.replace(/Command$/, '')))].sort();
+    const actions = { Batch: 'BatchGetItem', BatchGet: 'BatchGetItem', Delete: 'DeleteItem', Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Query: 'Query' };
+    expect([...APP_TABLE_ACTIONS, ...APP_INDEX_ACTIONS].sort()).toEqual(used.map((name) => actions[name as keyof typeof actions] ?? name).sort());
+    const policies = Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).filter((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('dynamodb:'),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: APP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`), Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: `dynamodb:${APP_INDEX_ACTIONS[0]}`,
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/byOwner']] },
+      },
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
 import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
+import { deletePasskey } from '../passkeys/credentials';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
@@ -42,7 +43,10 @@ export interface SignedIn {
  * Signs in an identity the app has verified. A returning user costs 2 Cognito calls
  * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
  */
-export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promise<SignedIn> {
+/** Why a sign-in that must not provision found no Cognito user (see signInWithPasskey). */
+const USER_GONE = new Error('the Cognito user no longer exists');
+
+export async function signInVerifiedIdentity(identity: VerifiedIdentity, options = { provision: true }): Promise<SignedIn> {
   const authorize = async (user: ChallengedUser) => {
     if (!(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
@@ -50,6 +54,7 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
     }
   };
   let attempt = await startCustomAuthSession(identity.email, authorize);
+  if (attempt.outcome === 'user_not_found' && !options.provision) throw new AppError('passkey_rejected', undefined, { cause: USER_GONE });
   if (attempt.outcome !== 'signed_in') {
     await provisionPasswordlessUser(identity.email, { corbadoUserId: identity.corbadoUserId });
     attempt = await startCustomAuthSession(identity.email, authorize);
@@ -66,15 +71,23 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity): Promis
 /**
  * Self-hosted passkeys: the assertion proves the owner of a passkey registered while they were
  * signed in, so it may sign in to their existing account. The account must still be the one
- * the passkey was registered to (same sub), or nothing is signed in.
+ * the passkey was registered to (same sub), or nothing is signed in; a deleted account is
+ * never re-created, and its passkey is removed.
  */
 export async function signInWithPasskey(cookies: CookieReader, response: unknown): Promise<SignedIn> {
   const passkey = await finishPasskeySignIn(cookies, response);
-  const signedIn = await signInVerifiedIdentity({
-    email: passkey.email,
-    method: 'passkey',
-    mayUseExistingUser: async () => true,
-  });
+  let signedIn: SignedIn;
+  try {
+    // A passkey only ever signs in the account it was added to: it never makes a new one.
+    signedIn = await signInVerifiedIdentity({ email: passkey.email, method: 'passkey', mayUseExistingUser: async () => true }, { provision: false });
+  } catch (error) {
+    if (error instanceof AppError && error.cause === USER_GONE) {
+      // Its account was deleted in Cognito: the credential is an orphan, and goes.
+      await deletePasskey(passkey.userSub, passkey.id);
+      audit('passkey_removed', { sub: passkey.userSub, passkeyId: passkey.id, reason: 'user_deleted' });
+    }
+    throw error;
+  }
   if (signedIn.user.sub !== passkey.userSub) {
     log.error('passkey_owner_mismatch', { passkeySub: passkey.userSub, sub: signedIn.user.sub });
     const refresh = signedIn.cookies.find((cookie) => cookie.name === sessionCookieNames().refresh);
@@ -88,11 +101,11 @@ export async function signInWithPasskey(cookies: CookieReader, response: unknown
 export async function signInWithEmailCode(email: string, code: unknown): Promise<SignedIn> {
   let used: UsedEmailCode;
   try {
-    used = consumeEmailCode(email, code);
+    used = await consumeEmailCode(email, code);
   } catch (error) {
-    // A wrong code is the user's failed attempt; a busy code store is our outage, not theirs.
-    const wrong = error instanceof AppError && error.code === 'invalid_code';
-    audit('sign_in_failed', { method: 'email_code', reason: wrong ? 'invalid_code' : 'unavailable' });
+    // A wrong code or a spent guess budget is the user's failed attempt; a busy code store is our outage.
+    const refused = error instanceof AppError && (error.code === 'invalid_code' || error.code === 'rate_limited');
+    audit('sign_in_failed', { method: 'email_code', reason: refused ? (error as AppError).code : 'unavailable' });
     throw error;
   }
   let signedIn: SignedIn;
@@ -103,17 +116,17 @@ export async function signInWithEmailCode(email: string, code: unknown): Promise
     // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
     // Any other answer (a disabled account, say) is final for this code: it is gone.
     const ours = !(error instanceof AppError) || error.code === 'upstream_unavailable';
-    settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
+    await settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
     throw error;
   }
-  settleEmailCode(() => finishEmailCode(used));
+  await settleEmailCode(() => finishEmailCode(used));
   return signedIn;
 }
 
 /** Updates a used code; if the store fails, the code stays marked used: refused, and removed once expired. */
-function settleEmailCode(update: () => void): void {
+async function settleEmailCode(update: () => Promise<void>): Promise<void> {
   try {
-    update();
+    await update();
   } catch (error) {
     log.warn('email_code_update_failed', { error });
   }

@@ -1,9 +1,9 @@
 import 'server-only';
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import { getConfig } from '../config';
-import { database } from '../db';
 import { AppError } from '../errors';
 import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
+import { passkeyStore } from '../store';
 import { sendEmail } from './outbox';
 
 /**
@@ -17,6 +17,11 @@ export const CODE_TTL_SECONDS = 600;
 export const MAX_CODE_ATTEMPTS = 5;
 const SEND_PER_EMAIL = { name: 'email-code:email', limit: 5, windowSeconds: 15 * 60 };
 const SEND_PER_ADDRESS = { name: 'email-code:address', limit: 20, windowSeconds: 15 * 60 };
+/**
+ * Wrong codes per email, whichever code they were aimed at: each code allows 5 tries and 5 codes
+ * may be sent per 15 minutes, so without this an attacker had 25 guesses at one account there.
+ */
+const WRONG_CODES_PER_EMAIL = { name: 'email-code-failures:email', limit: 10, windowSeconds: 15 * 60 };
 
 function codeHash(email: string, code: string): string {
   // Keyed with the session secret: a copy of the database alone does not reveal codes.
@@ -44,13 +49,7 @@ export async function sendEmailCode(email: string, clientAddress: string): Promi
     await giveBackRateLimits([perEmail]);
     throw error;
   }
-  const db = database();
-  db.prepare('DELETE FROM email_codes WHERE expires_at < ?').run(Date.now());
-  db.prepare(
-    `INSERT INTO email_codes (email, code_hash, attempts, expires_at, used_at) VALUES (?, ?, 0, ?, NULL)
-     ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_at, used_at = NULL
-     WHERE excluded.expires_at >= email_codes.expires_at`,
-  ).run(email, codeHash(email, code), expiresAt);
+  await passkeyStore().storeEmailCode(email, codeHash(email, code), expiresAt);
 }
 
 /** A code that was right and is marked used; see finishEmailCode and restoreEmailCode. */
@@ -60,41 +59,28 @@ export interface UsedEmailCode {
 }
 
 /**
- * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code.
+ * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code, or
+ * rate_limited once the email has had 10 wrong codes in 15 minutes.
  * A used code is refused from then on; the caller ends it with finishEmailCode once the
  * session exists, or puts it back with restoreEmailCode when our side failed.
  */
-export function consumeEmailCode(email: string, code: unknown): UsedEmailCode {
+export async function consumeEmailCode(email: string, code: unknown): Promise<UsedEmailCode> {
   if (typeof code !== 'string' || !new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)) throw new AppError('invalid_code');
-  const db = database();
-  const outcome = db.transaction(() => {
-    const row = db
-      .prepare(
-        `UPDATE email_codes SET attempts = attempts + 1 WHERE email = ? AND used_at IS NULL
-         RETURNING code_hash AS hash, attempts, expires_at AS expiresAt`,
-      )
-      .get(email) as { hash: string; attempts: number; expiresAt: number } | undefined;
-    if (!row) return null;
-    const expected = Buffer.from(row.hash, 'hex');
-    const given = Buffer.from(codeHash(email, code), 'hex');
-    const right = row.expiresAt >= Date.now() && row.attempts <= MAX_CODE_ATTEMPTS && timingSafeEqual(expected, given);
-    if (right) {
-      db.prepare('UPDATE email_codes SET used_at = ? WHERE email = ?').run(Date.now(), email);
-      return { email, hash: row.hash };
-    }
-    // An expired or exhausted code is gone; a wrong one stays until its tries run out.
-    if (row.expiresAt < Date.now() || row.attempts >= MAX_CODE_ATTEMPTS) {
-      db.prepare('DELETE FROM email_codes WHERE email = ?').run(email);
-    }
-    return null;
-  })();
-  if (!outcome) throw new AppError('invalid_code');
-  return outcome;
+  const wrongCodes = { rule: WRONG_CODES_PER_EMAIL, key: email };
+  // Counted before the store is asked, given back when the code was right: a burst of guesses
+  // cannot all pass before any is counted.
+  await enforceRateLimits([wrongCodes]);
+  const hash = codeHash(email, code);
+  if (!(await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now()))) {
+    throw new AppError('invalid_code');
+  }
+  await giveBackRateLimits([wrongCodes]);
+  return { email, hash };
 }
 
 /** The used code has become a session: it is gone for good. */
-export function finishEmailCode(used: UsedEmailCode): void {
-  database().prepare('DELETE FROM email_codes WHERE email = ? AND code_hash = ? AND used_at IS NOT NULL').run(used.email, used.hash);
+export function finishEmailCode(used: UsedEmailCode): Promise<void> {
+  return passkeyStore().finishEmailCode(used.email, used.hash);
 }
 
 /**
@@ -103,11 +89,6 @@ export function finishEmailCode(used: UsedEmailCode): void {
  * one. Only that very code, still marked used (not replaced by a newer code, sent or used
  * meanwhile), within its expiry, and with the try that was right given back.
  */
-export function restoreEmailCode(used: UsedEmailCode): void {
-  database()
-    .prepare(
-      `UPDATE email_codes SET used_at = NULL, attempts = attempts - 1
-       WHERE email = ? AND code_hash = ? AND used_at IS NOT NULL AND expires_at >= ?`,
-    )
-    .run(used.email, used.hash, Date.now());
+export function restoreEmailCode(used: UsedEmailCode): Promise<void> {
+  return passkeyStore().restoreEmailCode(used.email, used.hash, Date.now());
 }

@@ -1,7 +1,8 @@
 import 'server-only';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getConfig } from '../config';
-import { database } from '../db';
+import { passkeyStore } from '../store';
+import type { CeremonyPurpose } from '../store/passkey-store';
 import type { CookieReader, CookieToSet } from '../session/cookies';
 
 /**
@@ -10,7 +11,7 @@ import type { CookieReader, CookieToSet } from '../session/cookies';
  * be answered from another.
  */
 
-export type CeremonyPurpose = 'register' | 'authenticate';
+export type { CeremonyPurpose } from '../store/passkey-store';
 export const CEREMONY_SECONDS = 300;
 
 function cookieName(): string {
@@ -20,21 +21,39 @@ function cookieName(): string {
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
+const mac = (nonce: string, secret: string) => createHmac('sha256', secret).update(`ceremony\n${nonce}`).digest('base64url');
+
+/**
+ * The browser's binding: `<nonce>.<HMAC of it>`, made only here. A browser keeps its value
+ * across ceremonies (two tabs, autofill beside a button), but a value the client chose is never
+ * adopted: whoever planted it would share the binding of the challenges issued under it.
+ */
+function serverMadeBinding(existing: string | undefined): string {
+  const { sealWith, openWith } = getConfig().session;
+  const [nonce, given] = existing?.split('.') ?? [];
+  if (nonce && given && /^[\w-]{43}$/.test(nonce) && /^[\w-]{43}$/.test(given)) {
+    const valid = Object.values(openWith).some((secret) => timingSafeEqual(Buffer.from(mac(nonce, secret)), Buffer.from(given)));
+    if (valid) return existing!;
+  }
+  const fresh = randomBytes(32).toString('base64url');
+  return `${fresh}.${mac(fresh, Object.values(sealWith)[0]!)}`;
+}
+
 /** Records a challenge for this browser; returns the cookie that identifies the browser. */
-export function rememberChallenge(
+export async function rememberChallenge(
   cookies: CookieReader,
   purpose: CeremonyPurpose,
   challenge: string,
   userSub: string | null,
-): CookieToSet {
-  const existing = cookies.get(cookieName())?.value;
-  const browser = existing && /^[\w-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
-  const now = Date.now();
-  const db = database();
-  db.prepare('DELETE FROM ceremony_challenges WHERE expires_at < ?').run(now);
-  db.prepare(
-    'INSERT INTO ceremony_challenges (id, browser_hash, purpose, challenge, user_sub, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(randomBytes(16).toString('base64url'), hash(browser), purpose, challenge, userSub, now + CEREMONY_SECONDS * 1000);
+): Promise<CookieToSet> {
+  const browser = serverMadeBinding(cookies.get(cookieName())?.value);
+  await passkeyStore().saveChallenge({
+    browserHash: hash(browser),
+    purpose,
+    challenge,
+    userSub,
+    expiresAt: Date.now() + CEREMONY_SECONDS * 1000,
+  });
   const origin = new URL(getConfig().appOrigin);
   return {
     name: cookieName(),
@@ -53,19 +72,15 @@ export function rememberChallenge(
  * Takes (and so uses up) the unexpired challenge this browser was given for `purpose`, if the
  * response names it; null otherwise.
  */
-export function takeChallenge(
+export async function takeChallenge(
   cookies: CookieReader,
   purpose: CeremonyPurpose,
   claimedChallenge: string,
-): { challenge: string; userSub: string | null } | null {
+): Promise<{ challenge: string; userSub: string | null } | null> {
   const browser = cookies.get(cookieName())?.value;
   if (!browser || !claimedChallenge) return null;
-  const row = database()
-    .prepare(
-      `DELETE FROM ceremony_challenges WHERE browser_hash = ? AND purpose = ? AND challenge = ?
-       RETURNING challenge, user_sub AS userSub, expires_at AS expiresAt`,
-    )
-    .get(hash(browser), purpose, claimedChallenge) as { challenge: string; userSub: string | null; expiresAt: number } | undefined;
+  const row = await passkeyStore().takeChallenge(hash(browser), purpose, claimedChallenge);
+  // The store may keep an expired challenge a while (DynamoDB's TTL is late): refused here.
   if (!row || row.expiresAt < Date.now()) return null;
   return { challenge: row.challenge, userSub: row.userSub };
 }

@@ -1,61 +1,18 @@
 import 'server-only';
-import { database } from '../db';
+import { passkeyStore } from '../store';
+import type { StoredPasskey } from '../store/passkey-store';
 
-export interface StoredPasskey {
-  id: string;
-  userSub: string;
-  email: string;
-  publicKey: Uint8Array<ArrayBuffer>;
-  counter: number;
-  transports: string[];
-  deviceType: string;
-  backedUp: boolean;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
+export type { StoredPasskey } from '../store/passkey-store';
 
 /** What the account page shows: no key material. */
 export type PasskeySummary = Pick<StoredPasskey, 'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'backedUp' | 'deviceType'>;
 
-interface Row {
-  id: string;
-  user_sub: string;
-  email: string;
-  public_key: Buffer;
-  counter: number;
-  transports: string;
-  device_type: string;
-  backed_up: number;
-  name: string;
-  created_at: number;
-  last_used_at: number | null;
+export function findPasskey(id: string): Promise<StoredPasskey | null> {
+  return passkeyStore().findPasskey(id);
 }
 
-const fromRow = (row: Row): StoredPasskey => ({
-  id: row.id,
-  userSub: row.user_sub,
-  email: row.email,
-  publicKey: new Uint8Array(row.public_key),
-  counter: row.counter,
-  transports: JSON.parse(row.transports) as string[],
-  deviceType: row.device_type,
-  backedUp: row.backed_up === 1,
-  name: row.name,
-  createdAt: row.created_at,
-  lastUsedAt: row.last_used_at,
-});
-
-export function findPasskey(id: string): StoredPasskey | null {
-  const row = database().prepare('SELECT * FROM passkey_credentials WHERE id = ?').get(id) as Row | undefined;
-  return row ? fromRow(row) : null;
-}
-
-export function listPasskeys(userSub: string): StoredPasskey[] {
-  const rows = database()
-    .prepare('SELECT * FROM passkey_credentials WHERE user_sub = ? ORDER BY created_at')
-    .all(userSub) as Row[];
-  return rows.map(fromRow);
+export function listPasskeys(userSub: string): Promise<StoredPasskey[]> {
+  return passkeyStore().listPasskeys(userSub);
 }
 
 export function summarize({ id, name, createdAt, lastUsedAt, backedUp, deviceType }: StoredPasskey): PasskeySummary {
@@ -63,47 +20,24 @@ export function summarize({ id, name, createdAt, lastUsedAt, backedUp, deviceTyp
 }
 
 /** false when the credential id is already registered (to anyone). */
-export function insertPasskey(passkey: StoredPasskey): boolean {
-  const result = database()
-    .prepare(
-      `INSERT OR IGNORE INTO passkey_credentials
-       (id, user_sub, email, public_key, counter, transports, device_type, backed_up, name, created_at, last_used_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      passkey.id,
-      passkey.userSub,
-      passkey.email,
-      Buffer.from(passkey.publicKey),
-      passkey.counter,
-      JSON.stringify(passkey.transports),
-      passkey.deviceType,
-      passkey.backedUp ? 1 : 0,
-      passkey.name,
-      passkey.createdAt,
-      passkey.lastUsedAt,
-    );
-  return result.changes === 1;
+export function insertPasskey(passkey: StoredPasskey): Promise<boolean> {
+  return passkeyStore().insertPasskey(passkey);
 }
 
 /**
- * Records a sign-in with the counter it reported. The counter check is repeated in the update
- * itself, so of two sign-ins racing with the same counter (a cloned authenticator) only one
- * counts; false for the other, and when the passkey was deleted meanwhile.
+ * Records a sign-in with the counter it reported. The store repeats the counter check in the
+ * update itself, so of two sign-ins racing with the same counter (a cloned authenticator) only
+ * one counts; false for the other, and when the passkey was deleted meanwhile.
  */
-export function recordPasskeyUse(id: string, counter: number): boolean {
-  return (
-    database()
-      .prepare('UPDATE passkey_credentials SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))')
-      .run(counter, Date.now(), id, counter, counter).changes === 1
-  );
+export function recordPasskeyUse(id: string, counter: number): Promise<boolean> {
+  return passkeyStore().recordPasskeyUse(id, counter, Date.now());
 }
 
 /** Only the owner's own passkeys can be renamed or deleted; false when there is no such passkey of theirs. */
-export function renamePasskey(userSub: string, id: string, name: string): boolean {
-  return database().prepare('UPDATE passkey_credentials SET name = ? WHERE id = ? AND user_sub = ?').run(name, id, userSub).changes === 1;
+export function renamePasskey(userSub: string, id: string, name: string): Promise<boolean> {
+  return passkeyStore().renamePasskey(userSub, id, name);
 }
 
-export function deletePasskey(userSub: string, id: string): boolean {
-  return database().prepare('DELETE FROM passkey_credentials WHERE id = ? AND user_sub = ?').run(id, userSub).changes === 1;
+export function deletePasskey(userSub: string, id: string): Promise<boolean> {
+  return passkeyStore().deletePasskey(userSub, id);
 }

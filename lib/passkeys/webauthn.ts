@@ -52,15 +52,15 @@ export async function startPasskeySignIn(
     userVerification: 'required',
     timeout: TIMEOUT_MS,
   });
-  return { options, cookie: rememberChallenge(cookies, 'authenticate', options.challenge, null) };
+  return { options, cookie: await rememberChallenge(cookies, 'authenticate', options.challenge, null) };
 }
 
 /** Verifies a sign-in assertion; returns the passkey's owner. */
 export async function finishPasskeySignIn(cookies: CookieReader, response: unknown): Promise<StoredPasskey> {
-  const ceremony = takeChallenge(cookies, 'authenticate', claimedChallenge(response));
+  const ceremony = await takeChallenge(cookies, 'authenticate', claimedChallenge(response));
   if (!ceremony) throw rejected('unknown, expired, used or foreign challenge');
   const id = (response as { id?: unknown }).id;
-  const passkey = typeof id === 'string' && id.length <= 1024 ? findPasskey(id) : null;
+  const passkey = typeof id === 'string' && id.length <= 1024 ? await findPasskey(id) : null;
   if (!passkey) throw rejected('unknown credential');
   const { relyingParty } = getConfig();
   let verification;
@@ -77,7 +77,7 @@ export async function finishPasskeySignIn(cookies: CookieReader, response: unkno
     throw rejected('assertion did not verify', error);
   }
   if (!verification.verified || !verification.authenticationInfo.userVerified) throw rejected('not verified');
-  if (!recordPasskeyUse(passkey.id, verification.authenticationInfo.newCounter)) {
+  if (!(await recordPasskeyUse(passkey.id, verification.authenticationInfo.newCounter))) {
     throw rejected('counter already used by a concurrent sign-in, or passkey deleted');
   }
   return passkey;
@@ -97,10 +97,10 @@ export async function startPasskeyRegistration(
     userID: new TextEncoder().encode(user.sub),
     attestationType: 'none',
     timeout: TIMEOUT_MS,
-    excludeCredentials: listPasskeys(user.sub).map(({ id, transports }) => ({ id, transports })),
+    excludeCredentials: (await listPasskeys(user.sub)).map(({ id, transports }) => ({ id, transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
   });
-  return { options, cookie: rememberChallenge(cookies, 'register', options.challenge, user.sub) };
+  return { options, cookie: await rememberChallenge(cookies, 'register', options.challenge, user.sub) };
 }
 
 const DEFAULT_NAME = 'Passkey';
@@ -112,7 +112,7 @@ export async function finishPasskeyRegistration(
   response: unknown,
   requestedName: unknown,
 ): Promise<StoredPasskey> {
-  const ceremony = takeChallenge(cookies, 'register', claimedChallenge(response));
+  const ceremony = await takeChallenge(cookies, 'register', claimedChallenge(response));
   if (!ceremony || ceremony.userSub !== user.sub) throw rejected('unknown, expired, used or foreign challenge');
   const { relyingParty } = getConfig();
   let verification;
@@ -142,7 +142,7 @@ export async function finishPasskeyRegistration(
     createdAt: Date.now(),
     lastUsedAt: null,
   };
-  if (!insertPasskey(passkey)) throw rejected('credential already registered');
+  if (!(await insertPasskey(passkey))) throw rejected('credential already registered');
   audit('passkey_added', { sub: user.sub, passkeyId: passkey.id });
   return passkey;
 }

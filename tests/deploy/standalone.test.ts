@@ -86,6 +86,9 @@ beforeAll(async () => {
       NODE_ENV: 'production',
       PORT: String(port),
       HOSTNAME: '127.0.0.1',
+      // One container, self-hosted passkeys on SQLite in /data, codes to the outbox: declared.
+      SINGLE_INSTANCE: '1',
+      EMAIL_OUTBOX_IN_PRODUCTION: '1',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -361,6 +361,25 @@ describe('rate limits on sending', () => {
   });
 });
 
+describe('the guess budget of an email, across resends', () => {
+  it('10 wrong codes within 15 minutes, over two sent codes: even the right third code then waits (429 with Retry-After)', async () => {
+    const email = 'guesser@example.com';
+    const from = newClientAddress();
+    for (let round = 0; round < 2; round++) {
+      const code = await sendCodeOk(email, from);
+      for (let guess = 1; guess <= 5; guess++) await expectInvalidCode(await verifyCode(email, otherCode(code, guess)));
+    }
+    const third = await sendCodeOk(email, from);
+    const refused = await verifyCode(email, third);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(setsSession(refused)).toBe(false);
+    // The budget is the email's: another email's code from the same client still works.
+    const other = await sendCodeOk('not-guessed@example.com', from);
+    expect((await verifyCode('not-guessed@example.com', other)).status).toBe(200);
+  });
+});
+
 describe('with a Corbado project configured', () => {
   let corbadoApp: TestApp;
   let jwks: Server;

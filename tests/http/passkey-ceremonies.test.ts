@@ -5,6 +5,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import Database from 'better-sqlite3';
+import { AdminDeleteUserCommand, AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { latestCode } from '../support/browser';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
@@ -210,6 +211,37 @@ describe('passkey sign-in', () => {
     ]);
     expect(responses.map((response) => response.status).sort()).toEqual([200, 401]);
     expect(storedPasskey(adaKey.id)!.counter).toBe(counter);
+  });
+
+  it('binds ceremonies only to cookie values the server made: a value the client chose is replaced, and its challenge answers nowhere', async () => {
+    const CEREMONY_COOKIE = '__Host-ceremony';
+    const chosen = 'A'.repeat(43);
+    const fixed = new CookieJar();
+    fixed.set(CEREMONY_COOKIE, chosen);
+    const options = await signInOptions(fixed);
+    const issued = fixed.get(CEREMONY_COOKIE);
+    expect(issued).toBeDefined();
+    expect(issued).not.toBe(chosen);
+    // A browser whose cookie is the chosen value (the fixer's own) cannot answer that challenge.
+    const attacker = new CookieJar();
+    attacker.set(CEREMONY_COOKIE, chosen);
+    await expectRejected(await postAssertion(attacker, adaKey.authenticate(options)));
+    // The server's own value is kept across ceremonies (two tabs of one browser), and works.
+    const second = await signInOptions(fixed);
+    expect(fixed.get(CEREMONY_COOKIE)).toBe(issued);
+    await expectSignedIn(await postAssertion(fixed, adaKey.authenticate(second)), fixed, ada);
+  });
+
+  it('a passkey whose Cognito user was deleted is refused, removed, and provisions nothing', async () => {
+    const email = 'deleted-later@example.com';
+    const { authenticator, id } = await registerPasskey(await signInWithEmailCode(email));
+    await app.sdk.send(new AdminDeleteUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }));
+    const jar = new CookieJar();
+    await expectRejected(await postAssertion(jar, authenticator.authenticate(await signInOptions(jar))));
+    await expect(app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }))).rejects.toMatchObject({
+      name: 'UserNotFoundException',
+    });
+    expect(storedPasskey(id)).toBeNull();
   });
 
   describe('malformed assertions (deterministic mutations of a valid one)', () => {

@@ -73,6 +73,54 @@ describe('start-up refuses a bad configuration with one clear line', () => {
   });
 });
 
+describe('start-up refuses a setup that cannot work, with one clear line', () => {
+  it.each([
+    ['self-hosted passkeys on SQLite, not declared a single instance', {}, /^Configuration error: PASSKEY_STORE .*SINGLE_INSTANCE=1/],
+    ['SQLite on Vercel, even declared a single instance', { VERCEL: '1', SINGLE_INSTANCE: '1' }, /^Configuration error: PASSKEY_STORE .*Vercel/],
+    [
+      'email codes to the local outbox in production',
+      { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' },
+      /^Configuration error: SMTP_URL .*EMAIL_OUTBOX_IN_PRODUCTION=1/,
+    ],
+  ])('%s: exit 1', async (_case, override, line) => {
+    const run = await runLauncher('start', { ...validAws(), ...override });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+
+  it('a production start on a real pool without REDIS_URL starts, warning once in one line', async () => {
+    const port = await freePort();
+    const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
+      cwd: path.resolve('.'),
+      env: isolatedEnv({
+        ...validAws(),
+        DATA_DIR: path.join(scratch, 'no-redis'),
+        SINGLE_INSTANCE: '1',
+        EMAIL_OUTBOX_IN_PRODUCTION: '1',
+        NEXT_TELEMETRY_DISABLED: '1',
+      }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    try {
+      let live: Response | undefined;
+      for (let i = 0; i < 100 && !live?.ok; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        // Liveness: the pool here is made up, so readiness would answer 503.
+        live = await fetch(`http://localhost:${port}/api/health/live`).catch(() => undefined);
+      }
+      expect(live?.status).toBe(200);
+      expect(stderr.split('\n').filter((l) => l.includes('REDIS_URL'))).toEqual([expect.stringMatching(/^Warning: REDIS_URL is not set: /)]);
+      expect(stdout).not.toContain('REDIS_URL');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
+
 describe('EMBEDDED=1 npm start', () => {
   it('runs the production server on the embedded Cognito and says so in its first log line', async () => {
     const port = await freePort();

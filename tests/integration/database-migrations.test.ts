@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../lib/db';
+import { openDatabase } from '../../lib/store/sqlite';
 
 /**
- * The passkey layer's SQLite file (lib/db.ts) across versions of the app: an older file is
+ * The passkey layer's SQLite file (lib/store/sqlite.ts) across versions of the app: an older file is
  * brought up to date without losing rows, and several processes opening one file at once (an
  * upgrade rolled out to two instances on one volume) apply each migration exactly once.
  */
@@ -21,7 +21,7 @@ const versions = (db: Database.Database) =>
 /** The same file opened by a fresh process, as another instance of the app would. */
 function openInAnotherProcess(file: string): Promise<{ code: number | null; stderr: string }> {
   const script = path.join(scratch, 'open-database.ts');
-  writeFileSync(script, `import { openDatabase } from ${JSON.stringify(path.resolve('lib/db'))};\nopenDatabase(process.argv[2]!).close();\n`);
+  writeFileSync(script, `import { openDatabase } from ${JSON.stringify(path.resolve('lib/store/sqlite'))};\nopenDatabase(process.argv[2]!).close();\n`);
   const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', script, file], { cwd: path.resolve('.') });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));

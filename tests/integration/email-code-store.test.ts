@@ -43,36 +43,36 @@ async function send(): Promise<string> {
   return latestCodeFor(stack.dataDir, email);
 }
 
-const refused = (code: string) => expect(() => codes.consumeEmailCode(email, code)).toThrow(/invalid_code/);
+const refused = (code: string) => expect(codes.consumeEmailCode(email, code)).rejects.toThrow(/invalid_code/);
 const wrongFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('a right code', () => {
   it('is used by its first right answer: the same code again is refused, finished or not', async () => {
     const code = await send();
-    const used = codes.consumeEmailCode(email, code);
-    refused(code);
-    codes.finishEmailCode(used);
-    refused(code);
+    const used = await codes.consumeEmailCode(email, code);
+    await refused(code);
+    await codes.finishEmailCode(used);
+    await refused(code);
   });
 
   it('given back after our failure, signs in once more, and only once', async () => {
     const code = await send();
-    codes.restoreEmailCode(codes.consumeEmailCode(email, code));
-    const again = codes.consumeEmailCode(email, code);
-    codes.finishEmailCode(again);
-    codes.restoreEmailCode(again);
-    refused(code);
+    await codes.restoreEmailCode(await codes.consumeEmailCode(email, code));
+    const again = await codes.consumeEmailCode(email, code);
+    await codes.finishEmailCode(again);
+    await codes.restoreEmailCode(again);
+    await refused(code);
   });
 
   it('right at the 5th and last try, given back, has exactly that try again', async () => {
     const code = await send();
-    for (let i = 0; i < 4; i++) refused(wrongFor(code));
-    codes.restoreEmailCode(codes.consumeEmailCode(email, code));
-    const again = codes.consumeEmailCode(email, code);
-    codes.restoreEmailCode(again);
+    for (let i = 0; i < 4; i++) await refused(wrongFor(code));
+    await codes.restoreEmailCode(await codes.consumeEmailCode(email, code));
+    const again = await codes.consumeEmailCode(email, code);
+    await codes.restoreEmailCode(again);
     // That one try spent on a wrong code, the code is gone.
-    refused(wrongFor(code));
-    refused(code);
+    await refused(wrongFor(code));
+    await refused(code);
   });
 });
 
@@ -85,53 +85,53 @@ describe('two sends', () => {
     vi.setSystemTime(now);
     const earlier = await send();
     vi.useRealTimers();
-    refused(earlier);
-    expect(codes.consumeEmailCode(email, later)).toEqual({ email, hash: expect.any(String) });
+    await refused(earlier);
+    expect(await codes.consumeEmailCode(email, later)).toEqual({ email, hash: expect.any(String) });
   });
 });
 
 describe('what is never given back', () => {
   it('a code replaced by a newer one sent meanwhile: the old one stays refused, the new one works', async () => {
     const first = await send();
-    const used = codes.consumeEmailCode(email, first);
+    const used = await codes.consumeEmailCode(email, first);
     const second = await send();
-    codes.restoreEmailCode(used);
-    refused(first);
-    expect(codes.consumeEmailCode(email, second)).toEqual({ email, hash: expect.any(String) });
+    await codes.restoreEmailCode(used);
+    await refused(first);
+    expect(await codes.consumeEmailCode(email, second)).toEqual({ email, hash: expect.any(String) });
   });
 
   it('a code whose newer successor was sent and used meanwhile', async () => {
     const first = await send();
-    const usedFirst = codes.consumeEmailCode(email, first);
+    const usedFirst = await codes.consumeEmailCode(email, first);
     const second = await send();
-    codes.finishEmailCode(codes.consumeEmailCode(email, second));
-    codes.restoreEmailCode(usedFirst);
-    refused(first);
-    refused(second);
+    await codes.finishEmailCode(await codes.consumeEmailCode(email, second));
+    await codes.restoreEmailCode(usedFirst);
+    await refused(first);
+    await refused(second);
   });
 
   it('a code whose successor is being used at this moment: the successor is neither freed nor changed', async () => {
     const first = await send();
-    const usedFirst = codes.consumeEmailCode(email, first);
+    const usedFirst = await codes.consumeEmailCode(email, first);
     const second = await send();
-    const usedSecond = codes.consumeEmailCode(email, second);
-    codes.restoreEmailCode(usedFirst);
-    refused(first);
-    refused(second);
+    const usedSecond = await codes.consumeEmailCode(email, second);
+    await codes.restoreEmailCode(usedFirst);
+    await refused(first);
+    await refused(second);
     // The successor's own sign-in failing on our side gives it back, with its tries untouched.
-    codes.restoreEmailCode(usedSecond);
-    expect(codes.consumeEmailCode(email, second)).toEqual(usedSecond);
+    await codes.restoreEmailCode(usedSecond);
+    expect(await codes.consumeEmailCode(email, second)).toEqual(usedSecond);
   });
 
   it('a code past its 10 minutes', async () => {
     const code = await send();
-    const used = codes.consumeEmailCode(email, code);
+    const used = await codes.consumeEmailCode(email, code);
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 + 1_000 });
     try {
-      codes.restoreEmailCode(used);
+      await codes.restoreEmailCode(used);
     } finally {
       vi.useRealTimers();
     }
-    refused(code);
+    await refused(code);
   });
 });

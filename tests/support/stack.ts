@@ -119,13 +119,21 @@ export interface TestApp extends TestCognito {
   output(): string;
 }
 
-/** The production Next server (scripts/next-server.mjs) on a random port, on a fresh embedded Cognito. */
-export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
-  const port = await freePort();
-  const stack = await startTestCognito({ appPort: port });
-  // The production server exactly as `npm start` runs it (after the launcher's checks).
+export interface NextServer {
+  baseUrl: string;
+  server: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The production Next server exactly as `npm start` runs it (scripts/next-server.mjs, after the
+ * launcher's checks) on `port`, with `env` on top of this process's; resolves once it serves
+ * /api/health/live.
+ */
+export async function startNextServer(port: number, env: Record<string, string>): Promise<NextServer> {
   const server = spawn(process.execPath, [path.resolve('scripts/next-server.mjs'), '-p', String(port)], {
-    env: { ...process.env, ...stack.env, ...extraEnv, NODE_ENV: 'production', PORT: String(port) },
+    env: { ...process.env, ...env, NODE_ENV: 'production', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -135,19 +143,36 @@ export async function startTestApp(extraEnv: Record<string, string> = {}): Promi
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    const ready = await fetch(`${baseUrl}/api/health`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/api/health/live`).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    ...stack,
     baseUrl,
     server,
     output: () => output,
     async stop() {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      if (server.exitCode === null) {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
+    },
+  };
+}
+
+/** The production Next server on a random port, on a fresh embedded Cognito. */
+export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const port = await freePort();
+  const stack = await startTestCognito({ appPort: port });
+  const next = await startNextServer(port, { ...stack.env, ...extraEnv });
+  return {
+    ...stack,
+    baseUrl: next.baseUrl,
+    server: next.server,
+    output: next.output,
+    async stop() {
+      await next.stop();
       await stack.stop();
     },
   };

@@ -264,3 +264,88 @@ describe('parseConfig: missing or malformed values', () => {
     expect(error.message).not.toContain('\n');
   });
 });
+
+/** Self-hosted passkeys (no Corbado) on a real pool in production. */
+function selfHostedEnv(overrides: Env = {}): Env {
+  return awsEnv({ CORBADO_PROJECT_ID: undefined, CORBADO_API_SECRET: undefined, SMTP_URL: 'smtps://user:pass@smtp.example.com', ...overrides });
+}
+
+describe('parseConfig: the passkey store', () => {
+  it('is SQLite unless told otherwise', () => {
+    expect(parseConfig(embeddedEnv()).passkeyStore).toEqual({ backend: 'sqlite' });
+  });
+
+  it('is one DynamoDB table, in DYNAMODB_REGION or else the pool’s region (never AWS_REGION, which Vercel sets to its own), at an optional endpoint', () => {
+    expect(parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore).toEqual({
+      backend: 'dynamodb',
+      table: 'passkeys-prod',
+      region: 'eu-central-1',
+      endpoint: null,
+    });
+    expect(
+      parseConfig(
+        embeddedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 't.1_x-y', DYNAMODB_REGION: 'us-west-2', AWS_REGION: 'ap-south-1', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/' }),
+      ).passkeyStore,
+    ).toEqual({ backend: 'dynamodb', table: 't.1_x-y', region: 'us-west-2', endpoint: 'http://127.0.0.1:4567' });
+  });
+
+  it.each([
+    ['PASSKEY_STORE', { PASSKEY_STORE: `redis${CANARY}` }],
+    ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb' }],
+    ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: `bad table ${CANARY}` }],
+    ['DYNAMODB_REGION', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_REGION: `moon-${CANARY}` }],
+    ['DYNAMODB_ENDPOINT', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_ENDPOINT: `ftp://${CANARY}` }],
+  ])('a malformed setting is refused, naming %s and not echoing the value', (variable, override) => {
+    const error = configErrorOf(selfHostedEnv(override));
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain(CANARY);
+  });
+});
+
+describe('parseConfig: setups that cannot work are refused', () => {
+  it('a production start with self-hosted passkeys on SQLite, unless declared a single instance', () => {
+    const error = configErrorOf(selfHostedEnv());
+    expect(error.variable).toBe('PASSKEY_STORE');
+    expect(error.message).toMatch(/PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1/);
+    expect(parseConfig(selfHostedEnv({ SINGLE_INSTANCE: '1' })).passkeyStore.backend).toBe('sqlite');
+    expect(parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend).toBe('dynamodb');
+    expect(configErrorOf(selfHostedEnv({ SINGLE_INSTANCE: 'yes' })).variable).toBe('SINGLE_INSTANCE');
+  });
+
+  it('SQLite on Vercel, whatever is declared, embedded or not', () => {
+    for (const env of [selfHostedEnv({ VERCEL: '1', SINGLE_INSTANCE: '1' }), embeddedEnv({ VERCEL: '1' })]) {
+      const error = configErrorOf(env);
+      expect(error.variable).toBe('PASSKEY_STORE');
+      expect(error.message).toMatch(/Vercel/);
+    }
+    expect(parseConfig(selfHostedEnv({ VERCEL: '1', PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend).toBe(
+      'dynamodb',
+    );
+  });
+
+  it('email codes to the local outbox in production, unless explicitly accepted', () => {
+    const store = { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' };
+    const error = configErrorOf(selfHostedEnv({ ...store, SMTP_URL: undefined }));
+    expect(error.variable).toBe('SMTP_URL');
+    expect(error.message).toMatch(/EMAIL_OUTBOX_IN_PRODUCTION=1/);
+    expect(parseConfig(selfHostedEnv({ ...store, SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl).toBeNull();
+  });
+
+  it('none of this applies to embedded mode (one machine, its own Cognito), development, or Corbado as the passkey layer', () => {
+    expect(() => parseConfig(embeddedEnv())).not.toThrow();
+    expect(() => parseConfig(selfHostedEnv({ NODE_ENV: 'development', SMTP_URL: undefined }))).not.toThrow();
+    expect(() => parseConfig(awsEnv({ VERCEL: '1' }))).not.toThrow();
+  });
+
+  it('a broken setup is reported after a malformed variable, so the operator fixes that first', () => {
+    expect(configErrorOf(selfHostedEnv({ SMTP_URL: undefined, SESSION_SECRET: 'short' })).variable).toBe('SESSION_SECRET');
+  });
+});
+
+describe('parseConfig: start-up warnings', () => {
+  it('one line when a production start on a real pool has no REDIS_URL, none with it or embedded', () => {
+    expect(parseConfig(awsEnv()).warnings).toEqual([expect.stringMatching(/^Warning: REDIS_URL is not set: /)]);
+    expect(parseConfig(awsEnv({ REDIS_URL: 'redis://cache:6379' })).warnings).toEqual([]);
+    expect(parseConfig(embeddedEnv()).warnings).toEqual([]);
+  });
+});

@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 export const GET = handleErrors(async () => {
   requireEmbeddedPasskeyLayer();
   const user = await requireUser();
-  return jsonResponse({ passkeys: listPasskeys(user.sub).map(summarize) });
+  return jsonResponse({ passkeys: (await listPasskeys(user.sub)).map(summarize) });
 });
 
 /** POST {response, name?}: registers the new passkey the browser created. */

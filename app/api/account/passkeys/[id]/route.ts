@@ -18,7 +18,7 @@ export const PATCH = handleErrors(async (request: Request, { params }: Context) 
   const body = await readJsonObject(request);
   if (typeof body.name !== 'string' || !body.name.trim()) throw new AppError('invalid_request', 'Enter a name.');
   const name = passkeyName(body.name);
-  if (!renamePasskey(user.sub, id, name)) throw new AppError('not_found');
+  if (!(await renamePasskey(user.sub, id, name))) throw new AppError('not_found');
   return jsonResponse({ id, name });
 });
 
@@ -27,7 +27,7 @@ export const DELETE = handleErrors(async (_request: Request, { params }: Context
   requireEmbeddedPasskeyLayer();
   const user = await requireRecentSignIn();
   const { id } = await params;
-  if (!deletePasskey(user.sub, id)) throw new AppError('not_found');
+  if (!(await deletePasskey(user.sub, id))) throw new AppError('not_found');
   audit('passkey_removed', { sub: user.sub, passkeyId: id });
   return jsonResponse({ deleted: true });
 });

@@ -16,6 +16,6 @@ export const POST = handleErrors(async (request: Request) => {
   await replaceSession(cookies);
   return jsonResponse({
     user: { email: user.email, sub: user.sub, method: user.method },
-    hasPasskey: listPasskeys(user.sub).length > 0,
+    hasPasskey: (await listPasskeys(user.sub)).length > 0,
   });
 });

@@ -1,0 +1,82 @@
+/**
+ * What the self-hosted passkey layer needs from a store, whichever database gives it. Every
+ * single-use or monotonic rule is one atomic step of the backend (a transaction in SQLite, a
+ * conditional write in DynamoDB), so any number of app instances may share one store. Expiry is
+ * always checked by the caller too: a backend may remove expired entries late (DynamoDB's TTL)
+ * or on its next write (SQLite).
+ */
+
+export interface StoredPasskey {
+  id: string;
+  userSub: string;
+  email: string;
+  publicKey: Uint8Array<ArrayBuffer>;
+  counter: number;
+  transports: string[];
+  deviceType: string;
+  backedUp: boolean;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type CeremonyPurpose = 'register' | 'authenticate';
+
+export interface CeremonyChallenge {
+  /** sha256 (hex) of the ceremony cookie of the browser that asked for it. */
+  browserHash: string;
+  purpose: CeremonyPurpose;
+  challenge: string;
+  /** register: whose passkey it will be. */
+  userSub: string | null;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface PasskeyStore {
+  saveChallenge(challenge: CeremonyChallenge): Promise<void>;
+  /**
+   * Removes and returns the challenge this browser was given for `purpose`, expired or not (the
+   * caller checks); null when there is none, it is another browser's, or it was taken already.
+   * Of any number of concurrent takes exactly one gets it.
+   */
+  takeChallenge(browserHash: string, purpose: CeremonyPurpose, challenge: string): Promise<CeremonyChallenge | null>;
+
+  /** false when the credential id is already registered (to anyone). */
+  insertPasskey(passkey: StoredPasskey): Promise<boolean>;
+  /** Read from the primary copy: a passkey deleted through any instance is gone at once. */
+  findPasskey(id: string): Promise<StoredPasskey | null>;
+  /** The user's passkeys, oldest first; none that was deleted through any instance. */
+  listPasskeys(userSub: string): Promise<StoredPasskey[]>;
+  /**
+   * Records a sign-in that reported `counter`. The counter only moves forward (0 stays allowed
+   * for authenticators that keep none): of two sign-ins with the same counter only one counts.
+   * false for the other, and when the passkey is gone.
+   */
+  recordPasskeyUse(id: string, counter: number, usedAt: number): Promise<boolean>;
+  /** Only the owner's own passkey; false when there is no such passkey of theirs. */
+  renamePasskey(userSub: string, id: string, name: string): Promise<boolean>;
+  deletePasskey(userSub: string, id: string): Promise<boolean>;
+
+  /**
+   * Stores the (keyed hash of the) code just sent, with no tries used. It replaces the email's
+   * earlier code unless that one expires later (a later request's code, stored first).
+   */
+  storeEmailCode(email: string, hash: string, expiresAt: number): Promise<void>;
+  /**
+   * One try at the email's code, counted whatever it gives, without loss under concurrency.
+   * true when `hash` is the code's, unused, unexpired and within `maxAttempts` tries: it is
+   * then marked used (and refused from then on). A code that ran out of tries or time is removed.
+   */
+  tryEmailCode(email: string, hash: string, maxAttempts: number, now: number): Promise<boolean>;
+  /** The used code became a session: it is gone for good. Nothing else is touched. */
+  finishEmailCode(email: string, hash: string): Promise<void>;
+  /**
+   * Gives back a used code whose sign-in failed on our side, with its try: only that very code,
+   * still marked used (not replaced meanwhile), and only while unexpired.
+   */
+  restoreEmailCode(email: string, hash: string, now: number): Promise<void>;
+
+  /** Readiness: one real read and one real write; throws when the store cannot do both. */
+  probe(): Promise<void>;
+}
