@@ -14,13 +14,16 @@ export interface Health {
   passkeys: DependencyHealth;
 }
 
-/** Reachable when the URL answers 200 within 2 s. Public key documents need no credentials. */
-async function probe(url: string): Promise<DependencyHealth> {
+/**
+ * Reachable when the URL answers within 2 s with a status `accept` takes (by default 200).
+ * Public key documents need no credentials.
+ */
+async function probe(url: string, accept: (status: number) => boolean = (status) => status === 200): Promise<DependencyHealth> {
   const started = performance.now();
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000), cache: 'no-store' });
     await response.body?.cancel();
-    return { reachable: response.ok, latencyMs: Math.round(performance.now() - started) };
+    return { reachable: accept(response.status), latencyMs: Math.round(performance.now() - started) };
   } catch {
     return { reachable: false, latencyMs: Math.round(performance.now() - started) };
   }
@@ -31,7 +34,12 @@ export async function checkHealth(): Promise<Health> {
   const [cognitoHealth, passkeys] = await Promise.all([
     probe(`${cognito.issuer}/.well-known/jwks.json`),
     // The embedded passkey layer runs inside this process.
-    corbado ? probe(`${corbado.frontendApi}/.well-known/jwks`) : Promise.resolve({ reachable: true, latencyMs: 0 }),
+    !corbado
+      ? Promise.resolve({ reachable: true, latencyMs: 0 })
+      : corbado.mode === 'complete'
+        ? probe(`${corbado.frontendApi}/.well-known/jwks`)
+        : // Connect needs the Backend API; without credentials it answers 401, which proves it is up.
+          probe(`${corbado.backendApi}/v2/connectTokens`, (status) => status < 500),
   ]);
   return {
     status: cognitoHealth.reachable && passkeys.reachable ? 'ok' : 'degraded',

@@ -13,7 +13,7 @@ import { verifyCorbadoSessionToken } from './session-token';
  * password user is taken over only under the linking rule of mayCorbadoUserTakeOver.
  */
 export async function signInWithCorbadoSession(token: string | null): Promise<SignedIn> {
-  corbadoProject();
+  corbadoProject('complete');
   let identity;
   try {
     identity = await verifyCorbadoSessionToken(token);
