@@ -20,7 +20,7 @@ import { resolveSession } from './lib/session/session';
  */
 
 const PROTECTED_PAGES = ['/account'];
-const PROTECTED_API = ['/api/auth/me', '/api/account'];
+const PROTECTED_API = ['/api/auth/me', '/api/account', '/api/corbado/connect/tokens'];
 /** Called server-to-server by Corbado, with basic auth or a bearer secret instead of cookies. */
 const CROSS_SITE_ALLOWED = ['/api/corbado/webhook', '/api/corbado/connect/actions'];
 
