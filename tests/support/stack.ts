@@ -117,9 +117,12 @@ export interface TestApp extends TestCognito {
   output(): string;
 }
 
-/** The production Next server (scripts/next-server.mjs) on a random port, on a fresh embedded Cognito. */
-export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
-  const port = await freePort();
+/**
+ * The production Next server (scripts/next-server.mjs) on a random port (or `port`, when a
+ * stand-in must know the app's origin first), on a fresh embedded Cognito.
+ */
+export async function startTestApp(extraEnv: Record<string, string> = {}, options: { port?: number } = {}): Promise<TestApp> {
+  const port = options.port ?? (await freePort());
   const stack = await startTestCognito({ appPort: port });
   // The production server exactly as `npm start` runs it (after the launcher's checks).
   const server = spawn(process.execPath, [path.resolve('scripts/next-server.mjs'), '-p', String(port)], {
