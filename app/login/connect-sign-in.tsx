@@ -87,7 +87,6 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
 
         {step.kind === 'append' && (
           <div className="stack" data-testid="connect-append">
-            <h2>Create a passkey for next time?</h2>
             <CorbadoConnectAppend appendTokenProvider={appendToken} onSkip={finish} onComplete={finish} />
           </div>
         )}
