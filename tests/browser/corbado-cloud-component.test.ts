@@ -116,6 +116,23 @@ describe('the real component against the stand-in', () => {
     expect(tab.unexpectedErrors).toEqual([]);
   });
 
+  it('logs in through passkey autofill (conditional UI): login/init, then login/finish, no login/start', async () => {
+    const first = await openTab();
+    await appendWithComponent(first);
+    const second = await openTab({ autofill: true });
+    await copyPasskey(first.authenticator, second.authenticator);
+    const before = cloud.frontendCalls().length;
+    await second.tab.goto(page.url('login', ADA));
+    const field = second.tab.getByLabel('Email address');
+    await expect.poll(() => field.getAttribute('autocomplete')).toBe('username webauthn');
+    // Focusing the field opens the autofill; the virtual authenticator picks its passkey.
+    await field.click();
+    await expect.poll(() => status(second.tab)).toBe('login:success');
+    expect(cloud.frontendCalls().slice(before).map((call) => call.path)).toEqual(['/v2/connect/login/init', '/v2/connect/login/finish']);
+    expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
+    expect(second.unexpectedErrors).toEqual([]);
+  });
+
   it('says there is no account for an unknown identifier', async () => {
     const tab = await openTab();
     await loginWithEmail(tab, 'nobody@example.com');
