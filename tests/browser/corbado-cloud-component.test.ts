@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addAuthenticator, CHROMIUM, withoutAutofill, type Authenticator } from '../support/browser';
@@ -176,3 +179,36 @@ describe('the real component against the stand-in', () => {
     expect(cloud.frontendCalls()).toEqual([]);
   });
 });
+
+describe('the local demo setup: *.localhost and a kept certificate', () => {
+  it('reaches pro-….localhost with no host rule, only the certificate’s SPKI hash', async () => {
+    const tlsDir = mkdtempSync(path.join(tmpdir(), 'corbado-cloud-tls-'));
+    const demoPage = await startComponentPage();
+    const demoCloud = await startCorbadoCloud({ appOrigin: demoPage.origin, actions: demoPage.actions, host: 'localhost', tlsDir });
+    demoPage.useCloud(demoCloud);
+    const demoBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', ...demoCloud.chromiumArgs] });
+    try {
+      expect(demoCloud.frontendApiUrlSuffix).toMatch(/^localhost:\d+$/);
+      expect(demoCloud.chromiumArgs).toEqual([`--ignore-certificate-errors-spki-list=${demoCloud.spkiHash}`]);
+      const context = await demoBrowser.newContext();
+      await withoutAutofill(context);
+      const tab = await context.newPage();
+      await addAuthenticator(tab);
+      await tab.goto(demoPage.url('append', ADA));
+      await tab.getByRole('button', { name: 'Activate passkey' }).click();
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await expect.poll(() => status(tab)).toBe('append:complete');
+      expect(demoCloud.passkeysOf(ADA.username)).toHaveLength(1);
+    } finally {
+      await demoBrowser.close();
+      await demoCloud.close();
+      await demoPage.close();
+    }
+    // The next start reuses the certificate, so a person who accepted it once need not again.
+    const again = await startCorbadoCloud({ appOrigin: demoPage.origin, host: 'localhost', tlsDir });
+    await again.close();
+    rmSync(tlsDir, { recursive: true, force: true });
+    expect(again.spkiHash).toBe(demoCloud.spkiHash);
+  });
+});
+

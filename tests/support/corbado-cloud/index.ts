@@ -86,7 +86,9 @@ async function loadCertificate(host: string, tlsDir: string | undefined): Promis
   if (files && existsSync(files.key) && existsSync(files.cert)) {
     const stored = { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') };
     const x509 = new X509Certificate(stored.cert);
-    if (x509.checkHost(`pro-1.${host}`) && new Date(x509.validTo) > new Date()) return stored;
+    // checkHost() does not match wildcards under a single-label name such as localhost.
+    const names = (x509.subjectAltName ?? '').split(', ');
+    if (names.includes(`DNS:*.${host}`) && new Date(x509.validTo) > new Date()) return stored;
   }
   const pems = await generateCertificate([{ name: 'commonName', value: `*.${host}` }], {
     keyType: 'ec',
