@@ -13,7 +13,9 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
  * Frontend API paths, headers and bodies of the installed @corbado/web-core 2.18 client (the real
  * component is driven against it in tests/browser/corbado-cloud-component.test.ts), the Backend
  * API shapes of @corbado/node-sdk's spec and Corbado's API reference, real WebAuthn from a
- * software authenticator.
+ * software authenticator. web-core's client itself cannot run in Node (its ConnectService needs
+ * FingerprintJS, the DOM and localStorage, and the bundle does not export CorbadoConnectApi), so
+ * ConnectClient sends what it sends, and the browser test runs the real thing.
  */
 
 const APP_ORIGIN = 'http://localhost:3999';
