@@ -157,7 +157,10 @@ export async function startCorbadoCloud(options: CorbadoCloudOptions): Promise<C
   const frontendServer = createHttpsServer({ key, cert });
   const backendServer = createHttpServer();
   const frontendPort = await listen(frontendServer, options.port ?? 0);
-  const backendPort = await listen(backendServer, options.backendPort ?? 0);
+  const backendPort = await listen(backendServer, options.backendPort ?? 0).catch(async (error: unknown) => {
+    await closeServer(frontendServer);
+    throw error;
+  });
   const frontendApiUrlSuffix = `${host}:${frontendPort}`;
   const frontendApi = `https://${projectId}.${frontendApiUrlSuffix}`;
   const frontend: FrontendContext = {
