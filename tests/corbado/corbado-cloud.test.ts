@@ -338,6 +338,7 @@ describe('Frontend API boundary', () => {
     expect((await client.loginStart('someone')).body).toMatchObject({ error: { type: 'process_not_found' } });
     await client.loginInit();
     expect((await client.post('/v2/connect/login/start', { identifier: 7, source: 'text-field' })).status).toBe(400);
+    expect((await client.post('/v2/connect/login/start', { identifier: 'someone', source: 'telepathy' })).status).toBe(400);
     expect((await client.post('/v2/connect/login/finish', { assertionResponse: '{not json', isConditionalUI: false })).status).toBe(400);
     expect((await client.post('/v2/connect/login/start', { identifier: 'x'.repeat(70_000) })).status).toBe(413);
     expect((await client.post('/v2/connect/nope', {})).status).toBe(404);
@@ -347,6 +348,7 @@ describe('Frontend API boundary', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     expect((await client.post('/v2/connect/events', { eventType: 'login-error', message: 'x' })).status).toBe(204);
+    expect((await client.post('/v2/connect/events', { eventType: 'made-up' })).status).toBe(400);
     expect(cloud.events()).toEqual([{ processId: client.processId, eventType: 'login-error', message: 'x' }]);
   });
 });
