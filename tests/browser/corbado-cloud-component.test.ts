@@ -15,6 +15,8 @@ import { startComponentPage, type ComponentPage } from '../support/corbado-cloud
  * run here, so this is what proves the stand-in speaks the component's API.
  */
 
+/** The component's steps take seconds on a busy machine; expect.poll's default is one second. */
+const POLL = { timeout: 20_000 };
 const ADA = { username: 'cognito-user-1', email: 'ada@example.com' };
 /** The two stylesheets the component's CSS imports; offline, each load logs one error apiece. */
 const OFFLINE_FONTS = [
@@ -75,7 +77,7 @@ async function appendWithComponent({ tab, authenticator }: Tab) {
   await tab.goto(page.url('append', ADA));
   await tab.getByRole('button', { name: 'Activate passkey' }).click();
   await tab.getByRole('button', { name: 'Continue' }).click();
-  await expect.poll(() => status(tab)).toBe('append:complete');
+  await expect.poll(() => status(tab), POLL).toBe('append:complete');
   expect(await authenticator.credentialCount()).toBe(1);
   expect(cloud.passkeysOf(ADA.username)).toHaveLength(1);
 }
@@ -92,7 +94,7 @@ async function loginWithEmail({ tab }: Tab, email: string) {
   await tab.getByRole('button', { name: 'Login' }).click();
 }
 
-describe('the real component against the stand-in', () => {
+describe('the real component against the stand-in', { timeout: 90_000 }, () => {
   it('appends a passkey, then logs in with the email on a fresh profile; the data verifies once', async () => {
     const first = await openTab();
     await appendWithComponent(first);
@@ -100,7 +102,7 @@ describe('the real component against the stand-in', () => {
     const second = await openTab();
     await copyPasskey(first.authenticator, second.authenticator);
     await loginWithEmail(second, ADA.email);
-    await expect.poll(() => status(second.tab)).toBe('login:success');
+    await expect.poll(() => status(second.tab), POLL).toBe('login:success');
     expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
     expect(cloud.frontendCalls().map((call) => `${call.path} ${call.status}`)).toEqual(
       expect.arrayContaining(['/v2/connect/login/start 200', '/v2/connect/login/finish 200']),
@@ -115,7 +117,7 @@ describe('the real component against the stand-in', () => {
     await tab.tab.goto(page.url('login', ADA));
     await tab.tab.getByText('Welcome back').waitFor();
     await tab.tab.getByRole('button', { name: /ada@example\.com/ }).click();
-    await expect.poll(() => status(tab.tab)).toBe('login:success');
+    await expect.poll(() => status(tab.tab), POLL).toBe('login:success');
     expect(tab.unexpectedErrors).toEqual([]);
   });
 
@@ -127,10 +129,10 @@ describe('the real component against the stand-in', () => {
     const before = cloud.frontendCalls().length;
     await second.tab.goto(page.url('login', ADA));
     const field = second.tab.getByLabel('Email address');
-    await expect.poll(() => field.getAttribute('autocomplete')).toBe('username webauthn');
+    await expect.poll(() => field.getAttribute('autocomplete'), POLL).toBe('username webauthn');
     // Focusing the field opens the autofill; the virtual authenticator picks its passkey.
     await field.click();
-    await expect.poll(() => status(second.tab)).toBe('login:success');
+    await expect.poll(() => status(second.tab), POLL).toBe('login:success');
     expect(cloud.frontendCalls().slice(before).map((call) => call.path)).toEqual(['/v2/connect/login/init', '/v2/connect/login/finish']);
     expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
     expect(second.unexpectedErrors).toEqual([]);
@@ -154,7 +156,7 @@ describe('the real component against the stand-in', () => {
     await second.tab.getByText('Use your passkey to confirm it’s really you!').waitFor();
     // The component's link buttons are divs, not buttons.
     await second.tab.getByText('Use password instead').click();
-    await expect.poll(() => status(second.tab)).toMatch(/^fallback:ada@example\.com:/);
+    await expect.poll(() => status(second.tab), POLL).toMatch(/^fallback:ada@example\.com:/);
     expect(page.verifications).toEqual([]);
     expect(second.unexpectedErrors).toEqual([]);
   });
@@ -166,7 +168,7 @@ describe('the real component against the stand-in', () => {
     await tab.tab.getByText('with Chrome on Linux').waitFor();
     await tab.tab.locator('.cb-passkey-list-item-delete-icon .cb-link-button').click();
     await tab.tab.locator('.cb-modal-button-primary').click();
-    await expect.poll(() => cloud.passkeysOf(ADA.username).length).toBe(0);
+    await expect.poll(() => cloud.passkeysOf(ADA.username).length, POLL).toBe(0);
     await tab.tab.locator('.cb-passkey-list-item').waitFor({ state: 'detached' });
     expect(cloud.backendCalls().map((call) => (call.body as { type?: string }).type)).toEqual(['passkey-append', 'passkey-list', 'passkey-delete']);
     expect(tab.unexpectedErrors).toEqual([]);
@@ -175,12 +177,12 @@ describe('the real component against the stand-in', () => {
   it('is refused by the stand-in on another origin, and the component falls back', async () => {
     const tab = await openTab();
     await tab.tab.goto(page.url('login', ADA).replace('localhost', '127.0.0.1'));
-    await expect.poll(() => status(tab.tab)).toMatch(/^fallback:/);
+    await expect.poll(() => status(tab.tab), POLL).toMatch(/^fallback:/);
     expect(cloud.frontendCalls()).toEqual([]);
   });
 });
 
-describe('the local demo setup: *.localhost and a kept certificate', () => {
+describe('the local demo setup: *.localhost and a kept certificate', { timeout: 90_000 }, () => {
   it('reaches pro-….localhost with no host rule, only the certificate’s SPKI hash', async () => {
     const tlsDir = mkdtempSync(path.join(tmpdir(), 'corbado-cloud-tls-'));
     const demoPage = await startComponentPage();
@@ -197,7 +199,7 @@ describe('the local demo setup: *.localhost and a kept certificate', () => {
       await tab.goto(demoPage.url('append', ADA));
       await tab.getByRole('button', { name: 'Activate passkey' }).click();
       await tab.getByRole('button', { name: 'Continue' }).click();
-      await expect.poll(() => status(tab)).toBe('append:complete');
+      await expect.poll(() => status(tab), POLL).toBe('append:complete');
       expect(demoCloud.passkeysOf(ADA.username)).toHaveLength(1);
     } finally {
       await demoBrowser.close();
