@@ -7,7 +7,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { ActionsClient } from './actions';
-import { apiError, BadRequest, requireString, type Reply } from './http';
+import { apiError, BadRequest, requireOneOf, requireString, type Reply } from './http';
 import { randomId, type ConnectProcess, type CorbadoUser, type ProjectStore, type StoredPasskey } from './store';
 
 /**
@@ -56,14 +56,6 @@ const EVENT_TYPES = [
   'append-error-unexpected',
   'manage-error-unexpected',
 ];
-
-function requireOneOf(body: Record<string, unknown>, field: string, allowed: string[]): string {
-  const value = body[field];
-  if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw new BadRequest(apiError(400, 'validation_error', `${field} must be one of ${allowed.join(', ')}`));
-  }
-  return value;
-}
 
 function identifierType(value: string): 'email' | 'username' {
   return value.includes('@') ? 'email' : 'username';
