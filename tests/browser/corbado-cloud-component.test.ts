@@ -169,7 +169,8 @@ describe('the real component against the stand-in', { timeout: 90_000 }, () => {
     await tab.tab.locator('.cb-passkey-list-item-delete-icon .cb-link-button').click();
     await tab.tab.locator('.cb-modal-button-primary').click();
     await expect.poll(() => cloud.passkeysOf(ADA.username).length, POLL).toBe(0);
-    await tab.tab.locator('.cb-passkey-list-item').waitFor({ state: 'detached' });
+    // The list lists again with the same token, then the confirmation modal (which shows the item too) closes.
+    await expect.poll(() => tab.tab.locator('.cb-passkey-list-item').count(), POLL).toBe(0);
     expect(cloud.backendCalls().map((call) => (call.body as { type?: string }).type)).toEqual(['passkey-append', 'passkey-list', 'passkey-delete']);
     expect(tab.unexpectedErrors).toEqual([]);
   });
