@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT, decodeJwt } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { startCorbadoCloud, type CorbadoCloud } from '../support/corbado-cloud';
 import { backendPost, ConnectClient, connectToken } from '../support/corbado-cloud/client';
@@ -13,7 +13,9 @@ import { SoftAuthenticator } from '../support/soft-authenticator';
  * Frontend API paths, headers and bodies of the installed @corbado/web-core 2.18 client (the real
  * component is driven against it in tests/browser/corbado-cloud-component.test.ts), the Backend
  * API shapes of @corbado/node-sdk's spec and Corbado's API reference, real WebAuthn from a
- * software authenticator.
+ * software authenticator. web-core's client itself cannot run in Node (its ConnectService needs
+ * FingerprintJS, the DOM and localStorage, and the bundle does not export CorbadoConnectApi), so
+ * ConnectClient sends what it sends, and the browser test runs the real thing.
  */
 
 const APP_ORIGIN = 'http://localhost:3999';
@@ -129,6 +131,31 @@ describe('append, login and verifySignedData', () => {
     expect(phished.status).toBe(400);
   });
 
+  it('refuses another user’s passkey answering a login started for this user', async () => {
+    await userWithPasskey('cognito-user-1', 'ada@example.com');
+    const { authenticator: bobs } = await userWithPasskey('cognito-user-2', 'bob@example.com');
+    const client = new ConnectClient(cloud, APP_ORIGIN);
+    await client.loginInit();
+    const start = await client.loginStart('cognito-user-1');
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const finish = await client.loginFinish(bobs.authenticate(publicKey));
+    expect(finish.status).toBe(400);
+    expect(finish.body).toMatchObject({ error: { type: 'passkey_verification_failed' } });
+  });
+
+  it('refuses a registration made for another origin or RP ID, and stores nothing', async () => {
+    for (const tampering of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }, { userVerified: false }]) {
+      const token = await connectToken(cloud, 'passkey-append', { identifier: 'cognito-user-1', displayName: 'ada@example.com' });
+      const client = new ConnectClient(cloud, APP_ORIGIN);
+      await client.appendInit();
+      const start = await client.appendStart(token);
+      const { publicKey } = JSON.parse(start.body.attestationOptions) as { publicKey: Parameters<SoftAuthenticator['register']>[0] };
+      const finish = await client.appendFinish(new SoftAuthenticator(APP_ORIGIN).register(publicKey, tampering));
+      expect(finish.status, JSON.stringify(tampering)).toBe(400);
+    }
+    expect(cloud.passkeysOf('cognito-user-1')).toEqual([]);
+  });
+
   it('says user_not_found for an unknown identifier and has no options for a user without passkeys', async () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
@@ -163,6 +190,31 @@ describe('append, login and verifySignedData', () => {
     const { publicKey } = JSON.parse(init.body.conditionalUIChallenge!) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
     const finish = await client.loginFinish(new SoftAuthenticator(APP_ORIGIN).authenticate(publicKey), true);
     expect(finish.status).toBe(404);
+  });
+});
+
+describe('lifetimes', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers invalid_challenge for signedPasskeyData older than 5 minutes', async () => {
+    const { authenticator } = await userWithPasskey('cognito-user-1', 'ada@example.com');
+    const data = await signedPasskeyDataFor('cognito-user-1', authenticator);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 5 * 60_000 + 2_000 });
+    expect((await verify(data, 'cognito-user-1')).body).toEqual({ verificationResult: 'invalid_challenge' });
+  });
+
+  it('refuses a connect token past its lifetime (maxLifetimeInSeconds, else 10 minutes)', async () => {
+    const short = await backendPost(cloud, '/v2/connectTokens', { type: 'passkey-list', data: { identifier: 'cognito-user-1' }, maxLifetimeInSeconds: 60 });
+    const long = await connectToken(cloud, 'passkey-list', { identifier: 'cognito-user-1' });
+    const client = new ConnectClient(cloud, APP_ORIGIN);
+    await client.manageInit();
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    expect((await client.manageList(short.body.secret as string)).status).toBe(400);
+    expect((await client.manageList(long)).status).toBe(200);
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    expect((await client.manageList(long)).status).toBe(400);
   });
 });
 
@@ -286,6 +338,7 @@ describe('Frontend API boundary', () => {
     expect((await client.loginStart('someone')).body).toMatchObject({ error: { type: 'process_not_found' } });
     await client.loginInit();
     expect((await client.post('/v2/connect/login/start', { identifier: 7, source: 'text-field' })).status).toBe(400);
+    expect((await client.post('/v2/connect/login/start', { identifier: 'someone', source: 'telepathy' })).status).toBe(400);
     expect((await client.post('/v2/connect/login/finish', { assertionResponse: '{not json', isConditionalUI: false })).status).toBe(400);
     expect((await client.post('/v2/connect/login/start', { identifier: 'x'.repeat(70_000) })).status).toBe(413);
     expect((await client.post('/v2/connect/nope', {})).status).toBe(404);
@@ -295,6 +348,7 @@ describe('Frontend API boundary', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     expect((await client.post('/v2/connect/events', { eventType: 'login-error', message: 'x' })).status).toBe(204);
+    expect((await client.post('/v2/connect/events', { eventType: 'made-up' })).status).toBe(400);
     expect(cloud.events()).toEqual([{ processId: client.processId, eventType: 'login-error', message: 'x' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { apiError, BadRequest, readJsonObject, requireString, type Reply } from './http';
+import { apiError, BadRequest, readJsonObject, requireOneOf, requireString, type Reply } from './http';
 import type { ConnectTokenType, ProjectStore } from './store';
 
 /**
@@ -33,10 +33,7 @@ function authorized(header: string | undefined, projectId: string, apiSecret: st
 }
 
 function createConnectToken(ctx: BackendContext, body: Record<string, unknown>): Reply {
-  const type = body.type;
-  if (typeof type !== 'string' || !TOKEN_TYPES.includes(type as ConnectTokenType)) {
-    return apiError(400, 'validation_error', `type must be one of ${TOKEN_TYPES.join(', ')}`);
-  }
+  const type = requireOneOf(body, 'type', TOKEN_TYPES) as ConnectTokenType;
   const data = body.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return apiError(400, 'validation_error', 'data must be an object');
   const identifier = requireString(data as Record<string, unknown>, 'identifier', 256);
@@ -50,7 +47,7 @@ function createConnectToken(ctx: BackendContext, body: Record<string, unknown>):
     ctx.store.linkUser(identifier, displayName);
     tokenData = { identifier, displayName };
   }
-  const token = ctx.store.createToken(type as ConnectTokenType, tokenData, lifetime as number | undefined);
+  const token = ctx.store.createToken(type, tokenData, lifetime as number | undefined);
   return { status: 200, body: token };
 }
 

@@ -7,7 +7,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { ActionsClient } from './actions';
-import { apiError, BadRequest, requireString, type Reply } from './http';
+import { apiError, BadRequest, requireOneOf, requireString, type Reply } from './http';
 import { randomId, type ConnectProcess, type CorbadoUser, type ProjectStore, type StoredPasskey } from './store';
 
 /**
@@ -40,6 +40,22 @@ export interface RecordedEvent {
 }
 
 const CEREMONY_TIMEOUT_MS = 60_000;
+/** ConnectLoginStartReqSourceEnum and PasskeyEventType of the installed web-core client. */
+const LOGIN_SOURCES = ['one-tap', 'text-field', 'error-soft', 'error-hard'];
+const EVENT_TYPES = [
+  'login-explicit-abort',
+  'login-error',
+  'login-error-untyped',
+  'login-error-unexpected',
+  'login-one-tap-switch',
+  'user-append-after-cross-platform-blacklisted',
+  'user-append-after-login-error-blacklisted',
+  'append-credential-exists',
+  'append-explicit-abort',
+  'append-error',
+  'append-error-unexpected',
+  'manage-error-unexpected',
+];
 
 function identifierType(value: string): 'email' | 'username' {
   return value.includes('@') ? 'email' : 'username';
@@ -105,6 +121,7 @@ async function loginInit(ctx: FrontendContext, req: FrontendRequest): Promise<Re
 async function loginStart(ctx: FrontendContext, req: FrontendRequest): Promise<Reply> {
   const process = requireProcess(ctx, req);
   const identifier = requireString(req.body, 'identifier', 256);
+  requireOneOf(req.body, 'source', LOGIN_SOURCES);
   let username = identifier;
   if (ctx.actions) {
     const found = await ctx.actions.preLogin(identifier);
@@ -325,7 +342,7 @@ export function frontendRoutes(events: RecordedEvent[]): Record<string, (ctx: Fr
     '/v2/connect/manage/delete': manageDelete,
     '/v2/connect/events': async (ctx, req) => {
       const process = requireProcess(ctx, req);
-      const eventType = requireString(req.body, 'eventType', 128);
+      const eventType = requireOneOf(req.body, 'eventType', EVENT_TYPES);
       const message = typeof req.body.message === 'string' ? req.body.message.slice(0, 1024) : undefined;
       events.push({ processId: process.id, eventType, ...(message ? { message } : {}) });
       return { status: 204 };

@@ -62,6 +62,15 @@ export function requireString(body: Record<string, unknown>, field: string, max 
   return value;
 }
 
+/** A required string field from a fixed list (an enum of the installed client), else a validation error. */
+export function requireOneOf(body: Record<string, unknown>, field: string, allowed: readonly string[]): string {
+  const value = body[field];
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    throw new BadRequest(apiError(400, 'validation_error', `${field} must be one of ${allowed.join(', ')}`));
+  }
+  return value;
+}
+
 export function send(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers).end();

@@ -86,7 +86,9 @@ async function loadCertificate(host: string, tlsDir: string | undefined): Promis
   if (files && existsSync(files.key) && existsSync(files.cert)) {
     const stored = { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') };
     const x509 = new X509Certificate(stored.cert);
-    if (x509.checkHost(`pro-1.${host}`) && new Date(x509.validTo) > new Date()) return stored;
+    // checkHost() does not match wildcards under a single-label name such as localhost.
+    const names = (x509.subjectAltName ?? '').split(', ');
+    if (names.includes(`DNS:*.${host}`) && new Date(x509.validTo) > new Date()) return stored;
   }
   const pems = await generateCertificate([{ name: 'commonName', value: `*.${host}` }], {
     keyType: 'ec',
@@ -155,7 +157,10 @@ export async function startCorbadoCloud(options: CorbadoCloudOptions): Promise<C
   const frontendServer = createHttpsServer({ key, cert });
   const backendServer = createHttpServer();
   const frontendPort = await listen(frontendServer, options.port ?? 0);
-  const backendPort = await listen(backendServer, options.backendPort ?? 0);
+  const backendPort = await listen(backendServer, options.backendPort ?? 0).catch(async (error: unknown) => {
+    await closeServer(frontendServer);
+    throw error;
+  });
   const frontendApiUrlSuffix = `${host}:${frontendPort}`;
   const frontendApi = `https://${projectId}.${frontendApiUrlSuffix}`;
   const frontend: FrontendContext = {
