@@ -262,6 +262,20 @@ describe('a real passkey login through the stand-in', () => {
   });
 });
 
+describe('the /login page in Connect mode', () => {
+  it('allows the Frontend API in connect-src and inline styles, and not Google Fonts', async () => {
+    const response = await fetch(url('/login'));
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy')!;
+    const directive = (name: string) => csp.split('; ').find((part) => part.startsWith(`${name} `));
+    expect(directive('connect-src')).toBe(`connect-src 'self' ${stack.cloud.frontendApi}`);
+    expect(directive('style-src')).toBe("style-src 'self' 'unsafe-inline'");
+    expect(directive('font-src')).toBe("font-src 'self'");
+    expect(csp).not.toContain('googleapis');
+    expect(await response.text()).toContain('Loading sign-in…');
+  });
+});
+
 describe('the other layers’ routes in Connect mode', () => {
   it('keeps the email-code sign-up on (Connect creates no users)', async () => {
     const response = await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email: 'newcomer@example.com' }));
