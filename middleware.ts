@@ -20,9 +20,9 @@ import { resolveSession } from './lib/session/session';
  */
 
 const PROTECTED_PAGES = ['/account'];
-const PROTECTED_API = ['/api/auth/me', '/api/account'];
-/** Called server-to-server by Corbado, with basic auth instead of cookies. */
-const CROSS_SITE_ALLOWED = ['/api/corbado/webhook'];
+const PROTECTED_API = ['/api/auth/me', '/api/account', '/api/corbado/connect/tokens'];
+/** Called server-to-server by Corbado, with basic auth or a bearer secret instead of cookies. */
+const CROSS_SITE_ALLOWED = ['/api/corbado/webhook', '/api/corbado/connect/actions'];
 
 const under = (pathname: string, prefixes: string[]) =>
   prefixes.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
@@ -62,10 +62,20 @@ function cookieHeaderWith(request: NextRequest, updated: CookieToSet[]): string 
   return [...values].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
-/** The Corbado web component talks to its Frontend API, injects its styles and loads Google fonts. */
+/**
+ * What Corbado's components need. Both inject their styles as inline <style> tags. Complete's
+ * talks to its Frontend API and loads Google Fonts. Connect's talks to
+ * https://{projectId}.{frontendApiUrlSuffix} only; its CSS also @imports two Google Fonts
+ * stylesheets, which stay blocked: they would hand every visitor's address to Google for a
+ * typeface, and the component falls back to the page's own fonts (docs/CORBADO.md).
+ */
 function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
+  if (corbado.mode === 'connect') {
+    const frontendApis = [...new Set([`https://${corbado.projectId}.${corbado.frontendApiUrlSuffix}`, corbado.frontendApi])].join(' ');
+    return { frontendApis, styles: "'unsafe-inline'", fonts: '' };
+  }
   const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(' ');
-  return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: 'https://fonts.gstatic.com' };
+  return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: ' https://fonts.gstatic.com' };
 }
 
 function contentSecurityPolicy(nonce: string): string {
@@ -80,7 +90,7 @@ function contentSecurityPolicy(nonce: string): string {
     // A nonce in style-src would make browsers ignore 'unsafe-inline', so it goes without one when inline styles are needed.
     `style-src 'self' ${corbado ? corbado.styles : development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
     `img-src 'self' data: blob:${corbado ? ` ${corbado.frontendApis}` : ''}`,
-    `font-src 'self'${corbado ? ` ${corbado.fonts}` : ''}`,
+    `font-src 'self'${corbado ? corbado.fonts : ''}`,
     `connect-src 'self'${corbado ? ` ${corbado.frontendApis}` : ''}`,
     "object-src 'none'",
     "base-uri 'none'",

@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -18,11 +18,12 @@ import { ensureFreshBuild } from './build';
 import { workerClient, type FromWorker } from './ipc';
 import { startSeededPool, type SeededPool } from './pool';
 import { measureServerThroughput, type ServerThroughput } from './server';
-import { firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
+import { measureConnectCosts, type ConnectCosts } from './connect';
+import { connectLoginFirstLoadJs, firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
 import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store'] as const;
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -43,6 +44,7 @@ const PLAN = short
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 3,
       store: { iterations: 20, levels: [10, 10_000] },
+      connectLogins: 10,
     }
   : {
       sessionChecks: 20_000,
@@ -54,6 +56,7 @@ const PLAN = short
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 7,
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
+      connectLogins: 50,
     };
 
 const KB = 1000;
@@ -64,6 +67,9 @@ const BUDGETS = {
   newUserCalls: 5,
   refreshCalls: 1,
   loginFirstLoadGzipBytes: 150 * KB,
+  connectLoginCognitoCalls: 2,
+  connectLoginBackendCalls: 1,
+  connectAppendTokenBackendCalls: 1,
   lambdaHandlerBytes: 100 * KB,
   /** DynamoDB calls per request of each ceremony step (lib/store/dynamodb.ts). */
   passkeyCeremonyStoreCalls: 3,
@@ -134,6 +140,7 @@ interface GrowthLevel {
 
 interface Results {
   sizes?: { firstLoadJs: RouteSize[]; lambdas: LambdaSize[] };
+  connect?: ConnectCosts;
   server?: ServerThroughput;
   sessionCheck?: SessionCheckResult;
   signInPaths?: SignInPathsResult & { poolUsers: number };
@@ -143,11 +150,21 @@ interface Results {
 }
 
 function sizesSection(results: Results): void {
-  const routes = ['/login', '/account'].map((route) => firstLoadJs(route));
+  const routes = [...['/login', '/account'].map((route) => firstLoadJs(route)), connectLoginFirstLoadJs()];
   const lambdas = lambdaSizes(PLAN.lambdaSamples);
   results.sizes = { firstLoadJs: routes, lambdas };
-  budget('/login first-load JS, gzip (bytes)', routes[0]!.gzipBytes, '<=', BUDGETS.loginFirstLoadGzipBytes);
+  // One build serves every mode: the Corbado components are lazy chunks outside first-load JS,
+  // so this budget holds for Connect mode too; what Connect mode then fetches is in table 5a.
+  budget('/login first-load JS (every mode, Connect included), gzip (bytes)', routes[0]!.gzipBytes, '<=', BUDGETS.loginFirstLoadGzipBytes);
   for (const lambda of lambdas) budget(`Lambda ${lambda.handler} bundle (bytes)`, lambda.bytes, '<', BUDGETS.lambdaHandlerBytes);
+}
+
+async function connectSection(results: Results): Promise<void> {
+  const costs = await measureConnectCosts(PLAN.connectLogins);
+  results.connect = costs;
+  budget('Cognito calls, returning Connect passkey login', costs.returningLogin.cognitoCallsPerLogin, '<=', BUDGETS.connectLoginCognitoCalls);
+  budget('Backend API calls, returning Connect passkey login', costs.returningLogin.backendCallsPerLogin, '<=', BUDGETS.connectLoginBackendCalls);
+  budget('Backend API calls, Connect append token', costs.appendToken.backendCalls, '<=', BUDGETS.connectAppendTokenBackendCalls);
 }
 
 async function serverSection(results: Results): Promise<void> {
@@ -309,6 +326,15 @@ function report(results: Results): string {
       table('5b. Lambda handlers (npm run lambdas:build)', ['handler', 'kB', 'gzip kB', 'cold import ms'], results.sizes.lambdas.map((l) => [l.handler, kb(l.bytes), kb(l.gzipBytes), ms(l.coldImportMs)])),
     );
   }
+  if (results.connect) {
+    const c = results.connect;
+    parts.push(
+      table('7. Corbado Connect (against the local stand-in of Corbado’s cloud)', ['', 'Cognito calls', 'Backend API calls', 'median ms', 'p95 ms'], [
+        [`returning passkey login (${c.logins}, at the app)`, c.returningLogin.cognitoCallsPerLogin, c.returningLogin.backendCallsPerLogin, ms(c.returningLogin.latencyMs.median), ms(c.returningLogin.latencyMs.p95)],
+        ['append token', 0, c.appendToken.backendCalls, '', ''],
+      ]),
+    );
+  }
   if (results.growth && results.growth.length > 1) {
     const rows = results.growth.flatMap((level) => {
       const name = `${level.users.toLocaleString('en')} users`;
@@ -364,7 +390,7 @@ async function main(): Promise<void> {
       console.error(`bench: ${name} failed:`, error);
     }
   };
-  if (only.has('sizes') || only.has('server')) {
+  if (only.has('sizes') || only.has('server') || only.has('connect')) {
     await attempt('build', () => ensureFreshBuild(log) && log('built'));
   }
   if (only.has('sizes')) await attempt('sizes', () => sizesSection(results));
@@ -376,6 +402,10 @@ async function main(): Promise<void> {
   if (only.has('store')) {
     log('passkey store on dynalite...');
     await attempt('store', () => storeSection(results));
+  }
+  if (only.has('connect')) {
+    log('Corbado Connect...');
+    await attempt('connect', () => connectSection(results));
   }
 
   const durationSeconds = since(started) / 1000;

@@ -55,6 +55,28 @@ export function firstLoadJs(route: string, nextDir = '.next'): RouteSize {
   return { route, files: files.size, gzipBytes, rawBytes };
 }
 
+/**
+ * `/login` as Connect mode loads it: the route's first-load JS plus the chunks of the lazy
+ * Corbado Connect component, which Connect mode fetches at once (from
+ * `.next/react-loadable-manifest.json`, where Next lists each dynamic import's files).
+ */
+export function connectLoginFirstLoadJs(nextDir = '.next'): RouteSize {
+  const base = firstLoadJs('/login', nextDir);
+  const loadable = JSON.parse(readFileSync(path.join(nextDir, 'react-loadable-manifest.json'), 'utf8')) as Record<string, { files: string[] }>;
+  const entry = Object.entries(loadable).find(([key]) => key.startsWith('app/login/lazy-connect-sign-in.tsx'));
+  if (!entry) throw new Error('the lazy Connect sign-in is not in react-loadable-manifest.json');
+  const manifest = JSON.parse(readFileSync(path.join(nextDir, 'app-build-manifest.json'), 'utf8')) as { pages: Record<string, string[]> };
+  const counted = new Set([...(manifest.pages['/layout'] ?? []), ...(manifest.pages['/login/page'] ?? [])]);
+  let { gzipBytes, rawBytes, files } = base;
+  for (const file of entry[1].files.filter((name) => name.endsWith('.js') && !counted.has(name))) {
+    const full = path.join(nextDir, file);
+    gzipBytes += gzipSize(full);
+    rawBytes += statSync(full).size;
+    files += 1;
+  }
+  return { route: '/login (Connect mode, with the lazy component)', files, gzipBytes, rawBytes };
+}
+
 /** One fresh node process per sample: the time of `await import(bundle)`, as a Lambda cold start pays it. */
 function coldImportMs(file: string, samples: number): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;

@@ -50,10 +50,20 @@ export interface CognitoConfig {
 }
 
 export interface CorbadoConfig {
+  /**
+   * `connect` (the default): Corbado Connect, passkeys on top of this Cognito pool. `complete`:
+   * the discontinued Corbado Complete (its own user store and session tokens), for projects
+   * that still run on it; chosen explicitly with CORBADO_MODE=complete.
+   */
+  mode: 'connect' | 'complete';
   projectId: string;
   apiSecret: string;
   frontendApi: string;
   backendApi: string;
+  /** The Connect components' `frontendApiUrlSuffix`: they call https://{projectId}.{suffix}. */
+  frontendApiUrlSuffix: string;
+  /** Connect: the shared secret Corbado's Actions send as a Bearer token; null = Actions off. */
+  actionsSecret: string | null;
 }
 
 export interface SessionConfig {
@@ -211,25 +221,79 @@ function parseEndpointCredentials(env: Env, endpoint: string | null, embedded: b
   return { accessKeyId, secretAccessKey };
 }
 
+function parseCorbadoMode(env: Env): CorbadoConfig['mode'] {
+  const mode = read(env, 'CORBADO_MODE') ?? 'connect';
+  if (mode !== 'connect' && mode !== 'complete') {
+    throw new ConfigError('CORBADO_MODE', 'must be connect (the default) or complete (legacy Corbado Complete)');
+  }
+  return mode;
+}
+
+/**
+ * The provider's frontendApiUrlSuffix: its own variable, else what follows `{projectId}.` in the
+ * Frontend API's host (port included), else Corbado's default.
+ */
+function parseFrontendApiUrlSuffix(env: Env, projectId: string, frontendApi: string | null): string {
+  const explicit = read(env, 'CORBADO_FRONTEND_API_URL_SUFFIX');
+  if (explicit) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(explicit)) {
+      throw new ConfigError('CORBADO_FRONTEND_API_URL_SUFFIX', 'must be a host name with an optional port (e.g. frontendapi.corbado.io)');
+    }
+    return explicit.toLowerCase();
+  }
+  if (!frontendApi) return 'frontendapi.corbado.io';
+  const { protocol, host } = new URL(frontendApi);
+  if (protocol !== 'https:' || !host.startsWith(`${projectId}.`)) {
+    throw new ConfigError(
+      'CORBADO_FRONTEND_API_URL_SUFFIX',
+      `is missing: Corbado Connect's components call https://${projectId}.<suffix>, and CORBADO_FRONTEND_API is not of that form`,
+    );
+  }
+  return host.slice(projectId.length + 1);
+}
+
+function parseActionsSecret(env: Env): string | null {
+  const secret = read(env, 'CORBADO_ACTIONS_SECRET') ?? null;
+  if (secret !== null && secret.length < 32) {
+    throw new ConfigError('CORBADO_ACTIONS_SECRET', 'must be at least 32 characters long');
+  }
+  return secret;
+}
+
 function parseCorbado(env: Env): CorbadoConfig | null {
   const projectId = read(env, 'CORBADO_PROJECT_ID');
   if (!projectId) return null;
   if (!/^pro-\d+$/.test(projectId)) {
     throw new ConfigError('CORBADO_PROJECT_ID', 'is malformed (expected pro-<digits>)');
   }
+  const mode = parseCorbadoMode(env);
   const apiSecret = required(env, 'CORBADO_API_SECRET', 'needed with CORBADO_PROJECT_ID');
   if (!apiSecret.startsWith('corbado1_')) {
     throw new ConfigError('CORBADO_API_SECRET', 'is malformed (expected corbado1_...)');
   }
-  const frontendApi = parseBaseUrl(
-    'CORBADO_FRONTEND_API',
-    read(env, 'CORBADO_FRONTEND_API') ?? `https://${projectId}.frontendapi.cloud.corbado.io`,
-  );
+  const rawFrontendApi = read(env, 'CORBADO_FRONTEND_API');
   const backendApi = parseBaseUrl(
     'CORBADO_BACKEND_API',
     read(env, 'CORBADO_BACKEND_API') ?? 'https://backendapi.cloud.corbado.io',
   );
-  return { projectId, apiSecret, frontendApi, backendApi };
+  if (mode === 'complete') {
+    if (read(env, 'CORBADO_ACTIONS_SECRET')) {
+      throw new ConfigError('CORBADO_ACTIONS_SECRET', 'is for Corbado Connect: unset it, or unset CORBADO_MODE=complete');
+    }
+    const frontendApi = parseBaseUrl('CORBADO_FRONTEND_API', rawFrontendApi ?? `https://${projectId}.frontendapi.cloud.corbado.io`);
+    return { mode, projectId, apiSecret, frontendApi, backendApi, frontendApiUrlSuffix: 'frontendapi.corbado.io', actionsSecret: null };
+  }
+  const explicitFrontendApi = rawFrontendApi ? parseBaseUrl('CORBADO_FRONTEND_API', rawFrontendApi) : null;
+  const frontendApiUrlSuffix = parseFrontendApiUrlSuffix(env, projectId, explicitFrontendApi);
+  return {
+    mode,
+    projectId,
+    apiSecret,
+    frontendApi: explicitFrontendApi ?? `https://${projectId}.${frontendApiUrlSuffix}`,
+    backendApi,
+    frontendApiUrlSuffix,
+    actionsSecret: parseActionsSecret(env),
+  };
 }
 
 export function parseConfig(env: Env): AppConfig {
@@ -311,13 +375,15 @@ function flag(env: Env, name: string): boolean {
  * more than one instance (each has its own file, so a code sent through one is unknown to the
  * next), SQLite on Vercel (read-only file system, not shared between invocations), and one-time
  * codes written to the outbox file and the logs of a production server. Embedded mode is one
- * machine with its own Cognito: nothing there reaches real users.
+ * machine with its own Cognito: nothing there reaches real users. The rules hold for self-hosted
+ * passkeys and for Corbado Connect, whose email codes live in the same store.
  */
 function refuseBrokenDeployments(env: Env, config: AppConfig): void {
   const singleInstance = flag(env, 'SINGLE_INSTANCE');
   const outboxInProduction = flag(env, 'EMAIL_OUTBOX_IN_PRODUCTION');
-  const selfHosted = !config.corbado;
-  if (!selfHosted) return;
+  // Self-hosted passkeys keep their state in the store, and so do Connect's email codes (its
+  // sign-up and fallback); Corbado Complete keeps none here.
+  if (config.corbado?.mode === 'complete') return;
   const onSqlite = config.passkeyStore.backend === 'sqlite';
   if (onSqlite && read(env, 'VERCEL') !== undefined) {
     throw new ConfigError('PASSKEY_STORE', 'must be dynamodb on Vercel: its file system is read-only and not shared between instances');

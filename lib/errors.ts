@@ -10,6 +10,12 @@ export const ERRORS = {
     status: 401,
     message: 'Your passkey sign-in is missing, invalid or has expired. Sign in again.',
   },
+  connect_passkey_invalid: {
+    status: 401,
+    message: 'Your passkey sign-in could not be verified. Try again, or sign in with your password or an email code.',
+  },
+  actions_unauthorized: { status: 401, message: 'The Corbado Action credentials are missing or wrong.' },
+  actions_disabled: { status: 404, message: 'Corbado Connect Actions are not configured on this server.' },
   corbado_disabled: { status: 404, message: 'Passkey sign-in with Corbado is not enabled on this server.' },
   webhook_unauthorized: { status: 401, message: 'The webhook credentials are missing or wrong.' },
   webhook_disabled: { status: 404, message: 'The Corbado webhook is not configured on this server.' },

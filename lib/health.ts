@@ -14,7 +14,7 @@ export interface Health {
   passkeyLayer: 'corbado' | 'embedded';
   cognito: DependencyHealth;
   passkeys: DependencyHealth;
-  /** The self-hosted layer's store, written and read back; null when Corbado is the layer. */
+  /** The store of self-hosted passkeys and email codes, written and read back; null with Corbado Complete. */
   store: (DependencyHealth & { backend: 'sqlite' | 'dynamodb' }) | null;
   /** The shared rate-limit store; null when REDIS_URL is not set. */
   redis: DependencyHealth | null;
@@ -32,12 +32,15 @@ async function timed(check: () => Promise<boolean>): Promise<DependencyHealth> {
   return { reachable, latencyMs: Math.round(performance.now() - started) };
 }
 
-/** Reachable when the URL answers 200. Public key documents need no credentials. */
-function probeUrl(url: string): Promise<DependencyHealth> {
+/**
+ * Reachable when the URL answers with a status `accept` takes (by default 200). Public key
+ * documents need no credentials.
+ */
+function probeUrl(url: string, accept: (status: number) => boolean = (status) => status === 200): Promise<DependencyHealth> {
   return timed(async () => {
     const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), cache: 'no-store' });
     await response.body?.cancel();
-    return response.ok;
+    return accept(response.status);
   });
 }
 
@@ -61,16 +64,23 @@ function probeRedis(url: string): Promise<DependencyHealth> {
  */
 export async function checkHealth(): Promise<Health> {
   const { cognito, corbado, embedded, passkeyStore: storeConfig, redisUrl } = getConfig();
+  // Corbado Complete keeps no state here; self-hosted passkeys and Connect's email codes do.
+  const usesStore = corbado?.mode !== 'complete';
   const [cognitoHealth, passkeys, store, redis] = await Promise.all([
     probeUrl(`${cognito.issuer}/.well-known/jwks.json`),
     // The self-hosted passkey layer runs inside this process; its store is probed on its own.
-    corbado ? probeUrl(`${corbado.frontendApi}/.well-known/jwks`) : Promise.resolve({ reachable: true, latencyMs: 0 }),
-    corbado
-      ? null
-      : timed(async () => {
+    !corbado
+      ? Promise.resolve({ reachable: true, latencyMs: 0 })
+      : corbado.mode === 'complete'
+        ? probeUrl(`${corbado.frontendApi}/.well-known/jwks`)
+        : // Connect needs the Backend API; without credentials it answers 401, which proves it is up.
+          probeUrl(`${corbado.backendApi}/v2/connectTokens`, (status) => status < 500),
+    usesStore
+      ? timed(async () => {
           await passkeyStore().probe();
           return true;
-        }).then((health) => ({ ...health, backend: storeConfig.backend })),
+        }).then((health) => ({ ...health, backend: storeConfig.backend }))
+      : null,
     redisUrl ? probeRedis(redisUrl) : null,
   ]);
   const ready = [cognitoHealth, passkeys, store, redis].every((dependency) => dependency === null || dependency.reachable);

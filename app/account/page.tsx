@@ -2,6 +2,7 @@ import { redirect } from 'next/navigation';
 import { getConfig } from '@/lib/config';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { getCurrentUser, signedInRecently } from '@/lib/session/current';
+import { LazyConnectPasskeys } from './lazy-connect-passkeys';
 import { LazyCorbadoPasskeys } from './lazy-corbado-passkeys';
 import { PasskeyManager } from './passkey-manager';
 import { SignOutButton } from './sign-out-button';
@@ -36,7 +37,17 @@ export default async function AccountPage() {
         <dt>User id</dt>
         <dd>{user.sub}</dd>
       </dl>
-      {corbado ? (
+      {corbado?.mode === 'connect' ? (
+        <>
+          {!signedInRecently(user) && (
+            <p className="status">
+              To add or delete passkeys, <a href="/login?reauth=1&amp;next=/account">confirm it’s you</a> first.
+            </p>
+          )}
+          <LazyConnectPasskeys project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }} />
+          <SignOutButton />
+        </>
+      ) : corbado ? (
         // Corbado's list, with a sign-out that also ends the Corbado session.
         <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
       ) : (

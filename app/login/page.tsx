@@ -2,6 +2,7 @@ import { redirect } from 'next/navigation';
 import { safeNextPath } from '@/lib/auth/redirect';
 import { getConfig } from '@/lib/config';
 import { getCurrentUser } from '@/lib/session/current';
+import { LazyConnectSignIn } from './lazy-connect-sign-in';
 import { LazyCorbadoSignIn } from './lazy-corbado-sign-in';
 import { PasskeySignIn } from './passkey-sign-in';
 import { PasswordForm } from './password-form';
@@ -24,20 +25,26 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         <p className="lead">
           {confirming
             ? 'Sign in again to change your passkeys.'
-            : corbado
+            : corbado?.mode === 'complete'
               ? 'Use your passkey, or create an account.'
               : 'Use your passkey, or get a one-time code by email. New here? The code creates your account.'}
         </p>
       </div>
-      {corbado ? (
-        <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} />
+      {corbado?.mode === 'connect' ? (
+        // Connect brings its own fallbacks (password, email code) and the passkey offer after them.
+        <LazyConnectSignIn
+          project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
+          next={destination}
+        />
       ) : (
-        <PasskeySignIn next={destination} />
+        <>
+          {corbado ? <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} /> : <PasskeySignIn next={destination} />}
+          <details>
+            <summary>Sign in with your password instead</summary>
+            <PasswordForm next={destination} />
+          </details>
+        </>
       )}
-      <details>
-        <summary>Sign in with your password instead</summary>
-        <PasswordForm next={destination} />
-      </details>
     </div>
   );
 }

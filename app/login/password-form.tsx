@@ -2,7 +2,11 @@
 
 import { useState, type FormEvent } from 'react';
 
-export function PasswordForm({ next }: { next: string }) {
+/**
+ * Existing Cognito password users. `onSignedIn` decides what follows (Connect mode offers a
+ * passkey first); by default the page goes on to `next`. `email` pre-fills the field.
+ */
+export function PasswordForm({ next, email, onSignedIn }: { next: string; email?: string; onSignedIn?: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -18,7 +22,12 @@ export function PasswordForm({ next }: { next: string }) {
         body: JSON.stringify({ email: form.get('email'), password: form.get('password') }),
       });
       if (response.ok) {
-        window.location.assign(next);
+        if (onSignedIn) {
+          setBusy(false);
+          onSignedIn();
+        } else {
+          window.location.assign(next);
+        }
         return;
       }
       const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
@@ -33,7 +42,7 @@ export function PasswordForm({ next }: { next: string }) {
     <form onSubmit={submit} aria-describedby={error ? 'password-error' : undefined}>
       <label>
         Email
-        <input name="email" type="email" autoComplete="username" required />
+        <input name="email" type="email" autoComplete="username" required defaultValue={email} />
       </label>
       <label>
         Password

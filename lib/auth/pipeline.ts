@@ -69,6 +69,26 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity, options
 }
 
 /**
+ * Signs in a Cognito user the app already knows by its username, and never provisions one:
+ * Corbado Connect proves a passkey of an existing user (Connect creates no users). 2 Cognito
+ * calls. The user must be exactly that one: a name that Cognito resolves to another user (an
+ * email alias, say) leaves the challenge unanswered, and no tokens are issued.
+ */
+export async function signInExistingUser(username: string, method: Exclude<SignInMethod, 'password'>): Promise<SignedIn> {
+  const attempt = await startCustomAuthSession(username, async (user) => {
+    if (user.username !== username) {
+      log.warn('sign_in_refused_other_user', { method });
+      throw new AppError('passkey_rejected');
+    }
+  });
+  if (attempt.outcome === 'user_not_found') throw new AppError('passkey_rejected');
+  if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
+  const signedIn = await createSessionCookies(attempt.tokens, method);
+  audit('sign_in', { method, sub: signedIn.user.sub });
+  return signedIn;
+}
+
+/**
  * Self-hosted passkeys: the assertion proves the owner of a passkey registered while they were
  * signed in, so it may sign in to their existing account. The account must still be the one
  * the passkey was registered to (same sub), or nothing is signed in; a deleted account is

@@ -5,6 +5,7 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
   type AttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { getConfig } from '../config';
@@ -14,6 +15,8 @@ import { cognitoErrorName, unexpectedCognitoError } from './errors';
 export const CREATED_BY_CORBADO = 'custom:createdByCorbado';
 /** The Corbado user that may sign in to a Cognito user without a fresh check (lib/corbado/account-link.ts). */
 export const CORBADO_USER_ID = 'custom:corbadoUserId';
+/** Set by Corbado Connect's post-append Action: the user has a passkey at Corbado. */
+export const HAS_PASSKEY = 'custom:hasPasskey';
 
 export interface CognitoUser {
   /** The pool's internal username (a UUID in email-as-username pools). */
@@ -56,6 +59,27 @@ export async function findUserByEmail(email: string): Promise<CognitoUser | null
   } catch (error) {
     if (cognitoErrorName(error) === 'UserNotFoundException') return null;
     throw unexpectedCognitoError('AdminGetUser', error);
+  }
+}
+
+/** The user whose pool username is exactly `username` (not an alias naming another user), or null. */
+export async function findUserByUsername(username: string): Promise<CognitoUser | null> {
+  const user = await findUserByEmail(username);
+  return user?.username === username ? user : null;
+}
+
+/** Records on the user that they have a passkey (Corbado Connect's post-append Action). */
+export async function markUserHasPasskey(username: string): Promise<void> {
+  try {
+    await cognitoClient().send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: getConfig().cognito.userPoolId,
+        Username: username,
+        UserAttributes: [{ Name: HAS_PASSKEY, Value: 'true' }],
+      }),
+    );
+  } catch (error) {
+    throw unexpectedCognitoError('AdminUpdateUserAttributes', error);
   }
 }
 

@@ -18,10 +18,13 @@ class CorbadoSdk extends SDK {
 
 let sdk: CorbadoSdk | undefined;
 
-/** The configured Corbado project, or a 404 AppError when this server runs without Corbado. */
-export function corbadoProject(): CorbadoConfig {
+/**
+ * The configured Corbado project in the given mode, or a 404 AppError when this server runs
+ * without Corbado or in the other mode (Connect's routes do not exist in Complete, and back).
+ */
+export function corbadoProject(mode: CorbadoConfig['mode']): CorbadoConfig {
   const { corbado } = getConfig();
-  if (!corbado) throw new AppError('corbado_disabled');
+  if (!corbado || corbado.mode !== mode) throw new AppError('corbado_disabled');
   return corbado;
 }
 
@@ -31,7 +34,7 @@ export function corbadoProject(): CorbadoConfig {
  */
 export function corbadoSdk(): SDK {
   if (!sdk) {
-    const project = corbadoProject();
+    const project = corbadoProject('complete');
     sdk = new CorbadoSdk(new Config(project.projectId, project.apiSecret, project.frontendApi, project.backendApi));
   }
   return sdk;

@@ -14,7 +14,7 @@ import { verifyCorbadoSessionToken } from './session-token';
  * or one provisioned for another) is used only under the rule of mayCorbadoUserTakeOver.
  */
 export async function signInWithCorbadoSession(token: string | null): Promise<SignedIn> {
-  corbadoProject();
+  corbadoProject('complete');
   let identity;
   try {
     identity = await verifyCorbadoSessionToken(token);

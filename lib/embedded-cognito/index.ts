@@ -234,6 +234,7 @@ async function ensurePoolAndClient(
     Schema: [
       { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
       { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
+      { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
     ],
     LambdaConfig: TRIGGER_ARNS,
     Policies: {

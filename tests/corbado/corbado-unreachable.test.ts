@@ -15,6 +15,7 @@ let frontend: TestFrontendApi;
 beforeAll(async () => {
   frontend = await startTestFrontendApi();
   app = await startTestApp({
+    CORBADO_MODE: 'complete',
     CORBADO_PROJECT_ID: PROJECT_ID,
     CORBADO_API_SECRET: API_SECRET,
     CORBADO_FRONTEND_API: frontend.origin,

@@ -380,7 +380,7 @@ describe('the guess budget of an email, across resends', () => {
   });
 });
 
-describe('with a Corbado project configured', () => {
+describe('with a Corbado Complete (legacy) project configured', () => {
   let corbadoApp: TestApp;
   let jwks: Server;
 
@@ -390,6 +390,7 @@ describe('with a Corbado project configured', () => {
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const { port } = jwks.address() as { port: number };
     corbadoApp = await startTestApp({
+      CORBADO_MODE: 'complete',
       CORBADO_PROJECT_ID: 'pro-1234567890',
       CORBADO_API_SECRET: 'corbado1_xxxxxxxxxxxxxxxxxxxx',
       CORBADO_FRONTEND_API: `http://127.0.0.1:${port}`,

@@ -88,6 +88,7 @@ async function createPool(overrides: Partial<CreateUserPoolRequest> = {}): Promi
     Schema: [
       { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
       { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
+      { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
     ],
     LambdaConfig: { ...FUNCTIONS },
     Policies: { PasswordPolicy: { MinimumLength: 12, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true } },
@@ -172,16 +173,16 @@ describe('npm run cognito:setup', () => {
     expect(writeCalls()).toBe(before);
   });
 
-  it('adds the createdByCorbado and corbadoUserId attributes to a pool without them, and leaves its users as they were', async () => {
+  it('adds the createdByCorbado, corbadoUserId and hasPasskey attributes to a pool without them, and leaves its users as they were', async () => {
     const userPoolId = await createPool({ Schema: [] });
     const { clientId } = await createClient(userPoolId);
     await addPasswordUser(userPoolId, 'kept@example.com', 'Kept-passw0rd!x');
     const userBefore = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
 
     const { planned } = await planApplyAndRerun({ userPoolId, clientId });
-    expect(planned.stdout).toContain('add the custom attributes custom:createdByCorbado, custom:corbadoUserId (String, mutable)');
+    expect(planned.stdout).toContain('add the custom attributes custom:createdByCorbado, custom:corbadoUserId, custom:hasPasskey (String, mutable)');
     const schema = (await describePool(userPoolId)).SchemaAttributes ?? [];
-    for (const name of ['custom:createdByCorbado', 'custom:corbadoUserId']) {
+    for (const name of ['custom:createdByCorbado', 'custom:corbadoUserId', 'custom:hasPasskey']) {
       expect(schema.find((a) => a.Name === name)).toMatchObject({ AttributeDataType: 'String', Mutable: true });
     }
     const userAfter = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
@@ -347,6 +348,7 @@ describe('npm run cognito:setup', () => {
       Schema: [
         { Name: 'createdByCorbado', AttributeDataType: 'Number', Mutable: true },
         { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
+        { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
       ],
       LambdaConfig: {},
     });

@@ -4,7 +4,7 @@ import { startTestFrontendApi, type TestFrontendApi } from './corbado-frontend-a
 import { startTestApp, type TestApp } from './stack';
 
 /**
- * The production Next server on the embedded Cognito, in Corbado mode: CORBADO_FRONTEND_API
+ * The production Next server on the embedded Cognito, in Corbado Complete (legacy) mode: CORBADO_FRONTEND_API
  * points at a local JWKS server and CORBADO_BACKEND_API at a local Backend API, because
  * Corbado's cloud cannot be reached from the tests. The real @corbado/node-sdk does the rest.
  */
@@ -25,6 +25,7 @@ export async function startCorbadoTestStack(): Promise<CorbadoTestStack> {
   const frontend = await startTestFrontendApi();
   const backend = await startTestBackendApi(PROJECT_ID, API_SECRET);
   const app = await startTestApp({
+    CORBADO_MODE: 'complete',
     CORBADO_PROJECT_ID: PROJECT_ID,
     CORBADO_API_SECRET: API_SECRET,
     CORBADO_FRONTEND_API: frontend.origin,

@@ -161,9 +161,12 @@ export async function startNextServer(port: number, env: Record<string, string>)
   };
 }
 
-/** The production Next server on a random port, on a fresh embedded Cognito. */
-export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
-  const port = await freePort();
+/**
+ * The production Next server on a random port (or `port`, when a stand-in must know the app's
+ * origin first), on a fresh embedded Cognito.
+ */
+export async function startTestApp(extraEnv: Record<string, string> = {}, options: { port?: number } = {}): Promise<TestApp> {
+  const port = options.port ?? (await freePort());
   const stack = await startTestCognito({ appPort: port });
   const next = await startNextServer(port, { ...stack.env, ...extraEnv });
   return {

@@ -75,10 +75,13 @@ describe('parseConfig: valid environments', () => {
       issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_AbCdEf123',
     });
     expect(config.corbado).toEqual({
+      mode: 'connect',
       projectId: 'pro-1234567890',
       apiSecret: 'corbado1_abcdefghijklmnopqrstuvwxyz',
-      frontendApi: 'https://pro-1234567890.frontendapi.cloud.corbado.io',
+      frontendApi: 'https://pro-1234567890.frontendapi.corbado.io',
       backendApi: 'https://backendapi.cloud.corbado.io',
+      frontendApiUrlSuffix: 'frontendapi.corbado.io',
+      actionsSecret: null,
     });
     expect(config.webhook).toEqual({ username: 'webhook', password: 'webhook-password-0123456789' });
     expect(Object.values(config.session.sealWith)).toEqual([SECRET]);
@@ -147,7 +150,7 @@ describe('parseConfig: valid environments', () => {
     ['CORBADO_FRONTEND_API', 'http://127.0.0.1:8081//', 'frontendApi', 'http://127.0.0.1:8081'],
     ['CORBADO_BACKEND_API', 'https://backend.example.com/', 'backendApi', 'https://backend.example.com'],
   ] as const)('normalizes %s %s to no trailing slash', (variable, value, field, expected) => {
-    const { corbado } = parseConfig(awsEnv({ [variable]: value }));
+    const { corbado } = parseConfig(awsEnv({ CORBADO_MODE: 'complete', [variable]: value }));
     expect(corbado?.[field]).toBe(expected);
   });
 
@@ -180,6 +183,45 @@ describe('parseConfig: valid environments', () => {
     );
     expect(session.idleTimeoutSeconds).toBe(900);
     expect(session.absoluteTimeoutSeconds).toBe(86400);
+  });
+});
+
+describe('parseConfig: Corbado modes', () => {
+  const ACTIONS_SECRET = 'actions-secret-0123456789abcdefghijklmnop';
+
+  it('is Corbado Connect by default, with the Frontend API suffix derived from CORBADO_FRONTEND_API', () => {
+    const { corbado } = parseConfig(
+      awsEnv({ CORBADO_FRONTEND_API: 'https://pro-1234567890.frontendapi.test:8443/', CORBADO_ACTIONS_SECRET: ACTIONS_SECRET }),
+    );
+    expect(corbado).toMatchObject({
+      mode: 'connect',
+      frontendApi: 'https://pro-1234567890.frontendapi.test:8443',
+      frontendApiUrlSuffix: 'frontendapi.test:8443',
+      actionsSecret: ACTIONS_SECRET,
+    });
+  });
+
+  it('takes the suffix from CORBADO_FRONTEND_API_URL_SUFFIX and builds the Frontend API from it', () => {
+    const { corbado } = parseConfig(awsEnv({ CORBADO_FRONTEND_API_URL_SUFFIX: 'Auth.Example.com' }));
+    expect(corbado).toMatchObject({ frontendApiUrlSuffix: 'auth.example.com', frontendApi: 'https://pro-1234567890.auth.example.com' });
+  });
+
+  it('is Corbado Complete (legacy) only when CORBADO_MODE=complete says so', () => {
+    const { corbado } = parseConfig(awsEnv({ CORBADO_MODE: 'complete' }));
+    expect(corbado).toMatchObject({ mode: 'complete', frontendApi: 'https://pro-1234567890.frontendapi.cloud.corbado.io', actionsSecret: null });
+  });
+
+  it.each([
+    ['CORBADO_MODE', { CORBADO_MODE: `connected${CANARY}` }],
+    ['CORBADO_ACTIONS_SECRET', { CORBADO_ACTIONS_SECRET: `short${CANARY}` }],
+    ['CORBADO_ACTIONS_SECRET', { CORBADO_MODE: 'complete', CORBADO_ACTIONS_SECRET: `${ACTIONS_SECRET}${CANARY}` }],
+    ['CORBADO_FRONTEND_API_URL_SUFFIX', { CORBADO_FRONTEND_API: `https://frontend${CANARY}.example.com` }],
+    ['CORBADO_FRONTEND_API_URL_SUFFIX', { CORBADO_FRONTEND_API: `http://pro-1234567890.${CANARY}.example.com` }],
+    ['CORBADO_FRONTEND_API_URL_SUFFIX', { CORBADO_FRONTEND_API_URL_SUFFIX: `https://${CANARY}.example.com/path` }],
+  ])('refuses a bad %s, naming it without its value', (variable, overrides) => {
+    const error = configErrorOf(awsEnv(overrides));
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain(CANARY);
   });
 });
 

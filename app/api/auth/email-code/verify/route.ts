@@ -1,7 +1,7 @@
 import { requireEmail } from '@/lib/auth/email';
 import { signInWithEmailCode } from '@/lib/auth/pipeline';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
+import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
 import { listPasskeys } from '@/lib/passkeys/credentials';
 import { replaceSession } from '@/lib/session/current';
 
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 
 /** POST {email, code}: signs in (or up) with the emailed code. */
 export const POST = handleErrors(async (request: Request) => {
-  requireEmbeddedPasskeyLayer();
+  requireEmailCodeSignIn();
   const body = await readJsonObject(request);
   const email = requireEmail(body.email);
   const { user, cookies } = await signInWithEmailCode(email, body.code);

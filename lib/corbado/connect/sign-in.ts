@@ -1,0 +1,55 @@
+import 'server-only';
+import { decodeJwt } from 'jose';
+import { audit } from '../../audit';
+import { signInExistingUser, type SignedIn } from '../../auth/pipeline';
+import { AppError } from '../../errors';
+import { corbadoProject } from '../client';
+import { verifySignedData } from './backend-api';
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,2048}$/;
+const USERNAME_SHAPE = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
+
+function refuse(reason: string): AppError {
+  audit('sign_in_failed', { method: 'corbado', layer: 'connect', reason });
+  return new AppError('connect_passkey_invalid');
+}
+
+/**
+ * The Cognito username the proof says it is for (its `webauthnId` claim: the identifier the
+ * append token gave Corbado). Read without checking the signature: it only names the user to ask
+ * Corbado about. Corbado's verification then binds the proof to exactly that user, and the
+ * pipeline to exactly that Cognito user, so a forged claim gains nothing.
+ */
+function claimedUsername(signedPasskeyData: unknown): string {
+  if (typeof signedPasskeyData !== 'string' || !JWT_SHAPE.test(signedPasskeyData)) throw refuse('malformed');
+  let claims;
+  try {
+    claims = decodeJwt(signedPasskeyData);
+  } catch {
+    throw refuse('malformed');
+  }
+  const username = claims.webauthnId;
+  if (typeof username !== 'string' || !USERNAME_SHAPE.test(username)) throw refuse('no_user');
+  return username;
+}
+
+/**
+ * Corbado Connect: a login's `signedPasskeyData` → the app's session. Costs 1 Backend API call
+ * (verifySignedData, which also makes each proof single-use) and 2 Cognito calls (CUSTOM_AUTH
+ * answered with the app's own signed assertion). The Lambdas see nothing of Corbado.
+ */
+export async function signInWithSignedPasskeyData(signedPasskeyData: unknown): Promise<SignedIn> {
+  corbadoProject('connect');
+  const username = claimedUsername(signedPasskeyData);
+  const result = await verifySignedData(signedPasskeyData as string, username);
+  if (result !== 'success') throw refuse(result);
+  try {
+    return await signInExistingUser(username, 'corbado');
+  } catch (error) {
+    if (error instanceof AppError) {
+      audit('sign_in_failed', { method: 'corbado', layer: 'connect', reason: error.code });
+      if (error.code === 'passkey_rejected') throw new AppError('connect_passkey_invalid');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { addAuthenticator, CHROMIUM, withoutAutofill, type Authenticator } from '../support/browser';
+import { startCorbadoCloud, type CorbadoCloud } from '../support/corbado-cloud';
+import { startComponentPage, type ComponentPage } from '../support/corbado-cloud/component-page';
+
+/**
+ * The REAL @corbado/connect-react 0.2.4-alpha.0 (with its @corbado/web-core 2.18) in Debian's
+ * Chromium against the Corbado cloud stand-in, on a minimal page with no app behind it: the
+ * provider's frontendApiUrlSuffix, Chromium's host-resolver rule and the certificate's SPKI hash
+ * bring it to the stand-in; a CDP virtual authenticator does the passkeys. Corbado's cloud cannot
+ * run here, so this is what proves the stand-in speaks the component's API.
+ */
+
+/** The component's steps take seconds on a busy machine; expect.poll's default is one second. */
+const POLL = { timeout: 20_000 };
+const ADA = { username: 'cognito-user-1', email: 'ada@example.com' };
+/** The two stylesheets the component's CSS imports; offline, each load logs one error apiece. */
+const OFFLINE_FONTS = [
+  'https://fonts.googleapis.com/css2?family=Space+Grotesk:wght@300..700&display=swap',
+  'https://fonts.googleapis.com/css2?family=Inter:wght@100..900&display=swap',
+];
+
+let page: ComponentPage;
+let cloud: CorbadoCloud;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  page = await startComponentPage();
+  cloud = await startCorbadoCloud({ appOrigin: page.origin, actions: page.actions });
+  page.useCloud(cloud);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...cloud.chromiumArgs],
+  });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.close();
+  await page?.close();
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  cloud.reset();
+  page.verifications.length = 0;
+});
+
+interface Tab {
+  tab: Page;
+  authenticator: Authenticator;
+  /** Console errors other than the two Google Fonts stylesheets the component's CSS imports. */
+  unexpectedErrors: string[];
+}
+
+/** A fresh profile (the component keeps its process in localStorage) with a virtual authenticator. */
+async function openTab(options: { autofill?: boolean } = {}): Promise<Tab> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  if (!options.autofill) await withoutAutofill(context);
+  const tab = await context.newPage();
+  const unexpectedErrors: string[] = [];
+  tab.on('console', (message) => {
+    if (message.type() !== 'error' || OFFLINE_FONTS.includes(message.location().url)) return;
+    unexpectedErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  tab.on('pageerror', (error) => unexpectedErrors.push(error.message));
+  return { tab, authenticator: await addAuthenticator(tab), unexpectedErrors };
+}
+
+const status = (tab: Page) => tab.locator('#status').textContent();
+
+async function appendWithComponent({ tab, authenticator }: Tab) {
+  await tab.goto(page.url('append', ADA));
+  await tab.getByRole('button', { name: 'Activate passkey' }).click();
+  await tab.getByRole('button', { name: 'Continue' }).click();
+  await expect.poll(() => status(tab), POLL).toBe('append:complete');
+  expect(await authenticator.credentialCount()).toBe(1);
+  expect(cloud.passkeysOf(ADA.username)).toHaveLength(1);
+}
+
+/** Copies the passkey of one virtual authenticator into another (the same person on a fresh profile). */
+async function copyPasskey(from: Authenticator, to: Authenticator) {
+  const { credentials } = await from.cdp.send('WebAuthn.getCredentials', { authenticatorId: from.id });
+  for (const credential of credentials) await to.cdp.send('WebAuthn.addCredential', { authenticatorId: to.id, credential });
+}
+
+async function loginWithEmail({ tab }: Tab, email: string) {
+  await tab.goto(page.url('login', ADA));
+  await tab.getByLabel('Email address').fill(email);
+  await tab.getByRole('button', { name: 'Login' }).click();
+}
+
+describe('the real component against the stand-in', { timeout: 90_000 }, () => {
+  it('appends a passkey, then logs in with the email on a fresh profile; the data verifies once', async () => {
+    const first = await openTab();
+    await appendWithComponent(first);
+
+    const second = await openTab();
+    await copyPasskey(first.authenticator, second.authenticator);
+    await loginWithEmail(second, ADA.email);
+    await expect.poll(() => status(second.tab), POLL).toBe('login:success');
+    expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
+    expect(cloud.frontendCalls().map((call) => `${call.path} ${call.status}`)).toEqual(
+      expect.arrayContaining(['/v2/connect/login/start 200', '/v2/connect/login/finish 200']),
+    );
+    expect(first.unexpectedErrors).toEqual([]);
+    expect(second.unexpectedErrors).toEqual([]);
+  });
+
+  it('logs in with one tap on the profile that appended', async () => {
+    const tab = await openTab();
+    await appendWithComponent(tab);
+    await tab.tab.goto(page.url('login', ADA));
+    await tab.tab.getByText('Welcome back').waitFor();
+    await tab.tab.getByRole('button', { name: /ada@example\.com/ }).click();
+    await expect.poll(() => status(tab.tab), POLL).toBe('login:success');
+    expect(tab.unexpectedErrors).toEqual([]);
+  });
+
+  it('logs in through passkey autofill (conditional UI): login/init, then login/finish, no login/start', async () => {
+    const first = await openTab();
+    await appendWithComponent(first);
+    const second = await openTab({ autofill: true });
+    await copyPasskey(first.authenticator, second.authenticator);
+    const before = cloud.frontendCalls().length;
+    await second.tab.goto(page.url('login', ADA));
+    const field = second.tab.getByLabel('Email address');
+    await expect.poll(() => field.getAttribute('autocomplete'), POLL).toBe('username webauthn');
+    // Focusing the field opens the autofill; the virtual authenticator picks its passkey.
+    await field.click();
+    await expect.poll(() => status(second.tab), POLL).toBe('login:success');
+    expect(cloud.frontendCalls().slice(before).map((call) => call.path)).toEqual(['/v2/connect/login/init', '/v2/connect/login/finish']);
+    expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
+    expect(second.unexpectedErrors).toEqual([]);
+  });
+
+  it('says there is no account for an unknown identifier', async () => {
+    const tab = await openTab();
+    await loginWithEmail(tab, 'nobody@example.com');
+    await tab.tab.getByText('There is no account registered with this email.').waitFor();
+    expect(await status(tab.tab)).toBe('');
+    expect(tab.unexpectedErrors).toEqual([]);
+  });
+
+  it('offers the password when the authenticator refuses, and falls back on request', async () => {
+    const first = await openTab();
+    await appendWithComponent(first);
+    const second = await openTab();
+    await copyPasskey(first.authenticator, second.authenticator);
+    await second.authenticator.setUserVerified(false);
+    await loginWithEmail(second, ADA.email);
+    await second.tab.getByText('Use your passkey to confirm it’s really you!').waitFor();
+    // The component's link buttons are divs, not buttons.
+    await second.tab.getByText('Use password instead').click();
+    await expect.poll(() => status(second.tab), POLL).toMatch(/^fallback:ada@example\.com:/);
+    expect(page.verifications).toEqual([]);
+    expect(second.unexpectedErrors).toEqual([]);
+  });
+
+  it('lists the passkey and deletes it', async () => {
+    const tab = await openTab();
+    await appendWithComponent(tab);
+    await tab.tab.goto(page.url('list', ADA));
+    await tab.tab.getByText('with Chrome on Linux').waitFor();
+    await tab.tab.locator('.cb-passkey-list-item-delete-icon .cb-link-button').click();
+    await tab.tab.locator('.cb-modal-button-primary').click();
+    await expect.poll(() => cloud.passkeysOf(ADA.username).length, POLL).toBe(0);
+    // The list lists again with the same token, then the confirmation modal (which shows the item too) closes.
+    await expect.poll(() => tab.tab.locator('.cb-passkey-list-item').count(), POLL).toBe(0);
+    expect(cloud.backendCalls().map((call) => (call.body as { type?: string }).type)).toEqual(['passkey-append', 'passkey-list', 'passkey-delete']);
+    expect(tab.unexpectedErrors).toEqual([]);
+  });
+
+  it('is refused by the stand-in on another origin, and the component falls back', async () => {
+    const tab = await openTab();
+    await tab.tab.goto(page.url('login', ADA).replace('localhost', '127.0.0.1'));
+    await expect.poll(() => status(tab.tab), POLL).toMatch(/^fallback:/);
+    expect(cloud.frontendCalls()).toEqual([]);
+  });
+});
+
+describe('the local demo setup: *.localhost and a kept certificate', { timeout: 90_000 }, () => {
+  it('reaches pro-….localhost with no host rule, only the certificate’s SPKI hash', async () => {
+    const tlsDir = mkdtempSync(path.join(tmpdir(), 'corbado-cloud-tls-'));
+    const demoPage = await startComponentPage();
+    const demoCloud = await startCorbadoCloud({ appOrigin: demoPage.origin, actions: demoPage.actions, host: 'localhost', tlsDir });
+    demoPage.useCloud(demoCloud);
+    const demoBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', ...demoCloud.chromiumArgs] });
+    try {
+      expect(demoCloud.frontendApiUrlSuffix).toMatch(/^localhost:\d+$/);
+      expect(demoCloud.chromiumArgs).toEqual([`--ignore-certificate-errors-spki-list=${demoCloud.spkiHash}`]);
+      const context = await demoBrowser.newContext();
+      await withoutAutofill(context);
+      const tab = await context.newPage();
+      await addAuthenticator(tab);
+      await tab.goto(demoPage.url('append', ADA));
+      await tab.getByRole('button', { name: 'Activate passkey' }).click();
+      await tab.getByRole('button', { name: 'Continue' }).click();
+      await expect.poll(() => status(tab), POLL).toBe('append:complete');
+      expect(demoCloud.passkeysOf(ADA.username)).toHaveLength(1);
+    } finally {
+      await demoBrowser.close();
+      await demoCloud.close();
+      await demoPage.close();
+    }
+    // The next start reuses the certificate, so a person who accepted it once need not again.
+    const again = await startCorbadoCloud({ appOrigin: demoPage.origin, host: 'localhost', tlsDir });
+    await again.close();
+    rmSync(tlsDir, { recursive: true, force: true });
+    expect(again.spkiHash).toBe(demoCloud.spkiHash);
+  });
+});
+
