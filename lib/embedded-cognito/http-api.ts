@@ -16,6 +16,8 @@ export interface CognitoApiOptions {
   route: (target: string) => Route;
   ctx: Context;
   accessKey: AccessKey;
+  /** The clock a request's X-Amz-Date is checked against, in ms since the epoch. */
+  now: () => number;
   /** The body of `GET /<poolId>/.well-known/<document>`, public as at AWS. */
   wellKnown: (poolId: string, document: 'jwks.json' | 'openid-configuration') => object;
 }
@@ -85,7 +87,7 @@ async function handle(options: CognitoApiOptions, req: IncomingMessage, res: Ser
     fail(res, { status: 413, type: 'SerializationException', message: 'Request body too large.' });
     return;
   }
-  const refusal = await checkSignature({ method: 'POST', url: req.url ?? '/', headers: req.headers, body }, options.accessKey);
+  const refusal = await checkSignature({ method: 'POST', url: req.url ?? '/', headers: req.headers, body }, options.accessKey, options.now());
   if (refusal) {
     options.ctx.logger.warn(`embedded Cognito: refused an unauthenticated request (${refusal.type})`);
     fail(res, refusal);

@@ -52,6 +52,12 @@ export interface EmbeddedCognitoOptions {
   port?: number;
   host?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * The clock a request's signature date is checked against (ms since the epoch; Date.now by
+   * default). Tests that set Date back, so that the emulator issues a token in the past, pass
+   * the real clock here: the app signing the request runs on it.
+   */
+  signatureClock?: () => number;
 }
 
 export interface EmbeddedCognito {
@@ -164,6 +170,7 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     route: router,
     ctx,
     accessKey,
+    now: options.signatureClock ?? Date.now,
     wellKnown: (poolId, document) =>
       document === 'jwks.json'
         ? { keys: [issuer.publicJwk] }

@@ -43,10 +43,16 @@ export function challengeKeyPair() {
   return generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
+/**
+ * Wall-clock time that vi.setSystemTime does not move: tests set Date back to have the emulator
+ * issue tokens in the past, while the app server signs its calls with the real clock.
+ */
+const realClock = () => performance.timeOrigin + performance.now();
+
 export async function startTestCognito(options: { appPort?: number } = {}): Promise<TestCognito> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-test-'));
   const { privateKey, publicKey } = challengeKeyPair();
-  const cognito = await startEmbeddedCognito({ dataDir, challengePublicKey: publicKey, port: 0 });
+  const cognito = await startEmbeddedCognito({ dataDir, challengePublicKey: publicKey, port: 0, signatureClock: realClock });
   const appPort = options.appPort ?? 3000;
   const env: Record<string, string> = {
     EMBEDDED: '1',
@@ -98,6 +104,7 @@ export async function restartTestCognito(stack: TestCognito): Promise<TestCognit
     dataDir: stack.dataDir,
     challengePublicKey: createPublicKey(stack.env.AUTH_CHALLENGE_PRIVATE_KEY!),
     port: 0,
+    signatureClock: realClock,
   });
   return withAdminClient(cognito, { ...stack.env, COGNITO_ENDPOINT: cognito.endpoint }, stack.dataDir);
 }

@@ -29,6 +29,10 @@ function awsEnv(overrides: Env = {}): Env {
     CORBADO_WEBHOOK_PASSWORD: 'webhook-password-0123456789',
     SESSION_SECRET: SECRET,
     AUTH_CHALLENGE_PRIVATE_KEY: P256_KEY,
+    // Connect's email codes live in the passkey store: a production setup shares one and mails them.
+    PASSKEY_STORE: 'dynamodb',
+    DYNAMODB_TABLE: 'passkeys',
+    SMTP_URL: 'smtps://user:pass@smtp.example.com',
     ...overrides,
   };
 }
@@ -309,7 +313,7 @@ describe('parseConfig: missing or malformed values', () => {
 
 /** Self-hosted passkeys (no Corbado) on a real pool in production. */
 function selfHostedEnv(overrides: Env = {}): Env {
-  return awsEnv({ CORBADO_PROJECT_ID: undefined, CORBADO_API_SECRET: undefined, SMTP_URL: 'smtps://user:pass@smtp.example.com', ...overrides });
+  return awsEnv({ CORBADO_PROJECT_ID: undefined, CORBADO_API_SECRET: undefined, PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined, ...overrides });
 }
 
 describe('parseConfig: the passkey store', () => {
@@ -373,10 +377,19 @@ describe('parseConfig: setups that cannot work are refused', () => {
     expect(parseConfig(selfHostedEnv({ ...store, SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl).toBeNull();
   });
 
-  it('none of this applies to embedded mode (one machine, its own Cognito), development, or Corbado as the passkey layer', () => {
+  it('none of this applies to embedded mode (one machine, its own Cognito), development, or Corbado Complete (no state here)', () => {
     expect(() => parseConfig(embeddedEnv())).not.toThrow();
     expect(() => parseConfig(selfHostedEnv({ NODE_ENV: 'development', SMTP_URL: undefined }))).not.toThrow();
-    expect(() => parseConfig(awsEnv({ VERCEL: '1' }))).not.toThrow();
+    const complete = { CORBADO_MODE: 'complete', PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined, SMTP_URL: undefined };
+    expect(() => parseConfig(awsEnv({ ...complete, VERCEL: '1' }))).not.toThrow();
+  });
+
+  it('Corbado Connect keeps its email codes in the store: the same rules hold', () => {
+    const onSqlite = { PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined };
+    expect(configErrorOf(awsEnv(onSqlite)).variable).toBe('PASSKEY_STORE');
+    expect(configErrorOf(awsEnv({ ...onSqlite, VERCEL: '1', SINGLE_INSTANCE: '1' })).variable).toBe('PASSKEY_STORE');
+    expect(configErrorOf(awsEnv({ SMTP_URL: undefined })).variable).toBe('SMTP_URL');
+    expect(parseConfig(awsEnv({ ...onSqlite, SINGLE_INSTANCE: '1' })).passkeyStore.backend).toBe('sqlite');
   });
 
   it('a broken setup is reported after a malformed variable, so the operator fixes that first', () => {
