@@ -146,8 +146,11 @@ export async function startTestApp(extraEnv: Record<string, string> = {}): Promi
     server,
     output: () => output,
     async stop() {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      // A test may have stopped the server itself (tests/http/shutdown.test.ts).
+      if (server.exitCode === null && server.signalCode === null) {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
       await stack.stop();
     },
   };
