@@ -18,7 +18,7 @@ export function nodeSupportNotice(version) {
   if (!(major < SDK_MINIMUM_NODE_MAJOR)) return undefined;
   return (
     `Node ${version} is past its end of life, and AWS SDK releases after January 2027 need Node >= ` +
-    `${SDK_MINIMUM_NODE_MAJOR}: use Node 22 or 24 LTS (README, "Requirements").`
+    `${SDK_MINIMUM_NODE_MAJOR}: use Node 22 or 24 LTS (README, "Node versions").`
   );
 }
 
