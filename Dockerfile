@@ -6,11 +6,12 @@
 #   docker build -t cognito-passkeys .
 #   docker build --target embedded -t cognito-passkeys:embedded .
 #
-# Every stage starts from the same Debian-based Node.js image, so the native better-sqlite3 module
-# built in `deps` runs unchanged in the final stages.
+# Every stage starts from the same Debian-based Node.js 22 LTS image (Node 20 is past its end of
+# life; the Lambdas run 22 too), so the native better-sqlite3 module built in `deps` (12.x supports
+# Node 20 to 26) runs unchanged in the final stages.
 
 # --- every dependency, dev ones included, for the builds ------------------------------------
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -20,7 +21,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 # --- the standalone build: the server and only the files it traces --------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
@@ -28,14 +29,14 @@ COPY . .
 RUN NEXT_OUTPUT=standalone npm run build
 
 # --- production dependencies only, for the embedded target ----------------------------------
-FROM node:20-bookworm-slim AS production-deps
+FROM node:22-bookworm-slim AS production-deps
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # --- the regular build, which `next start` (run by the embedded launcher) needs -------------
-FROM node:20-bookworm-slim AS build-embedded
+FROM node:22-bookworm-slim AS build-embedded
 WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
@@ -43,7 +44,7 @@ COPY . .
 RUN npm run build
 
 # --- embedded mode: the launcher starts the embedded Cognito, then `next start` --------------
-FROM node:20-bookworm-slim AS embedded
+FROM node:22-bookworm-slim AS embedded
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
@@ -70,7 +71,7 @@ HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
 CMD ["node_modules/.bin/tsx", "--conditions=react-server", "scripts/run.ts", "start"]
 
 # --- the default target: the standalone server for a real Cognito pool ---------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \

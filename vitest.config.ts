@@ -17,6 +17,11 @@ export default defineConfig({
     // Each file starts its own emulator (and maybe a Next server); two cores run two at a time.
     fileParallelism: true,
     maxWorkers: 2,
-    env: { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', NEXT_TELEMETRY_DISABLED: '1' },
+    // The AWS SDKs' own switches for their notices (scripts/lifecycle.mjs), in every test process.
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
   },
 });

@@ -1,6 +1,7 @@
 /** `npm run cognito:local`: the embedded Cognito alone, e.g. to point another tool at it. */
 import { loadEnvConfig } from '@next/env';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 async function main(): Promise<void> {
   loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
   }
 }
 
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+// The AWS SDK's notices: the Node one is said once, by `npm run dev` / `npm start` (scripts/lifecycle.mjs).
+quietAwsSdkNotices(process.env);
 main().catch((error: Error) => {
   console.error(`Embedded Cognito did not start: ${error.message}`);
   process.exit(1);

@@ -30,6 +30,7 @@ import {
   type SetupState,
   type TriggerArns,
 } from '../lib/cognito/setup';
+import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 const USAGE = `usage: npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN] [--create-auth-challenge=ARN] [--verify-auth-challenge=ARN]
   Checks the pool and app client configured in the environment (.env), prints what the app still
@@ -229,7 +230,8 @@ async function main(): Promise<void> {
   }
 }
 
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+// The AWS SDK's notices: the Node one is said once, by `npm run dev` / `npm start` (scripts/lifecycle.mjs).
+quietAwsSdkNotices(process.env);
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) stop(`Configuration error: ${error.message}`);
   const { name, message } = error as Error;

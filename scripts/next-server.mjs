@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:http';
 import next from 'next';
+import { drainOnSignal, shutdownTimeoutMs } from './lifecycle.mjs';
 
 function option(names, fallback) {
   const args = process.argv.slice(2);
@@ -15,6 +16,13 @@ function option(names, fallback) {
   return index >= 0 && args[index + 1] ? args[index + 1] : fallback;
 }
 
+let timeoutMs;
+try {
+  timeoutMs = shutdownTimeoutMs(process.env.SHUTDOWN_TIMEOUT_SECONDS);
+} catch (error) {
+  console.error(`Configuration error: ${error.message}`);
+  process.exit(1);
+}
 const port = Number(option(['-p', '--port'], process.env.PORT ?? '3000'));
 const hostname = option(['-H', '--hostname'], undefined);
 const app = next({ dev: false, dir: process.cwd(), port, hostname });
@@ -55,6 +63,4 @@ const server = createServer((request, response) => {
 server.listen(port, hostname, () => {
   console.log(`Ready on http://${hostname ?? 'localhost'}:${port}`);
 });
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.close(() => process.exit(0)));
-}
+drainOnSignal(server, { timeoutMs, log: (line) => console.log(line) });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './lifecycle.mjs';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,6 +42,12 @@ async function main(): Promise<void> {
   const dev = command === 'dev';
   loadEnvConfig(process.cwd(), dev, { info: () => undefined, error: console.error });
   const env: Env = { ...process.env, NODE_ENV: dev ? 'development' : 'production' };
+  let timeoutMs: number;
+  try {
+    timeoutMs = shutdownTimeoutMs(env.SHUTDOWN_TIMEOUT_SECONDS);
+  } catch (error) {
+    stop(`Configuration error: ${(error as Error).message}`);
+  }
 
   const poolConfigured = Boolean(env.COGNITO_USER_POOL_ID?.trim());
   const embedded = env.EMBEDDED === '1' || (dev && !poolConfigured);
@@ -68,15 +75,43 @@ async function main(): Promise<void> {
   }
   checkConfiguration(env);
 
+  const notice = nodeSupportNotice(process.version);
+  if (notice) console.warn(notice);
+
   // Production runs Next behind our own server, which records the peer address (next-server.mjs).
   const server = dev ? [require.resolve('next/dist/bin/next'), 'dev'] : [path.join(__dirname, 'next-server.mjs')];
-  const child = spawn(process.execPath, [...server, ...nextArgs], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which passes it
+  // on once (the server takes a second signal as "stop now"), and can end the whole group.
+  const child = spawn(process.execPath, [...server, ...nextArgs], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: 'inherit',
+    detached: true,
+  });
+  const killGroup = () => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  process.on('exit', killGroup);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      child.kill(signal);
+      // The server keeps its own deadline; this one covers `next dev` and a server that ignores it.
+      setTimeout(() => process.exit(1), timeoutMs + 2000).unref();
+    });
+  }
   child.on('exit', async (code, signal) => {
     await closeEmulator();
     process.exit(code ?? (signal ? 1 : 0));
   });
 }
 
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+// Here and in every child; the launcher prints the Node notice once, before it starts the server.
+quietAwsSdkNotices(process.env);
 main().catch((error: Error) => stop(`Start-up failed: ${error.message}`));

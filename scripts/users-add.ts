@@ -11,6 +11,7 @@ import {
   runningInstanceVariables,
   startEmbeddedEnvironment,
 } from '../lib/embedded-cognito/environment';
+import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 function stop(message: string): never {
   console.error(message);
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
   }
 }
 
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+// The AWS SDK's notices: the Node one is said once, by `npm run dev` / `npm start` (scripts/lifecycle.mjs).
+quietAwsSdkNotices(process.env);
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) stop(`Configuration error: ${error.message}`);
   const cause = error instanceof AppError ? (error.cause as Error | undefined) : (error as Error);

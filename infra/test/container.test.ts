@@ -95,6 +95,16 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('builds and runs every stage on one Node LTS image, the Lambdas\' major, within the app\'s engines', () => {
+    const images = new Set(stages().map((s) => s.from));
+    expect([...images]).toEqual([expect.stringMatching(/^node:(22|24)-bookworm-slim$/)]);
+    const major = /^node:(\d+)-/.exec([...images][0]!)![1];
+    const stack = readFileSync(path.join(INFRA_DIR, 'lib/cognito-passkeys-stack.ts'), 'utf8');
+    expect(stack).toContain(`lambda.Runtime.NODEJS_${major}_X`);
+    const engines = (JSON.parse(readFileSync(path.join(APP_DIR, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines.split(/\s*\|\|\s*/)).toContainEqual(expect.stringMatching(new RegExp(`^\\^${major}\\.`)));
+  });
+
   it('binds the standalone server to every interface, not the container’s own hostname', () => {
     expect(stage('runtime').lines.some((line) => /^ENV .*HOSTNAME=0\.0\.0\.0/.test(line))).toBe(true);
   });

@@ -48,6 +48,7 @@ describe('start-up refuses a bad configuration with one clear line', () => {
     ['AUTH_CHALLENGE_PRIVATE_KEY', { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----` }],
     ['APP_ORIGIN', { APP_ORIGIN: 'https://app.example.com/some/path' }],
     ['COGNITO_USER_POOL_ID', { COGNITO_USER_POOL_ID: 'my-pool' }],
+    ['SHUTDOWN_TIMEOUT_SECONDS', { SHUTDOWN_TIMEOUT_SECONDS: 'soon' }],
   ])('a malformed %s: exit 1, one line naming it, no secret printed', async (variable, override) => {
     const run = await runLauncher('start', { ...validAws(), ...override });
     expect(run.code).toBe(1);

@@ -160,7 +160,8 @@ export async function startNextServer(port: number, env: Record<string, string>)
     server,
     output: () => output,
     async stop() {
-      if (server.exitCode === null) {
+      // A test may have stopped the server itself (tests/http/shutdown.test.ts).
+      if (server.exitCode === null && server.signalCode === null) {
         server.kill('SIGTERM');
         await new Promise((r) => server.once('exit', r));
       }
