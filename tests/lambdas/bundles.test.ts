@@ -68,6 +68,6 @@ describe('bundled trigger handlers', () => {
       invoke('verify-auth-challenge', base({ privateChallengeParameters: { nonce }, challengeAnswer, userAttributes: {} }, {}), env);
     expect(verify(answer).response.answerCorrect).toBe(true);
     expect(verify(nonce).response.answerCorrect).toBe(false);
-    expect(() => verify(answer, {} as never)).toThrow(/AUTH_CHALLENGE_PUBLIC_KEY is not set/);
+    expect(() => verify(answer, {} as never)).toThrow(/neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/);
   });
 });
