@@ -67,6 +67,11 @@ let configured: ((event: VerifyEvent) => Promise<VerifyEvent>) | undefined;
 
 /** The Lambda entry point; a bad key set fails every invocation with the same clear error. */
 export async function handler(event: VerifyEvent): Promise<VerifyEvent> {
-  configured ??= createVerifyAuthChallengeHandler(challengeKeysFromEnvironment(process.env));
+  if (!configured) {
+    const keys = challengeKeysFromEnvironment(process.env);
+    // Once per execution environment: shows when a new key set is live (key rotation runbook).
+    console.log(JSON.stringify({ level: 'info', msg: 'challenge key set loaded', trustedKids: [...keys.keys()] }));
+    configured = createVerifyAuthChallengeHandler(keys);
+  }
   return configured(event);
 }
