@@ -119,8 +119,3 @@ function fromJwks(raw: string): ChallengeKeySet {
   });
   return challengeKeySet(keys);
 }
-
-/** The set as a JWKS, each key with its kid: what `keys:challenge` prints and the stack may be given. */
-export function challengeKeySetJwks(set: ChallengeKeySet): { keys: JsonWebKey[] } {
-  return { keys: [...set].map(([kid, key]) => ({ ...key.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' })) };
-}

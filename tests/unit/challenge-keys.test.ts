@@ -14,7 +14,6 @@ import {
   MAX_CHALLENGE_KEYS,
   challengeKeyId,
   challengeKeySet,
-  challengeKeySetJwks,
   parseChallengePublicKeys,
 } from '@/lib/auth-challenge/keys';
 
@@ -46,7 +45,13 @@ describe('parseChallengePublicKeys', () => {
     ['one PEM', pem(current.publicKey), 1],
     ['two PEMs, one after the other', pem(current.publicKey) + pem(next.publicKey), 2],
     ['two PEMs with literal \\n escapes', (pem(current.publicKey) + pem(next.publicKey)).replace(/\n/g, '\\n'), 2],
-    ['a JWKS with kids', JSON.stringify(challengeKeySetJwks(challengeKeySet([current.publicKey, next.publicKey]))), 2],
+    [
+      'a JWKS with kids, alg and use',
+      JSON.stringify({
+        keys: [current, next].map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: challengeKeyId(k.publicKey), alg: 'ES256', use: 'sig' })),
+      }),
+      2,
+    ],
     [
       'a JWKS without kids',
       JSON.stringify({ keys: [current.publicKey, next.publicKey].map((k) => k.export({ format: 'jwk' })) }),
