@@ -69,7 +69,10 @@ export interface CorbadoConfig {
 export interface SessionConfig {
   /** iron-session password map holding only SESSION_SECRET: new cookies are sealed with it. */
   sealWith: Record<string, string>;
-  /** SESSION_SECRET and every SESSION_SECRET_PREVIOUS: cookies sealed with any of them still open. */
+  /**
+   * SESSION_SECRET, every SESSION_SECRET_PREVIOUS and SESSION_SECRET_NEXT (the secret about to
+   * become SESSION_SECRET during a rotation): cookies sealed with any of them open.
+   */
   openWith: Record<string, string>;
   idleTimeoutSeconds: number;
   absoluteTimeoutSeconds: number;
@@ -142,12 +145,21 @@ function parseSessionPasswords(env: Env): Pick<SessionConfig, 'sealWith' | 'open
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const next = read(env, 'SESSION_SECRET_NEXT');
   if (current.length < 32) throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters long');
   if (previous.some((s) => s.length < 32)) {
     throw new ConfigError('SESSION_SECRET_PREVIOUS', 'must list secrets of at least 32 characters, comma-separated');
   }
+  if (next !== undefined && (next.length < 32 || next.includes(','))) {
+    throw new ConfigError('SESSION_SECRET_NEXT', 'must be one secret of at least 32 characters');
+  }
+  if (next !== undefined && (next === current || previous.includes(next))) {
+    throw new ConfigError('SESSION_SECRET_NEXT', 'must differ from SESSION_SECRET and SESSION_SECRET_PREVIOUS');
+  }
   const openWith: Record<string, string> = {};
   for (const secret of previous) openWith[passwordId(secret)] = secret;
+  // Opens, never seals: every instance must open the new secret's cookies before any seals with it.
+  if (next !== undefined) openWith[passwordId(next)] = next;
   openWith[passwordId(current)] = current;
   return { sealWith: { [passwordId(current)]: current }, openWith };
 }

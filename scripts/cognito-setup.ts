@@ -22,6 +22,7 @@ import { ConfigError, parseConfig } from '../lib/config';
 import {
   APP_CLIENT_NAME,
   TRIGGERS,
+  challengeKeySetReport,
   TRIGGER_INPUTS,
   describePlan,
   environmentLines,
@@ -35,7 +36,8 @@ import { quietAwsSdkNotices } from './lifecycle.mjs';
 const USAGE = `usage: npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN] [--create-auth-challenge=ARN] [--verify-auth-challenge=ARN]
   Checks the pool and app client configured in the environment (.env), prints what the app still
   needs, and changes them only with --apply. The ARNs (or ${TRIGGERS.map((t) => TRIGGER_INPUTS[t].env).join(', ')})
-  name the trigger functions infra/ deployed.`;
+  name the trigger functions infra/ deployed. With AUTH_CHALLENGE_PUBLIC_KEYS (the verify function's
+  key set) it also checks that the set holds the app's signing key.`;
 
 /** Stands in for COGNITO_CLIENT_ID while the configuration is checked, when no client is configured yet. */
 const CLIENT_ID_PLACEHOLDER = 'notconfigured';
@@ -101,13 +103,10 @@ function generateMissingSecrets(env: NodeJS.ProcessEnv): string[] {
     lines.push(`SESSION_SECRET=${env.SESSION_SECRET}`);
   }
   if (!env.AUTH_CHALLENGE_PRIVATE_KEY?.trim()) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');
     env.AUTH_CHALLENGE_PRIVATE_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     lines.push(`AUTH_CHALLENGE_PRIVATE_KEY="${oneLine(env.AUTH_CHALLENGE_PRIVATE_KEY)}"`);
-    lines.push(
-      `# The verify-auth-challenge function needs the public half: AUTH_CHALLENGE_PUBLIC_KEY="${oneLine(publicKey.export({ type: 'spki', format: 'pem' }).toString())}"`,
-    );
   }
   return lines;
 }
@@ -224,7 +223,11 @@ async function main(): Promise<void> {
       for (const line of [...lines, ...passkeyStoreLines(embedded), ...generatedSecrets]) console.log(line);
       if (embedded) console.log('# (embedded Cognito: `npm run dev` sets these by itself; shown for other tools)');
     }
-    if (plan.blockers.length > 0) process.exitCode = 2;
+    // The function's key set is checked only when given here: cognito:setup cannot read it from Lambda.
+    const keys = challengeKeySetReport(process.env.AUTH_CHALLENGE_PUBLIC_KEYS, config.authChallenge.privateKey);
+    for (const line of keys.lines) console.log(line);
+    if (keys.blocker) console.log(`Cannot do: ${keys.blocker}`);
+    if (plan.blockers.length > 0 || keys.blocker) process.exitCode = 2;
   } finally {
     await close();
   }

@@ -1,7 +1,9 @@
 /**
  * The CDK app (`npx cdk synth|diff|deploy` in infra/, see cdk.json). Settings come from context:
  *
- *   -c authChallengePublicKey="$(cat challenge-public.pem)"   required
+ *   -c authChallengePublicKeys="$(cat challenge-public.pem)"  required: 1..4 PEM public keys, one after
+ *                                                             another (rotation: docs/DEPLOYMENT.md);
+ *                                                             authChallengePublicKey (one key) still works
  *   -c existingUserPoolId=eu-central-1_AbC123                 attach to this pool instead of creating one
  *   -c createAppClient=false                                  keep your own app client (then run cognito:setup)
  *   -c tokenValidityMinutes=60  -c refreshTokenValidityDays=30  -c stackName=CognitoPasskeys

@@ -70,7 +70,7 @@ export class CognitoPasskeysStack extends Stack {
       CreateAuthChallenge: this.triggerFunction('CreateAuthChallenge', settings, {}),
       VerifyAuthChallengeResponse: this.triggerFunction('VerifyAuthChallengeResponse', settings, {
         // One line: Lambda environment values are plain strings; the handler turns \n back into newlines.
-        AUTH_CHALLENGE_PUBLIC_KEY: settings.authChallengePublicKeyPem.trim().replace(/\n/g, '\\n'),
+        AUTH_CHALLENGE_PUBLIC_KEYS: settings.authChallengePublicKeysPem.trim().replace(/\n/g, '\\n'),
       }),
     };
 

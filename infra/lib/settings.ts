@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { ChallengeKeySetError, parseChallengePublicKeys } from '../../lib/auth-challenge/keys';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -9,8 +9,13 @@ import path from 'node:path';
  */
 export interface DeploymentSettings {
   stackName: string;
-  /** SPKI PEM of the EC P-256 key whose private half is the app's AUTH_CHALLENGE_PRIVATE_KEY. */
-  authChallengePublicKeyPem: string;
+  /**
+   * SPKI PEMs (1..4, one after another) of the EC P-256 keys the verify function trusts: the public
+   * half of the app's AUTH_CHALLENGE_PRIVATE_KEY and, during a rotation, the next or previous one.
+   */
+  authChallengePublicKeysPem: string;
+  /** Their kids (RFC 7638 thumbprints), the names the assertions and the function's logs use. */
+  authChallengeKeyIds: string[];
   /** Attach to this pool instead of creating one; its users and settings are left alone. */
   existingUserPoolId: string | null;
   /** The region of the existing pool, which the stack must be deployed to. */
@@ -60,26 +65,35 @@ function flag(context: Context, key: string, fallback: boolean): boolean {
   return raw === 'true';
 }
 
-/** The public key for the verify function; a private key is refused, it must never reach AWS Lambda. */
-function parsePublicKey(raw: string | undefined): string {
-  const key = 'authChallengePublicKey';
+/**
+ * The verify function's public keys: authChallengePublicKeys (one or more PEMs, or a JWKS; at
+ * most 4), or the single authChallengePublicKey of earlier deployments. A private key is
+ * refused: it must never reach AWS Lambda.
+ */
+function parsePublicKeys(context: Context): Pick<DeploymentSettings, 'authChallengePublicKeysPem' | 'authChallengeKeyIds'> {
+  const set = text(context, 'authChallengePublicKeys');
+  const single = text(context, 'authChallengePublicKey');
+  if (set && single) throw new SettingsError('authChallengePublicKeys', 'and authChallengePublicKey are both set: give only authChallengePublicKeys');
+  const key = single ? 'authChallengePublicKey' : 'authChallengePublicKeys';
+  const raw = set ?? single;
   if (!raw) {
     throw new SettingsError(key, 'is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)');
   }
-  const pem = raw.replace(/\\n/g, '\n');
-  if (!/-----BEGIN PUBLIC KEY-----/.test(pem)) {
-    throw new SettingsError(key, 'must be a PEM public key (-----BEGIN PUBLIC KEY-----); never give the private key to the stack');
+  if (/PRIVATE KEY-----|"d"\s*:/.test(raw)) {
+    throw new SettingsError(key, 'holds a private key: give PEM public keys (-----BEGIN PUBLIC KEY-----); never give the private key to the stack');
   }
-  let publicKey;
+  let keys;
   try {
-    publicKey = createPublicKey(pem);
-  } catch {
-    throw new SettingsError(key, 'is not a readable PEM public key');
+    keys = parseChallengePublicKeys(raw);
+  } catch (error) {
+    if (error instanceof ChallengeKeySetError) throw new SettingsError(key, error.message);
+    throw error;
   }
-  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new SettingsError(key, 'must be an EC P-256 key (ES256)');
-  }
-  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  if (single && keys.size > 1) throw new SettingsError(key, 'holds several keys: use authChallengePublicKeys for a set');
+  return {
+    authChallengePublicKeysPem: [...keys.values()].map((k) => k.export({ type: 'spki', format: 'pem' }).toString()).join(''),
+    authChallengeKeyIds: [...keys.keys()],
+  };
 }
 
 export function readSettings(context: Context, infraDir: string): DeploymentSettings {
@@ -96,7 +110,7 @@ export function readSettings(context: Context, infraDir: string): DeploymentSett
   const idAndAccessTokenMinutes = whole(context, 'tokenValidityMinutes', 60, 5, 60);
   return {
     stackName: text(context, 'stackName') ?? 'CognitoPasskeys',
-    authChallengePublicKeyPem: parsePublicKey(text(context, 'authChallengePublicKey')),
+    ...parsePublicKeys(context),
     existingUserPoolId,
     region: existingUserPoolId ? existingUserPoolId.split('_')[0]! : null,
     userPoolName: text(context, 'userPoolName') ?? 'cognito-passkeys',

@@ -43,7 +43,7 @@ describe('the CDK app', () => {
     const run = await runApp({});
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
-      'Configuration error: context authChallengePublicKey is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)',
+      'Configuration error: context authChallengePublicKeys is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)',
     );
   });
 });
@@ -59,7 +59,25 @@ describe('deployment settings', () => {
 
   it('refuse a key that is not EC P-256', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-    expect(() => read({ authChallengePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toThrow('must be an EC P-256 key');
+    expect(() => read({ authChallengePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toThrow('is not an EC P-256 public key');
+  });
+
+  it('take a key set for a rotation, named by RFC 7638 thumbprints, in authChallengePublicKeys', () => {
+    const next = challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const settings = readSettings((key) => ({ authChallengePublicKeys: (publicKeyPem + next).replace(/\n/g, '\\n'), lambdasDir: LAMBDAS_DIR })[key], INFRA_DIR);
+    expect(settings.authChallengePublicKeysPem).toBe(publicKeyPem + next);
+    expect(settings.authChallengeKeyIds).toHaveLength(2);
+    expect(settings.authChallengeKeyIds[0]).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('refuse a malformed key set: too many keys, a repeat, or both context keys', () => {
+    const pems = Array.from({ length: 5 }, () => challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    expect(() => read({ authChallengePublicKey: '', authChallengePublicKeys: pems.join('') })).toThrow(
+      'context authChallengePublicKeys holds 5 keys; at most 4',
+    );
+    expect(() => read({ authChallengePublicKey: '', authChallengePublicKeys: publicKeyPem + publicKeyPem })).toThrow('repeats an earlier key');
+    expect(() => read({ authChallengePublicKeys: publicKeyPem })).toThrow('are both set');
+    expect(() => read({ authChallengePublicKey: publicKeyPem + pems[0] })).toThrow('use authChallengePublicKeys for a set');
   });
 
   it('refuse a malformed existing pool id and token lifetimes beyond an hour', () => {

@@ -56,19 +56,21 @@ describe('stack for a new user pool', () => {
   it('gives only the verify function the challenge public key, in a form its bundle reads', () => {
     const functions = functionsByBundle(template, assetDirOf);
     const env = functions['verify-auth-challenge']!.props.Environment.Variables as Record<string, string>;
-    expect(env.AUTH_CHALLENGE_PUBLIC_KEY!.replace(/\\n/g, '\n')).toBe(publicKeyPem.trim());
+    expect(env.AUTH_CHALLENGE_PUBLIC_KEYS!.replace(/\\n/g, '\n')).toBe(publicKeyPem.trim());
+    expect(env.AUTH_CHALLENGE_PUBLIC_KEY).toBeUndefined();
     expect(functions['define-auth-challenge']!.props.Environment).toBeUndefined();
     expect(functions['create-auth-challenge']!.props.Environment).toBeUndefined();
 
     // The verify bundle, run bare with exactly that environment, loads the key and judges an answer.
     const bundle = path.join(assetDirOf(functions['verify-auth-challenge']!.id), 'index.mjs');
     const event = { userName: 'u', callerContext: { clientId: 'c' }, request: { privateChallengeParameters: { nonce: 'n' }, challengeAnswer: 'not-an-assertion' }, response: {} };
-    const script = 'import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write(JSON.stringify(e.response)))';
+    const script = 'import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write(\'\\n\' + JSON.stringify(e.response)))';
     const output = execFileSync(process.execPath, ['-e', script, bundle, JSON.stringify(event)], {
       cwd: tmpdir(),
-      env: { PATH: process.env.PATH, AUTH_CHALLENGE_PUBLIC_KEY: env.AUTH_CHALLENGE_PUBLIC_KEY },
+      env: { PATH: process.env.PATH, AUTH_CHALLENGE_PUBLIC_KEYS: env.AUTH_CHALLENGE_PUBLIC_KEYS },
     });
-    expect(JSON.parse(output.toString())).toEqual({ answerCorrect: false });
+    // The function's log line for the refused answer comes first.
+    expect(JSON.parse(output.toString().split('\n').at(-1)!)).toEqual({ answerCorrect: false });
   });
 
   it('lets Cognito invoke the three functions for this pool only', () => {

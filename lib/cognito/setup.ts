@@ -1,3 +1,5 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { ChallengeKeySetError, challengeKeyId, parseChallengePublicKeys } from '../auth-challenge/keys';
 import type {
   AddCustomAttributesRequest,
   CreateUserPoolClientRequest,
@@ -391,4 +393,40 @@ export function environmentLines(env: CognitoEnvironment): string[] {
     `COGNITO_CLIENT_SECRET=${env.clientSecret ?? ''}`,
     ...(env.endpoint ? [`COGNITO_ENDPOINT=${env.endpoint}`] : []),
   ];
+}
+
+/**
+ * The verify function's key set (AUTH_CHALLENGE_PUBLIC_KEYS, when given) against the app's
+ * signing key: the lines to print, and a blocker when the set lacks the app's key, since every
+ * sign-in would then be refused. Without a set, the line that gives the function the app's key.
+ */
+export function challengeKeySetReport(
+  publicKeysText: string | undefined,
+  signingKey: KeyObject,
+): { lines: string[]; blocker: string | null } {
+  const kid = challengeKeyId(signingKey);
+  const publicPem = createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }).toString();
+  if (!publicKeysText?.trim()) {
+    const oneLine = publicPem.trim().replace(/\n/g, '\\n');
+    return {
+      lines: [`# The verify-auth-challenge function trusts the app's key (kid ${kid}): AUTH_CHALLENGE_PUBLIC_KEYS="${oneLine}"`],
+      blocker: null,
+    };
+  }
+  let set;
+  try {
+    set = parseChallengePublicKeys(publicKeysText);
+  } catch (error) {
+    if (error instanceof ChallengeKeySetError) return { lines: [], blocker: `AUTH_CHALLENGE_PUBLIC_KEYS ${error.message}` };
+    throw error;
+  }
+  const kids = [...set.keys()].map((k) => (k === kid ? `${k} (the app signs with it)` : k));
+  const lines = [`Challenge key set: ${set.size} key${set.size === 1 ? '' : 's'}: ${kids.join(', ')}.`];
+  if (!set.has(kid)) {
+    return {
+      lines,
+      blocker: `AUTH_CHALLENGE_PUBLIC_KEYS lacks the app's signing key (kid ${kid}): the verify function would refuse every sign-in. Add the key to the function first (docs/DEPLOYMENT.md, key rotation).`,
+    };
+  }
+  return { lines, blocker: null };
 }

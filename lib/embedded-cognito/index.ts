@@ -16,6 +16,7 @@ import type { Context } from 'cognito-local/lib/services/context';
 import { handler as defineAuthChallenge } from '../../lambdas/define-auth-challenge';
 import { handler as createAuthChallenge } from '../../lambdas/create-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '../../lambdas/verify-auth-challenge';
+import { challengeKeySet, type ChallengeKeySet } from '../auth-challenge/keys';
 import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';
@@ -46,8 +47,12 @@ import { IndexedUserPoolServiceFactory } from './user-pool';
 export interface EmbeddedCognitoOptions {
   /** The app's DATA_DIR; the emulator keeps its files in `<dataDir>/cognito`. */
   dataDir: string;
-  /** The public half of AUTH_CHALLENGE_PRIVATE_KEY, for the verify-auth-challenge trigger. */
-  challengePublicKey: KeyObject;
+  /**
+   * The verify-auth-challenge trigger's trusted keys: the public half of AUTH_CHALLENGE_PRIVATE_KEY,
+   * or a key set (lib/auth-challenge/keys.ts) while a rotation is under way. One of the two.
+   */
+  challengePublicKey?: KeyObject;
+  challengePublicKeys?: ChallengeKeySet;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -71,6 +76,8 @@ export interface EmbeddedCognito {
   calls: Map<string, number>;
   /** Fault injection for resilience tests (faults.ts); inert until a rule is added. */
   faults: CognitoFaults;
+  /** Replaces the verify trigger's trusted keys, as updating the Lambda's AUTH_CHALLENGE_PUBLIC_KEYS does. */
+  setChallengePublicKeys(keys: ChallengeKeySet): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +124,7 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
   tightenDataFolder(options.dataDir, directory);
   const accessKey = loadAccessKey(state);
   const logger = pino({ level: options.logLevel ?? 'error' });
+  let challengeKeys = trustedChallengeKeys(options);
   const ctx: Context = { logger };
   const clock = new DateClock();
   const dataStores = new WriteBehindDataStoreFactory(directory);
@@ -147,7 +155,10 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     ...new AuthFlows(services, issuer, {
       defineAuthChallenge,
       createAuthChallenge,
-      verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(options.challengePublicKey),
+      verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(
+        () => challengeKeys,
+        ({ msg, ...entry }) => ('reason' in entry ? logger.warn(entry, msg) : logger.info(entry, msg)),
+      ),
     }).targets(),
     ...poolAdminTargets(services),
   };
@@ -200,6 +211,9 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
       accessKey,
       calls,
       faults,
+      setChallengePublicKeys: (keys) => {
+        challengeKeys = keys;
+      },
       close: async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await Promise.all([dataStores.flush(), issuer.flush()]);
@@ -209,6 +223,15 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     server.close();
     throw error;
   }
+}
+
+function trustedChallengeKeys(options: EmbeddedCognitoOptions): ChallengeKeySet {
+  if (options.challengePublicKeys && options.challengePublicKey) {
+    throw new Error('give the embedded Cognito challengePublicKey or challengePublicKeys, not both');
+  }
+  if (options.challengePublicKeys) return options.challengePublicKeys;
+  if (options.challengePublicKey) return challengeKeySet([options.challengePublicKey]);
+  throw new Error('the embedded Cognito needs the challenge public key (challengePublicKey or challengePublicKeys)');
 }
 
 interface PoolIds {

@@ -28,13 +28,14 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 /** Invokes a copied bundle's `handler` in a fresh `node` with only the given environment. */
 function invoke(name: string, event: object, env: Record<string, string> = {}): { response: Record<string, unknown> } {
-  const script = `import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write(JSON.stringify(e)))`;
+  // The handler's own log lines come first on stdout (the verify trigger logs every answer).
+  const script = `import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write('\\n' + JSON.stringify(e)))`;
   const output = execFileSync(process.execPath, ['-e', script, path.join(workdir, 'lambda', name, 'index.mjs'), JSON.stringify(event)], {
     cwd: path.join(workdir, 'lambda', name),
     env: isolatedEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return JSON.parse(output.toString());
+  return JSON.parse(output.toString().split('\n').at(-1)!);
 }
 
 const base = (request: object, response: object) => ({
@@ -68,6 +69,10 @@ describe('bundled trigger handlers', () => {
       invoke('verify-auth-challenge', base({ privateChallengeParameters: { nonce }, challengeAnswer, userAttributes: {} }, {}), env);
     expect(verify(answer).response.answerCorrect).toBe(true);
     expect(verify(nonce).response.answerCorrect).toBe(false);
-    expect(() => verify(answer, {} as never)).toThrow(/AUTH_CHALLENGE_PUBLIC_KEY is not set/);
+    const nextPem = challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keySet = { AUTH_CHALLENGE_PUBLIC_KEYS: (nextPem + publicPem).replace(/\n/g, '\\n') };
+    expect(verify(answer, keySet as never).response.answerCorrect).toBe(true);
+    expect(() => verify(answer, { AUTH_CHALLENGE_PUBLIC_KEYS: nextPem + nextPem } as never)).toThrow(/repeats an earlier key/);
+    expect(() => verify(answer, {} as never)).toThrow(/neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/);
   });
 });

@@ -340,7 +340,7 @@ describe('npm run cognito:setup', () => {
     expect(applied.stdout).toMatch(/^COGNITO_CLIENT_ID=\w+$/m);
     expect(applied.stdout).toMatch(/^SESSION_SECRET=[\w-]{43}$/m);
     expect(applied.stdout).toMatch(/^AUTH_CHALLENGE_PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\\n.+\\n-----END PRIVATE KEY-----"$/m);
-    expect(applied.stdout).toMatch(/AUTH_CHALLENGE_PUBLIC_KEY="-----BEGIN PUBLIC KEY-----\\n/);
+    expect(applied.stdout).toMatch(/AUTH_CHALLENGE_PUBLIC_KEYS="-----BEGIN PUBLIC KEY-----\\n/);
   });
 
   it('reports a createdByCorbado attribute of the wrong type as something it cannot fix, and leaves the attribute as it is', async () => {

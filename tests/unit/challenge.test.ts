@@ -17,6 +17,7 @@ import {
 import { handler as createAuthChallenge } from '@/lambdas/create-auth-challenge';
 import { MAX_CHALLENGE_ATTEMPTS, handler as defineAuthChallenge } from '@/lambdas/define-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '@/lambdas/verify-auth-challenge';
+import { challengeKeySet } from '@/lib/auth-challenge/keys';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const otherKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -288,7 +289,7 @@ describe('create-auth-challenge', () => {
   it('produces a challenge whose public parameters alone cannot answer it', async () => {
     const { response } = await createAuthChallenge(createEvent());
     for (const value of Object.values(response.publicChallengeParameters)) {
-      const verify = createVerifyAuthChallengeHandler(keys.publicKey);
+      const verify = createVerifyAuthChallengeHandler(challengeKeySet([keys.publicKey]));
       const event = verifyEvent(value, response.privateChallengeParameters);
       expect((await verify(event)).response.answerCorrect).toBe(false);
     }
@@ -321,7 +322,7 @@ function verifyEvent(
 }
 
 describe('verify-auth-challenge', () => {
-  const verify = createVerifyAuthChallengeHandler(keys.publicKey);
+  const verify = createVerifyAuthChallengeHandler(challengeKeySet([keys.publicKey]));
 
   it('marks a matching assertion correct', async () => {
     const answer = await signChallengeAssertion(keys.privateKey, BINDING);
@@ -388,6 +389,6 @@ describe('verify-auth-challenge Lambda entry point', () => {
     delete process.env.AUTH_CHALLENGE_PUBLIC_KEY;
     const handler = await freshHandler();
     const answer = await signChallengeAssertion(keys.privateKey, BINDING);
-    await expect(handler(verifyEvent(answer, { nonce: NONCE }))).rejects.toThrow(/AUTH_CHALLENGE_PUBLIC_KEY is not set/);
+    await expect(handler(verifyEvent(answer, { nonce: NONCE }))).rejects.toThrow(/neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/);
   });
 });
