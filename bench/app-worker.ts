@@ -101,8 +101,9 @@ const passwordSignIn = (email: string) =>
   pipeline.signInWithPasswordCredentials(email, PASSWORD, `bench-client-${++addresses}`);
 
 /** A passkey sign-in as the pipeline runs it; a brand-new passkey does not cover existing users. */
+// A passkey identity may use the user the app provisioned for it, never a pre-existing password user.
 const passkeySignIn = (email: string) =>
-  pipeline.signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async () => false });
+  pipeline.signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async (user) => user.createdByCorbado });
 
 // ---- tasks -----------------------------------------------------------------------------------
 
