@@ -42,19 +42,8 @@ const challengeKey = (challenge: string) => ({ [PK]: `challenge#${sha256(challen
 const codeKey = (email: string) => ({ [PK]: `code#${email}` });
 const PROBE_KEY = { [PK]: 'probe#readiness' };
 
-interface PasskeyItem {
-  id: string;
-  owner: string;
-  email: string;
-  publicKey: Uint8Array;
-  counter: number;
-  transports: string[];
-  deviceType: string;
-  backedUp: boolean;
-  name: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
+/** A stored passkey as the table holds it: its user under the owner index's key. */
+type PasskeyItem = Omit<StoredPasskey, 'userSub' | 'publicKey'> & { owner: string; publicKey: Uint8Array };
 
 const fromItem = (item: Record<string, unknown>): StoredPasskey => {
   const row = item as unknown as PasskeyItem;
