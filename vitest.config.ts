@@ -1,5 +1,8 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** Unit tests: modules imported directly, no server, so one file runs in seconds. */
+const UNIT_TESTS = 'tests/unit/**/*.test.ts';
 
 export default defineConfig({
   resolve: {
@@ -10,8 +13,6 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/support/build-once.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Each file starts its own emulator (and maybe a Next server); two cores run two at a time.
@@ -23,5 +24,19 @@ export default defineConfig({
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
       NEXT_TELEMETRY_DISABLED: '1',
     },
+    // `vitest run` runs both; `--project unit` (npm run test:unit) skips the Next build.
+    // A project's globalSetup runs only when one of its files is selected.
+    projects: [
+      { extends: true, test: { name: 'unit', include: [UNIT_TESTS] } },
+      {
+        extends: true,
+        test: {
+          name: 'app',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, UNIT_TESTS],
+          globalSetup: ['tests/support/build-once.ts'],
+        },
+      },
+    ],
   },
 });
