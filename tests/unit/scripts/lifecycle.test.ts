@@ -5,7 +5,7 @@ import {
   SDK_MINIMUM_NODE_MAJOR,
   SDK_NODE_WARNING_VARIABLE,
   shutdownTimeoutMs,
-} from '../../scripts/lifecycle.mjs';
+} from '../../../scripts/lifecycle.mjs';
 
 describe('SHUTDOWN_TIMEOUT_SECONDS', () => {
   it('defaults to 10 s when unset or empty', () => {
