@@ -4,6 +4,9 @@ const nextConfig = {
   poweredByHeader: false,
   // The build checks the app's own types; `npm test` checks everything, tests and scripts included.
   typescript: { tsconfigPath: 'tsconfig.next.json' },
+  // ESLint runs on its own (`npm run lint`, and in .ci/run), over tests and scripts too; running it
+  // again inside every build would only make the build slower.
+  eslint: { ignoreDuringBuilds: true },
   // middleware.ts sets the security headers on everything else; it does not run for static files.
   async headers() {
     return [{ source: '/_next/static/:path*', headers: [{ key: 'X-Content-Type-Options', value: 'nosniff' }] }];
