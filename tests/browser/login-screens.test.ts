@@ -61,7 +61,8 @@ async function cognitoAttributes(email: string): Promise<Record<string, string |
   return Object.fromEntries((user.UserAttributes ?? []).map((attribute) => [attribute.Name, attribute.Value]));
 }
 
-describe('/login in self-hosted mode', () => {
+// Several sign-ins per case: up to 26 s each on a machine shared by 6 builds, near the 30 s default.
+describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
   it('start: one form to ask for a code, the passkey button, and no axe violation', async () => {
     const page = await newPage();
     await page.goto(url('/login'));
