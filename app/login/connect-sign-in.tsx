@@ -3,8 +3,7 @@
 import { CorbadoConnectAppend, CorbadoConnectLogin, CorbadoConnectProvider } from '@corbado/connect-react';
 import { useState } from 'react';
 import { callApi } from '@/lib/client/api';
-import { EmailCodeForm } from './email-code-form';
-import { PasswordForm } from './password-form';
+import { CodeOrPassword } from './code-or-password';
 
 export interface ConnectProject {
   projectId: string;
@@ -74,11 +73,15 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
             {step.message && <p className="status">{step.message}</p>}
             <h2>Get a one-time code by email</h2>
             <p className="lead">New here? The code creates your account.</p>
-            <EmailCodeForm email={step.identifier} onSignedIn={offerPasskey} />
-            <details open={Boolean(step.identifier)}>
-              <summary>Sign in with your password instead</summary>
-              <PasswordForm next={next} email={step.identifier} onSignedIn={offerPasskey} />
-            </details>
+            <CodeOrPassword
+              next={next}
+              initialEmail={step.identifier}
+              passwordFirst={Boolean(step.identifier)}
+              formLabel="Sign in or create an account with an email code"
+              emailAutoComplete="username"
+              onSignedIn={offerPasskey}
+              onPasswordSignedIn={offerPasskey}
+            />
             <button type="button" className="link" onClick={() => { setError(null); setStep({ kind: 'passkey' }); }}>
               Try a passkey again
             </button>
@@ -86,9 +89,13 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
         )}
 
         {step.kind === 'append' && (
-          <div className="stack" data-testid="connect-append">
+          <section className="passkey-offer stack" data-testid="connect-append" aria-labelledby="passkey-offer-title">
+            <div>
+              <h1 id="passkey-offer-title">Add a passkey for next time?</h1>
+              <p className="lead">You’re signed in. A passkey lets you sign in next time with your fingerprint, face or screen lock.</p>
+            </div>
             <CorbadoConnectAppend appendTokenProvider={appendToken} onSkip={finish} onComplete={finish} />
-          </div>
+          </section>
         )}
 
         {error && (

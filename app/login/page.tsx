@@ -20,7 +20,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { corbado } = getConfig();
   return (
     <div className="card stack">
-      <div>
+      {/* Hidden while a passkey offer, with its own heading, is shown (globals.css). */}
+      <div className="login-intro">
         <h1>{confirming ? 'Confirm it’s you' : 'Sign in'}</h1>
         <p className="lead">
           {confirming
@@ -36,9 +37,12 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
           project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
           next={destination}
         />
+      ) : !corbado ? (
+        // Self-hosted: the password form comes with the code form (one Email field at a time).
+        <PasskeySignIn next={destination} />
       ) : (
         <>
-          {corbado ? <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} /> : <PasskeySignIn next={destination} />}
+          <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} />
           <details>
             <summary>Sign in with your password instead</summary>
             <PasswordForm next={destination} />

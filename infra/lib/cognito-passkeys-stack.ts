@@ -29,7 +29,7 @@ import type { DeploymentSettings } from './settings';
  */
 
 /** The custom attributes the app writes; the same list as lib/cognito/setup.ts in the app. */
-export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey'] as const;
+export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'] as const;
 
 /** The IAM-authorized Cognito calls the app makes (the others authenticate with the client secret). */
 export const APP_ADMIN_ACTIONS = [

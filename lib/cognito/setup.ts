@@ -32,9 +32,10 @@ export const APP_AUTH_FLOWS: readonly ExplicitAuthFlowsType[] = [
 /**
  * The custom attributes the app writes (String, mutable): `createdByCorbado` marks users it
  * provisioned, `corbadoUserId` links a pre-existing user to its Corbado user (Complete),
- * `hasPasskey` records that Corbado Connect appended a passkey (its post-append Action).
+ * `hasPasskey` records that Corbado Connect appended a passkey (its post-append Action),
+ * `skipPasskeyOffer` that the user asked not to be offered a passkey after a sign-in again.
  */
-export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey'] as const;
+export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'] as const;
 /** The name of the app client the setup creates, and finds again on a later run. */
 export const APP_CLIENT_NAME = 'cognito-passkeys-app';
 /** ID and access tokens live at most this long (Cognito's default); the middleware refreshes them silently. */

@@ -17,6 +17,8 @@ export const CREATED_BY_CORBADO = 'custom:createdByCorbado';
 export const CORBADO_USER_ID = 'custom:corbadoUserId';
 /** Set by Corbado Connect's post-append Action: the user has a passkey at Corbado. */
 export const HAS_PASSKEY = 'custom:hasPasskey';
+/** Set when the user chose "Don't ask again" on the passkey offer after a sign-in. */
+export const SKIP_PASSKEY_OFFER = 'custom:skipPasskeyOffer';
 
 export interface CognitoUser {
   /** The pool's internal username (a UUID in email-as-username pools). */
@@ -26,6 +28,8 @@ export interface CognitoUser {
   /** CONFIRMED, FORCE_CHANGE_PASSWORD, UNCONFIRMED, RESET_REQUIRED... */
   status: string;
   createdByCorbado: boolean;
+  /** The user chose "Don't ask again" on the passkey offer after a sign-in. */
+  skipsPasskeyOffer: boolean;
 }
 
 /** What the Corbado webhook's authMethods answers for an email. */
@@ -55,6 +59,7 @@ export async function findUserByEmail(email: string): Promise<CognitoUser | null
       enabled: user.Enabled !== false,
       status: user.UserStatus ?? 'UNKNOWN',
       createdByCorbado: attribute(user.UserAttributes, CREATED_BY_CORBADO) === 'true',
+      skipsPasskeyOffer: attribute(user.UserAttributes, SKIP_PASSKEY_OFFER) === 'true',
     };
   } catch (error) {
     if (cognitoErrorName(error) === 'UserNotFoundException') return null;
@@ -69,13 +74,25 @@ export async function findUserByUsername(username: string): Promise<CognitoUser 
 }
 
 /** Records on the user that they have a passkey (Corbado Connect's post-append Action). */
-export async function markUserHasPasskey(username: string): Promise<void> {
+export function markUserHasPasskey(username: string): Promise<void> {
+  return setFlag(username, HAS_PASSKEY, true);
+}
+
+/**
+ * Records "Don't ask again" (or asking again) for the passkey offer on the user in Cognito, the
+ * one user store: it holds in every browser and in every passkey mode.
+ */
+export function setSkipsPasskeyOffer(username: string, skips: boolean): Promise<void> {
+  return setFlag(username, SKIP_PASSKEY_OFFER, skips);
+}
+
+async function setFlag(username: string, name: string, value: boolean): Promise<void> {
   try {
     await cognitoClient().send(
       new AdminUpdateUserAttributesCommand({
         UserPoolId: getConfig().cognito.userPoolId,
         Username: username,
-        UserAttributes: [{ Name: HAS_PASSKEY, Value: 'true' }],
+        UserAttributes: [{ Name: name, Value: String(value) }],
       }),
     );
   } catch (error) {

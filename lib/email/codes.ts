@@ -4,6 +4,7 @@ import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
 import { passkeyStore } from '../store';
+import type { EmailCodeTry } from '../store/passkey-store';
 import { sendEmail } from './outbox';
 
 /**
@@ -59,8 +60,27 @@ export interface UsedEmailCode {
 }
 
 /**
- * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code, or
- * rate_limited once the email has had 10 wrong codes in 15 minutes.
+ * What the user reads when a try did not use the code: how many tries are left, or why the code
+ * is finished. No code pending reads as it always has (whoever asks learns nothing), and the
+ * route shows the others only to the browser that asked for the code (code-requester.ts).
+ */
+function refusal(outcome: Exclude<EmailCodeTry, { result: 'right' }>): AppError {
+  switch (outcome.result) {
+    case 'wrong':
+      return new AppError('invalid_code', `That code is wrong. ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left.`);
+    case 'expired':
+      return new AppError('invalid_code', 'That code has expired. Request a new code.');
+    case 'used_up':
+      return new AppError('invalid_code', 'That code is used up: it had too many wrong tries. Request a new code.');
+    case 'none':
+      return new AppError('invalid_code');
+  }
+}
+
+/**
+ * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code (its
+ * message says what the try found, see refusal), or rate_limited once the email has had 10 wrong
+ * codes in 15 minutes.
  * A used code is refused from then on; the caller ends it with finishEmailCode once the
  * session exists, or puts it back with restoreEmailCode when our side failed.
  */
@@ -71,9 +91,8 @@ export async function consumeEmailCode(email: string, code: unknown): Promise<Us
   // cannot all pass before any is counted.
   await enforceRateLimits([wrongCodes]);
   const hash = codeHash(email, code);
-  if (!(await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now()))) {
-    throw new AppError('invalid_code');
-  }
+  const outcome = await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now());
+  if (outcome.result !== 'right') throw refusal(outcome);
   await giveBackRateLimits([wrongCodes]);
   return { email, hash };
 }

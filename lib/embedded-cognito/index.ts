@@ -240,6 +240,21 @@ interface PoolIds {
   clientSecret: string;
 }
 
+const EMBEDDED_CUSTOM_ATTRIBUTES = [
+  { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
+  { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
+  { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
+  { Name: 'skipPasskeyOffer', AttributeDataType: 'String', Mutable: true },
+];
+
+/** A pool kept in DATA_DIR by an older version gets the custom attributes added since, as cognito:setup would. */
+async function addMissingAttributes(userPoolId: string, call: (target: string, req: object) => Promise<object>): Promise<void> {
+  const { UserPool } = (await call('DescribeUserPool', { UserPoolId: userPoolId })) as { UserPool: { SchemaAttributes?: { Name?: string }[] } };
+  const present = new Set(UserPool.SchemaAttributes?.map((attribute) => attribute.Name));
+  const missing = EMBEDDED_CUSTOM_ATTRIBUTES.filter((attribute) => !present.has(`custom:${attribute.Name}`));
+  if (missing.length > 0) await call('AddCustomAttributes', { UserPoolId: userPoolId, CustomAttributes: missing });
+}
+
 /** On first start: the pool (email as username, createdByCorbado attribute, custom-auth triggers) and a confidential client. */
 async function ensurePoolAndClient(
   stateDir: string,
@@ -253,7 +268,10 @@ async function ensurePoolAndClient(
       ClientId: saved.clientId,
     }).catch(() => null)) as { UserPoolClient?: { ClientSecret?: string } } | null;
     const clientSecret = described?.UserPoolClient?.ClientSecret;
-    if (clientSecret) return { ...saved, clientSecret };
+    if (clientSecret) {
+      await addMissingAttributes(saved.userPoolId, call);
+      return { ...saved, clientSecret };
+    }
   }
   const created = (await call('CreateUserPool', {
     PoolName: EMBEDDED_POOL_NAME,
@@ -261,11 +279,7 @@ async function ensurePoolAndClient(
     UsernameConfiguration: { CaseSensitive: false },
     AutoVerifiedAttributes: ['email'],
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-    Schema: [
-      { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
-      { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
-      { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
-    ],
+    Schema: EMBEDDED_CUSTOM_ATTRIBUTES,
     LambdaConfig: TRIGGER_ARNS,
     Policies: {
       PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false },

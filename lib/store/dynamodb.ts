@@ -14,7 +14,7 @@ import {
 import { AppError } from '../errors';
 import { log } from '../log';
 import { PASSKEY_TABLE } from './dynamodb-table';
-import type { CeremonyChallenge, CeremonyPurpose, PasskeyStore, StoredPasskey } from './passkey-store';
+import { refusedEmailCodeTry, type CeremonyChallenge, type CeremonyPurpose, type PasskeyStore, type StoredPasskey } from './passkey-store';
 
 /**
  * The DynamoDB store: one table shared by any number of app instances (lib/store/dynamodb-table.ts
@@ -267,7 +267,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
           }),
         ),
       );
-      if (used) return true;
+      if (used) return { result: 'right' };
       // Anything else still costs a try, counted atomically (never read-modify-write).
       const counted = await conditional(
         client.send(
@@ -283,7 +283,9 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
         ),
       );
       const item = counted?.Attributes;
-      if (item && ((item.expiresAt as number) < now || (item.attempts as number) >= maxAttempts)) {
+      if (!item) return { result: 'none' };
+      const code = { attempts: item.attempts as number, expiresAt: item.expiresAt as number };
+      if (code.expiresAt < now || code.attempts >= maxAttempts) {
         // An expired or exhausted code is gone; only that code, not one sent meanwhile.
         await conditional(
           client.send(
@@ -296,7 +298,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
           ),
         );
       }
-      return false;
+      return refusedEmailCodeTry(code, maxAttempts, now);
     },
 
     async finishEmailCode(email, hash) {

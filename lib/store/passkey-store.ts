@@ -33,6 +33,28 @@ export interface CeremonyChallenge {
   expiresAt: number;
 }
 
+/**
+ * What one try at an email's code found, so the user can be told what to do next: `wrong` with
+ * the tries its code has left, `expired` (past its 10 minutes), `used_up` (that try was its last
+ * or it had none left), or `none` (no code pending: never sent, already used, or gone).
+ */
+export type EmailCodeTry =
+  | { result: 'right' }
+  | { result: 'wrong'; triesLeft: number }
+  | { result: 'expired' }
+  | { result: 'used_up' }
+  | { result: 'none' };
+
+/**
+ * A try that did not use the code, given the code's state once the try was counted: one rule
+ * for every backend.
+ */
+export function refusedEmailCodeTry(code: { attempts: number; expiresAt: number }, maxAttempts: number, now: number): EmailCodeTry {
+  if (code.expiresAt < now) return { result: 'expired' };
+  if (code.attempts >= maxAttempts) return { result: 'used_up' };
+  return { result: 'wrong', triesLeft: maxAttempts - code.attempts };
+}
+
 export interface PasskeyStore {
   saveChallenge(challenge: CeremonyChallenge): Promise<void>;
   /**
@@ -65,10 +87,10 @@ export interface PasskeyStore {
   storeEmailCode(email: string, hash: string, expiresAt: number): Promise<void>;
   /**
    * One try at the email's code, counted whatever it gives, without loss under concurrency.
-   * true when `hash` is the code's, unused, unexpired and within `maxAttempts` tries: it is
+   * `right` when `hash` is the code's, unused, unexpired and within `maxAttempts` tries: it is
    * then marked used (and refused from then on). A code that ran out of tries or time is removed.
    */
-  tryEmailCode(email: string, hash: string, maxAttempts: number, now: number): Promise<boolean>;
+  tryEmailCode(email: string, hash: string, maxAttempts: number, now: number): Promise<EmailCodeTry>;
   /** The used code became a session: it is gone for good. Nothing else is touched. */
   finishEmailCode(email: string, hash: string): Promise<void>;
   /**

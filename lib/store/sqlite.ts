@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CeremonyChallenge, CeremonyPurpose, PasskeyStore, StoredPasskey } from './passkey-store';
+import { refusedEmailCodeTry, type CeremonyChallenge, type CeremonyPurpose, type PasskeyStore, type StoredPasskey } from './passkey-store';
 
 /**
  * The SQLite store: the self-hosted passkey layer's own data (credentials, ceremony challenges,
@@ -211,18 +211,18 @@ export function createSqliteStore(file: string): PasskeyStore {
              RETURNING code_hash AS hash, attempts, expires_at AS expiresAt`,
           )
           .get(email) as { hash: string; attempts: number; expiresAt: number } | undefined;
-        if (!row) return false;
+        if (!row) return { result: 'none' } as const;
         const right =
           row.expiresAt >= now && row.attempts <= maxAttempts && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'));
         if (right) {
           database.prepare('UPDATE email_codes SET used_at = ? WHERE email = ?').run(now, email);
-          return true;
+          return { result: 'right' } as const;
         }
         // An expired or exhausted code is gone; a wrong one stays until its tries run out.
         if (row.expiresAt < now || row.attempts >= maxAttempts) {
           database.prepare('DELETE FROM email_codes WHERE email = ?').run(email);
         }
-        return false;
+        return refusedEmailCodeTry(row, maxAttempts, now);
       })();
     },
 

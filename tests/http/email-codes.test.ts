@@ -197,7 +197,7 @@ describe('signing in with a code', () => {
     expect(response.status).toBe(200);
     expect(setsSession(response)).toBe(true);
     const body = (await response.json()) as { user: { email: string; sub: string; method: string }; hasPasskey: boolean };
-    expect(body).toEqual({ user: { email, sub: expect.any(String), method: 'email_code' }, hasPasskey: false });
+    expect(body).toEqual({ user: { email, sub: expect.any(String), method: 'email_code' }, hasPasskey: false, offerPasskey: true });
 
     const user = await cognitoUser(email);
     expect(user.status).toBe('CONFIRMED');

@@ -89,6 +89,7 @@ async function createPool(overrides: Partial<CreateUserPoolRequest> = {}): Promi
       { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
       { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
       { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
+      { Name: 'skipPasskeyOffer', AttributeDataType: 'String', Mutable: true },
     ],
     LambdaConfig: { ...FUNCTIONS },
     Policies: { PasswordPolicy: { MinimumLength: 12, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true } },
@@ -173,16 +174,16 @@ describe('npm run cognito:setup', () => {
     expect(writeCalls()).toBe(before);
   });
 
-  it('adds the createdByCorbado, corbadoUserId and hasPasskey attributes to a pool without them, and leaves its users as they were', async () => {
+  it('adds the createdByCorbado, corbadoUserId, hasPasskey and skipPasskeyOffer attributes to a pool without them, and leaves its users as they were', async () => {
     const userPoolId = await createPool({ Schema: [] });
     const { clientId } = await createClient(userPoolId);
     await addPasswordUser(userPoolId, 'kept@example.com', 'Kept-passw0rd!x');
     const userBefore = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
 
     const { planned } = await planApplyAndRerun({ userPoolId, clientId });
-    expect(planned.stdout).toContain('add the custom attributes custom:createdByCorbado, custom:corbadoUserId, custom:hasPasskey (String, mutable)');
+    expect(planned.stdout).toContain('add the custom attributes custom:createdByCorbado, custom:corbadoUserId, custom:hasPasskey, custom:skipPasskeyOffer (String, mutable)');
     const schema = (await describePool(userPoolId)).SchemaAttributes ?? [];
-    for (const name of ['custom:createdByCorbado', 'custom:corbadoUserId', 'custom:hasPasskey']) {
+    for (const name of ['custom:createdByCorbado', 'custom:corbadoUserId', 'custom:hasPasskey', 'custom:skipPasskeyOffer']) {
       expect(schema.find((a) => a.Name === name)).toMatchObject({ AttributeDataType: 'String', Mutable: true });
     }
     const userAfter = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
@@ -349,6 +350,7 @@ describe('npm run cognito:setup', () => {
         { Name: 'createdByCorbado', AttributeDataType: 'Number', Mutable: true },
         { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
         { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
+        { Name: 'skipPasskeyOffer', AttributeDataType: 'String', Mutable: true },
       ],
       LambdaConfig: {},
     });

@@ -34,7 +34,11 @@ export interface Authenticator {
   credentialCount(): Promise<number>;
 }
 
-export async function addAuthenticator(page: Page): Promise<Authenticator> {
+/**
+ * `touched: false`: the user never touches the authenticator, so every passkey request it gets
+ * stays pending (until its timeout), like a prompt nobody has answered yet.
+ */
+export async function addAuthenticator(page: Page, { touched = true } = {}): Promise<Authenticator> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -44,7 +48,7 @@ export async function addAuthenticator(page: Page): Promise<Authenticator> {
       hasResidentKey: true,
       hasUserVerification: true,
       isUserVerified: true,
-      automaticPresenceSimulation: true,
+      automaticPresenceSimulation: touched,
     },
   });
   return {

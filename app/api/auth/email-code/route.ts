@@ -1,16 +1,22 @@
 import { requireEmail } from '@/lib/auth/email';
+import { rememberCodeRequester } from '@/lib/email/code-requester';
 import { sendEmailCode } from '@/lib/email/codes';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
+import { writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
-/** POST {email}: sends a one-time code. The answer is the same whether or not an account exists. */
+/**
+ * POST {email}: sends a one-time code. The answer is the same whether or not an account exists;
+ * the browser that asked is remembered, so a wrong try can tell it how many tries are left.
+ */
 export const POST = handleErrors(async (request: Request) => {
   requireEmailCodeSignIn();
   const body = await readJsonObject(request);
   const email = requireEmail(body.email);
   await sendEmailCode(email, clientAddress(request.headers));
+  await writeCookies([await rememberCodeRequester(email)]);
   return jsonResponse({ sent: true }, 202);
 });

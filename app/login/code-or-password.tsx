@@ -1,0 +1,35 @@
+'use client';
+
+import { useState, type ReactNode } from 'react';
+import { EmailCodeForm, type EmailCodeFormProps } from './email-code-form';
+import { PasswordForm } from './password-form';
+
+type Props = Omit<EmailCodeFormProps, 'email' | 'onEmailChange' | 'showEmailField'> & {
+  next: string;
+  initialEmail?: string;
+  /** Open "Sign in with your password instead" from the start (Connect's "Use password instead"). */
+  passwordFirst?: boolean;
+  /** After a password sign-in; by default the page goes on to `next`. */
+  onPasswordSignedIn?: () => void;
+  children?: ReactNode;
+};
+
+/**
+ * The email-code form and "Sign in with your password instead", sharing one email: while the
+ * password form is open, its Email field (filled with what was typed) is the only one shown.
+ */
+export function CodeOrPassword({ next, initialEmail = '', passwordFirst = false, onPasswordSignedIn, children, ...codeForm }: Props) {
+  const [email, setEmail] = useState(initialEmail);
+  const [passwordOpen, setPasswordOpen] = useState(passwordFirst);
+  return (
+    <>
+      <EmailCodeForm {...codeForm} email={email} onEmailChange={setEmail} showEmailField={!passwordOpen}>
+        {children}
+      </EmailCodeForm>
+      <details open={passwordOpen} onToggle={(event) => setPasswordOpen(event.currentTarget.open)}>
+        <summary>Sign in with your password instead</summary>
+        {passwordOpen && <PasswordForm next={next} email={email} onSignedIn={onPasswordSignedIn} />}
+      </details>
+    </>
+  );
+}
