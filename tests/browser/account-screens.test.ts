@@ -20,6 +20,8 @@ const PASSWORD = 'Correct-horse-14';
 const WINDOW_SECONDS = 300;
 /** A few page loads and ceremonies each, on a machine busy with other tests. */
 const TIMEOUT = 120_000;
+/** expect.poll with room for a page that answers slowly (its default gives up after 1 s). */
+const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000 });
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -118,7 +120,7 @@ async function confirmWithPassword(page: Page, email: string) {
 
 async function createPasskeyFromAccount(page: Page) {
   await page.getByRole('button', { name: /^(Create a passkey|Add another passkey)$/ }).click();
-  await expect.poll(() => status(page).textContent()).toMatch(/^Passkey “.+” created\.$/);
+  await eventually(() => status(page).textContent()).toMatch(/^Passkey “.+” created\.$/);
 }
 
 describe('passkeys on /account: names, and progress you can see', () => {
@@ -138,7 +140,7 @@ describe('passkeys on /account: names, and progress you can see', () => {
     expect(await adding.isDisabled()).toBe(true);
     expect(await adding.getAttribute('aria-busy')).toBe('true');
     await saving.release();
-    await expect.poll(() => passkeyRows(page).count()).toBe(1);
+    await eventually(() => passkeyRows(page).count()).toBe(1);
     expect(await authenticator.credentialCount()).toBe(1);
     // The virtual authenticator's AAGUID is in no provider list: the name is the browser and system.
     const device = describeDevice(await page.evaluate(() => navigator.userAgent));
@@ -156,7 +158,7 @@ describe('passkeys on /account: names, and progress you can see', () => {
     await renaming.seen;
     expect(await page.getByRole('button', { name: 'Saving…' }).isDisabled()).toBe(true);
     await renaming.release();
-    await expect.poll(() => passkeyRows(page).locator('strong').textContent()).toBe('Work laptop');
+    await eventually(() => passkeyRows(page).locator('strong').textContent()).toBe('Work laptop');
 
     // Delete: the row and its button say so until the server answers, then the row is gone.
     const deleting = await hold(page, 'DELETE', '**/api/account/passkeys/*');
@@ -167,7 +169,7 @@ describe('passkeys on /account: names, and progress you can see', () => {
     expect(await status(page).textContent()).toBe('Deleting “Work laptop”…');
     await expectNoAxeViolations(page);
     await deleting.release();
-    await expect.poll(() => passkeyRows(page).count()).toBe(0);
+    await eventually(() => passkeyRows(page).count()).toBe(0);
     expect(await status(page).textContent()).toBe('Deleted “Work laptop”.');
     await page.context().close();
   }, TIMEOUT);
@@ -203,8 +205,8 @@ describe('the recent-sign-in window', () => {
     const marked = decodeURIComponent(new URL(page.url()).searchParams.get('next')!);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(url('/account'));
-    await expect.poll(() => passkeyRows(page).count()).toBe(0);
-    await expect.poll(() => status(page).textContent()).toBe(`Deleted “${name}”.`);
+    await eventually(() => passkeyRows(page).count()).toBe(0);
+    await eventually(() => status(page).textContent()).toBe(`Deleted “${name}”.`);
     expect(deletes()).toBe(1);
     expect(await notice(page).count()).toBe(0);
 
@@ -237,7 +239,7 @@ describe('the recent-sign-in window', () => {
     await page.getByRole('button', { name: 'Confirm it’s you and create' }).click();
     await confirmWithPassword(page, email);
     await page.waitForURL(url('/account'));
-    await expect.poll(() => passkeyRows(page).count()).toBe(1);
+    await eventually(() => passkeyRows(page).count()).toBe(1);
     expect(await authenticator.credentialCount()).toBe(1);
     expect(saves()).toBe(1);
 
