@@ -5,6 +5,8 @@ import './globals.css';
 export const metadata: Metadata = {
   title: 'Sign in',
   description: 'Passkey-first sign-in for Amazon Cognito users',
+  // public/favicon.ico: said here too, so no browser guesses another path.
+  icons: { icon: '/favicon.ico' },
 };
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };

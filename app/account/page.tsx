@@ -1,7 +1,10 @@
 import { redirect } from 'next/navigation';
+import { Fragment } from 'react';
 import { getConfig } from '@/lib/config';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
-import { getCurrentUser, signedInRecently } from '@/lib/session/current';
+import { getCurrentUser, RECENT_SIGN_IN_SECONDS, signedInRecently } from '@/lib/session/current';
+import type { SessionUser } from '@/lib/session/session';
+import { formatUtc, isoInstant } from './format';
 import { LazyConnectPasskeys } from './lazy-connect-passkeys';
 import { LazyCorbadoPasskeys } from './lazy-corbado-passkeys';
 import { PasskeyManager } from './passkey-manager';
@@ -15,6 +18,25 @@ const METHOD_LABEL = {
   email_code: 'Email code',
   corbado: 'Passkey (Corbado)',
 } as const;
+
+/** How long adding or deleting a passkey is still allowed without signing in again. */
+function recentSignInSecondsLeft(user: SessionUser): number {
+  return Math.max(0, Math.floor(user.authTime + RECENT_SIGN_IN_SECONDS - Date.now() / 1000));
+}
+
+/** A UUID may wrap only between its groups, never inside one (<wbr> adds no character when copied). */
+function BreakableId({ value }: { value: string }) {
+  return value.split('-').map((group, index) => (
+    <Fragment key={index}>
+      {index > 0 && (
+        <>
+          -<wbr />
+        </>
+      )}
+      {group}
+    </Fragment>
+  ));
+}
 
 export default async function AccountPage() {
   // Middleware gates this page too; this check does not rely on it.
@@ -33,9 +55,13 @@ export default async function AccountPage() {
         <dt>Signed in with</dt>
         <dd data-testid="account-method">{METHOD_LABEL[user.method]}</dd>
         <dt>Since</dt>
-        <dd>{new Date(user.authTime * 1000).toUTCString()}</dd>
+        <dd data-testid="account-since">
+          <time dateTime={isoInstant(user.authTime * 1000)}>{formatUtc(user.authTime * 1000)}</time>
+        </dd>
         <dt>User id</dt>
-        <dd>{user.sub}</dd>
+        <dd data-testid="account-user-id" className="id">
+          <BreakableId value={user.sub} />
+        </dd>
       </dl>
       {corbado?.mode === 'connect' ? (
         <>
@@ -52,7 +78,10 @@ export default async function AccountPage() {
         <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
       ) : (
         <>
-          <PasskeyManager initial={(await listPasskeys(user.sub)).map(summarize)} recentSignIn={signedInRecently(user)} />
+          <PasskeyManager
+            initial={(await listPasskeys(user.sub)).map(summarize)}
+            recentSignInSecondsLeft={recentSignInSecondsLeft(user)}
+          />
           <SignOutButton />
         </>
       )}

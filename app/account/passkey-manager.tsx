@@ -1,19 +1,40 @@
 'use client';
 
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
 import type { PasskeySummary } from '@/lib/passkeys/credentials';
+import { formatUtc, isoInstant } from './format';
+import { confirmationUrl, takeResumedAction, type PendingAction } from './pending-action';
+import { useRecentSignInExpired } from './recent-sign-in';
 
-const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+/** What is in flight, so that its button can say so. */
+type Busy = { kind: 'add' } | { kind: 'rename' | 'delete'; id: string } | null;
 
-/** Embedded mode: the account's passkeys, with add, rename and delete. */
-export function PasskeyManager({ initial, recentSignIn }: { initial: PasskeySummary[]; recentSignIn: boolean }) {
+/**
+ * Embedded mode: the account's passkeys, with add, rename and delete. Adding and deleting need a
+ * sign-in at most 5 minutes old: once that window closes (or the server says so), the page says
+ * why and offers to confirm, and after the confirmation it does what was asked, once.
+ */
+export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: PasskeySummary[]; recentSignInSecondsLeft: number }) {
   const [passkeys, setPasskeys] = useState(initial);
-  const [busy, setBusy] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Busy>(null);
+  const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const reauthenticate = () => window.location.assign('/login?reauth=1&next=/account');
+  const { expired, expire } = useRecentSignInExpired(recentSignInSecondsLeft);
+  /** The action waiting for "Confirm it's you", shown in the notice. */
+  const [waiting, setWaiting] = useState<PendingAction | null>(null);
+  const notice = useRef<HTMLDivElement>(null);
+
+  function askToConfirm(action: PendingAction) {
+    expire();
+    setWaiting(action);
+    setBusy(null);
+    setStatus(null);
+    // The notice replaces what the user clicked: move focus there so they hear why.
+    requestAnimationFrame(() => notice.current?.focus());
+  }
 
   async function refresh() {
     const result = await callApi<{ passkeys: PasskeySummary[] }>('/api/account/passkeys', { method: 'GET' });
@@ -21,40 +42,81 @@ export function PasskeyManager({ initial, recentSignIn }: { initial: PasskeySumm
   }
 
   async function addPasskey() {
+    if (expired) return askToConfirm({ kind: 'add' });
     setError(null);
-    setBusy('Creating your passkey…');
+    setStatus('Creating your passkey…');
+    setBusy({ kind: 'add' });
     const options = await callApi<{ options: PublicKeyCredentialCreationOptionsJSON }>('/api/account/passkeys/options');
     if (!options.ok) {
       setBusy(null);
-      return options.status === 403 ? reauthenticate() : setError(options.message);
+      setStatus(null);
+      return options.status === 403 ? askToConfirm({ kind: 'add' }) : setError(options.message);
     }
     try {
       const response = await startRegistration({ optionsJSON: options.data.options });
-      const saved = await callApi('/api/account/passkeys', { body: { response, name: `Passkey ${passkeys.length + 1}` } });
-      if (!saved.ok) setError(saved.message);
+      // No name: the server names it after its provider (or this browser and system).
+      const saved = await callApi<{ passkey: PasskeySummary }>('/api/account/passkeys', { body: { response } });
+      setBusy(null);
+      if (saved.ok) setStatus(`Passkey “${saved.data.passkey.name}” created.`);
+      else if (saved.status === 403) askToConfirm({ kind: 'add' });
+      else setError(saved.message);
       await refresh();
     } catch (cause) {
+      setBusy(null);
+      setStatus(null);
       setError(describeWebAuthnError(cause));
     }
-    setBusy(null);
   }
 
-  async function rename(event: FormEvent<HTMLFormElement>, id: string) {
+  async function rename(event: FormEvent<HTMLFormElement>, passkey: PasskeySummary) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get('name') ?? '');
-    const result = await callApi(`/api/account/passkeys/${encodeURIComponent(id)}`, { method: 'PATCH', body: { name } });
+    setError(null);
+    setBusy({ kind: 'rename', id: passkey.id });
+    const result = await callApi<{ name: string }>(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, {
+      method: 'PATCH',
+      body: { name },
+    });
+    setBusy(null);
     if (!result.ok) return setError(result.message);
     setRenaming(null);
+    setStatus(`Renamed to “${result.data.name}”.`);
+    setPasskeys((list) => list.map((item) => (item.id === passkey.id ? { ...item, name: result.data.name } : item)));
+  }
+
+  /** `confirmed`: the user already said yes (before confirming who they are). */
+  async function remove(passkey: Pick<PasskeySummary, 'id' | 'name'>, confirmed = false) {
+    const action: PendingAction = { kind: 'delete', id: passkey.id, name: passkey.name };
+    if (expired) return askToConfirm(action);
+    if (!confirmed && !window.confirm(`Delete “${passkey.name}”? You will no longer be able to sign in with it.`)) return;
+    setError(null);
+    setStatus(`Deleting “${passkey.name}”…`);
+    setBusy({ kind: 'delete', id: passkey.id });
+    const result = await callApi(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
+    if (!result.ok && result.status === 403) return askToConfirm(action);
+    setBusy(null);
+    if (result.ok) {
+      setPasskeys((list) => list.filter((item) => item.id !== passkey.id));
+      setStatus(`Deleted “${passkey.name}”.`);
+    } else {
+      setStatus(null);
+      setError(result.message);
+    }
     await refresh();
   }
 
-  async function remove(passkey: PasskeySummary) {
-    if (!window.confirm(`Delete “${passkey.name}”? You will no longer be able to sign in with it.`)) return;
-    setError(null);
-    const result = await callApi(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
-    if (!result.ok) return result.status === 403 ? reauthenticate() : setError(result.message);
-    await refresh();
-  }
+  // Back from "Confirm it's you": do what was asked, once (pending-action.ts).
+  const resumed = useRef(false);
+  useEffect(() => {
+    if (resumed.current) return;
+    resumed.current = true;
+    const action = takeResumedAction();
+    if (action?.kind === 'add') void addPasskey();
+    if (action?.kind === 'delete') void remove(action, true);
+    // Once, on mount, with the first render's handlers.
+  }, []);
+
+  const isBusy = (kind: 'rename' | 'delete', id: string) => busy?.kind === kind && busy.id === id;
 
   return (
     <section aria-labelledby="passkeys-title" className="stack">
@@ -66,33 +128,49 @@ export function PasskeyManager({ initial, recentSignIn }: { initial: PasskeySumm
       ) : (
         <ul className="passkeys">
           {passkeys.map((passkey) => (
-            <li key={passkey.id}>
+            <li key={passkey.id} aria-busy={isBusy('delete', passkey.id)} className={isBusy('delete', passkey.id) ? 'pending' : undefined}>
               {renaming === passkey.id ? (
-                <form onSubmit={(event) => rename(event, passkey.id)} className="inline">
+                <form onSubmit={(event) => rename(event, passkey)} className="inline">
                   <label>
                     New name
                     <input name="name" defaultValue={passkey.name} maxLength={64} required autoFocus />
                   </label>
-                  <button type="submit">Save</button>
+                  <button type="submit" disabled={isBusy('rename', passkey.id)} aria-busy={isBusy('rename', passkey.id)}>
+                    {isBusy('rename', passkey.id) ? 'Saving…' : 'Save'}
+                  </button>
                   <button type="button" className="secondary" onClick={() => setRenaming(null)}>
                     Cancel
                   </button>
                 </form>
               ) : (
                 <>
-                  <div>
+                  <div className="passkey">
                     <strong>{passkey.name}</strong>
                     <span className="muted">
-                      Added {dateFormat.format(passkey.createdAt)} UTC
-                      {passkey.lastUsedAt ? ` · last used ${dateFormat.format(passkey.lastUsedAt)} UTC` : ' · never used'}
+                      Added <time dateTime={isoInstant(passkey.createdAt)}>{formatUtc(passkey.createdAt)}</time>
+                      {passkey.lastUsedAt ? (
+                        <>
+                          {' · last used '}
+                          <time dateTime={isoInstant(passkey.lastUsedAt)}>{formatUtc(passkey.lastUsedAt)}</time>
+                        </>
+                      ) : (
+                        ' · never used'
+                      )}
                     </span>
                   </div>
                   <div className="actions">
-                    <button type="button" className="link" onClick={() => setRenaming(passkey.id)}>
+                    <button type="button" className="link" onClick={() => setRenaming(passkey.id)} disabled={busy !== null}>
                       Rename<span className="visually-hidden"> {passkey.name}</span>
                     </button>
-                    <button type="button" className="link danger" onClick={() => remove(passkey)}>
-                      Delete<span className="visually-hidden"> {passkey.name}</span>
+                    <button
+                      type="button"
+                      className="link danger"
+                      onClick={() => remove(passkey)}
+                      disabled={busy !== null}
+                      aria-busy={isBusy('delete', passkey.id)}
+                    >
+                      {isBusy('delete', passkey.id) ? 'Deleting…' : 'Delete'}
+                      <span className="visually-hidden"> {passkey.name}</span>
                     </button>
                   </div>
                 </>
@@ -101,17 +179,31 @@ export function PasskeyManager({ initial, recentSignIn }: { initial: PasskeySumm
           ))}
         </ul>
       )}
-      {recentSignIn ? (
-        <button type="button" onClick={addPasskey} disabled={busy !== null} aria-busy={busy !== null}>
-          {passkeys.length === 0 ? 'Create a passkey' : 'Add another passkey'}
-        </button>
-      ) : (
-        <button type="button" className="secondary" onClick={reauthenticate}>
-          Sign in again to {passkeys.length === 0 ? 'create a passkey' : 'add or remove passkeys'}
-        </button>
+      {expired && (
+        <div className="notice stack" ref={notice} tabIndex={-1} role="region" aria-labelledby="reauth-title">
+          <h3 id="reauth-title">Confirm it’s you</h3>
+          <p>
+            Adding or deleting a passkey needs a sign-in in the last 5 minutes, and yours is older.
+            {waiting?.kind === 'delete' && ` Sign in again, and “${waiting.name}” is deleted right after.`}
+            {waiting?.kind === 'add' && ' Sign in again, and your new passkey is created right after.'}
+          </p>
+          <div className="actions">
+            <button type="button" onClick={() => window.location.assign(confirmationUrl(waiting))}>
+              {waiting?.kind === 'delete' ? 'Confirm it’s you and delete' : waiting?.kind === 'add' ? 'Confirm it’s you and create' : 'Confirm it’s you'}
+            </button>
+            {waiting && (
+              <button type="button" className="secondary" onClick={() => setWaiting(null)}>
+                Cancel
+              </button>
+            )}
+          </div>
+        </div>
       )}
+      <button type="button" onClick={addPasskey} disabled={busy !== null} aria-busy={busy?.kind === 'add'}>
+        {busy?.kind === 'add' ? 'Creating your passkey…' : passkeys.length === 0 ? 'Create a passkey' : 'Add another passkey'}
+      </button>
       <p className="status" role="status" aria-live="polite">
-        {busy}
+        {status}
       </p>
       {error && (
         <p className="error" role="alert">

@@ -15,6 +15,7 @@ import { AppError } from '../errors';
 import { log } from '../log';
 import type { CookieReader, CookieToSet } from '../session/cookies';
 import type { SessionUser } from '../session/session';
+import { newPasskeyName } from './authenticator-names';
 import { rememberChallenge, takeChallenge, CEREMONY_SECONDS } from './ceremony';
 import { findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type StoredPasskey } from './credentials';
 
@@ -105,12 +106,16 @@ export async function startPasskeyRegistration(
 
 const DEFAULT_NAME = 'Passkey';
 
-/** Verifies a new credential and stores it for the signed-in user. */
+/**
+ * Verifies a new credential and stores it for the signed-in user, under the name asked for, or
+ * else named after its provider (from the AAGUID) or the device `userAgent` describes.
+ */
 export async function finishPasskeyRegistration(
   cookies: CookieReader,
   user: SessionUser,
   response: unknown,
   requestedName: unknown,
+  userAgent: string | null = null,
 ): Promise<StoredPasskey> {
   const ceremony = await takeChallenge(cookies, 'register', claimedChallenge(response));
   if (!ceremony || ceremony.userSub !== user.sub) throw rejected('unknown, expired, used or foreign challenge');
@@ -128,7 +133,7 @@ export async function finishPasskeyRegistration(
     throw rejected('registration did not verify', error);
   }
   if (!verification.verified) throw rejected('registration not verified');
-  const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+  const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verification.registrationInfo;
   const passkey: StoredPasskey = {
     id: credential.id,
     userSub: user.sub,
@@ -138,7 +143,7 @@ export async function finishPasskeyRegistration(
     transports: knownTransports(credential.transports),
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
-    name: passkeyName(requestedName),
+    name: printableName(requestedName) ?? passkeyName(newPasskeyName(aaguid, userAgent)),
     createdAt: Date.now(),
     lastUsedAt: null,
   };
@@ -155,9 +160,13 @@ function knownTransports(input: unknown): string[] {
   return [...new Set(input.filter((transport): transport is string => typeof transport === 'string' && TRANSPORTS.has(transport)))];
 }
 
+/** `input` as a printable name of at most 64 characters; null when nothing printable is left. */
+function printableName(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  return input.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64) || null;
+}
+
 /** A printable name of at most 64 characters, or the default. */
 export function passkeyName(input: unknown): string {
-  if (typeof input !== 'string') return DEFAULT_NAME;
-  const name = input.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
-  return name || DEFAULT_NAME;
+  return printableName(input) ?? DEFAULT_NAME;
 }

@@ -1,4 +1,4 @@
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
@@ -14,11 +14,15 @@ export const GET = handleErrors(async () => {
   return jsonResponse({ passkeys: (await listPasskeys(user.sub)).map(summarize) });
 });
 
-/** POST {response, name?}: registers the new passkey the browser created. */
+/**
+ * POST {response, name?}: registers the new passkey the browser created. Without a name it is
+ * named after its provider (the AAGUID), else after the browser and system that made it.
+ */
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
   const user = await requireRecentSignIn();
   const body = await readJsonObject(request, 32 * 1024);
-  const passkey = await finishPasskeyRegistration(await cookies(), user, body.response, body.name);
+  const userAgent = (await headers()).get('user-agent');
+  const passkey = await finishPasskeyRegistration(await cookies(), user, body.response, body.name, userAgent);
   return jsonResponse({ passkey: summarize(passkey) }, 201);
 });
