@@ -399,7 +399,7 @@ function report(results: Results): string {
     ];
     const errors = results.quota.flatMap((q) => Object.entries(q.errors).map(([kind, n]) => `  ${n} × ${kind}`));
     parts.push(
-      table('8. Cognito quota bursts (AWS default quotas enforced by the emulator; budget shared in Redis)', ['', 'succeeded', 'drain s', 'median s', 'retries: sign-ins', 'Retry-After s median / max', 'throttled by Cognito'], results.quota.map(row)) +
+      table('9. Cognito quota bursts (AWS default quotas enforced by the emulator; budget shared in Redis)', ['', 'succeeded', 'drain s', 'median s', 'retries: sign-ins', 'Retry-After s median / max', 'throttled by Cognito'], results.quota.map(row)) +
         (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
     );
   }
