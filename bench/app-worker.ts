@@ -344,25 +344,25 @@ async function quotaBurst({ emails, startAt, newUsers }: { emails: string[]; sta
   const { RETRY_LIMITS } = await import('../lib/client/api');
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
   const signIn = newUsers ? passkeySignIn : (email: string) => pipeline.signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
-  return Promise.all(
-    emails.map(async (email) => {
-      const retryAfters: number[] = [];
-      for (;;) {
-        try {
-          await signIn(email);
-          return { ok: true, doneMs: Date.now() - startAt, retries: retryAfters.length, retryAfters };
-        } catch (error) {
-          const { retry, retryAfterSeconds } = error as { retry?: boolean; retryAfterSeconds?: number };
-          const delay = (retryAfterSeconds ?? 1) * 1000 + Math.random() * RETRY_LIMITS.jitterMs;
-          if (!retry || retryAfters.length >= RETRY_LIMITS.attempts || Date.now() + delay - startAt > RETRY_LIMITS.withinMs) {
-            return { ok: false, doneMs: Date.now() - startAt, retries: retryAfters.length, retryAfters, error: errorKind(error) };
-          }
-          retryAfters.push(retryAfterSeconds ?? 1);
-          await new Promise((resolve) => setTimeout(resolve, delay));
+  return Promise.all(emails.map(quotaSignIn));
+
+  async function quotaSignIn(email: string): Promise<QuotaSignIn> {
+    const retryAfters: number[] = [];
+    for (;;) {
+      try {
+        await signIn(email);
+        return { ok: true, doneMs: Date.now() - startAt, retries: retryAfters.length, retryAfters };
+      } catch (error) {
+        const { retry, retryAfterSeconds } = error as { retry?: boolean; retryAfterSeconds?: number };
+        const delay = (retryAfterSeconds ?? 1) * 1000 + Math.random() * RETRY_LIMITS.jitterMs;
+        if (!retry || retryAfters.length >= RETRY_LIMITS.attempts || Date.now() + delay - startAt > RETRY_LIMITS.withinMs) {
+          return { ok: false, doneMs: Date.now() - startAt, retries: retryAfters.length, retryAfters, error: errorKind(error) };
         }
+        retryAfters.push(retryAfterSeconds ?? 1);
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
-    }),
-  );
+    }
+  }
 }
 
 const TASKS: Record<string, (options: never) => Promise<unknown>> = {
@@ -390,6 +390,8 @@ async function main(): Promise<void> {
       send({ type: 'result', id: message.id, error: (error as Error).stack ?? String(error) });
     }
   });
+  // The parent disconnects to stop it; an open connection (Redis, in the quota section) would keep it alive.
+  process.on('disconnect', () => process.exit(0));
   send({ type: 'result', id: 0, result: 'ready' });
 }
 

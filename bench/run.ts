@@ -46,7 +46,7 @@ const PLAN = short
       lambdaSamples: 3,
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
-      quota: { returning: 150, newUsers: 50 },
+      quota: { returning: 100, newUsers: 50 },
     }
   : {
       sessionChecks: 20_000,
@@ -264,7 +264,11 @@ async function quotaSection(results: Results): Promise<void> {
     await pool.stack.stop();
   }
   for (const burst of results.quota) {
-    budget(`sign-ins completed, ${burst.label}, ${burst.instances} instance(s) (%)`, (100 * burst.succeeded) / burst.signIns, '==', 100);
+    const name = `${burst.label}, ${burst.instances} instance(s)`;
+    budget(`Cognito throttles, ${name}`, burst.cognitoThrottled, '==', 0);
+    // The emulator must itself answer 120 calls/s within the SDK's 3 s per attempt, which a
+    // loaded machine cannot (docs/BENCHMARKS.md, section 9): judged in a full run only.
+    budget(`sign-ins completed, ${name} (%)`, (100 * burst.succeeded) / burst.signIns, '==', 100, !short);
   }
 }
 
