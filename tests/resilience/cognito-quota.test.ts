@@ -121,8 +121,10 @@ describe('a burst of sign-ins on two instances sharing Redis', () => {
         expect(refusal.body).toEqual({ error: { code: 'upstream_unavailable', message: expect.any(String) }, retry: true });
         expect(refusal.retryAfter).toBeGreaterThanOrEqual(1);
       }
-      // Appointments one slot apart, plus jitter: the refused clients are not all told the same second.
-      expect(new Set(refusals.map((refusal) => refusal.retryAfter)).size).toBeGreaterThan(1);
+      // Appointments one slot apart, plus jitter: the refused clients are not all told the same
+      // second. How many are refused depends on how fast the burst arrives (the machine's load);
+      // from 10 on, one second for all is out of reach (retryAfterSeconds is tested below).
+      if (refusals.length >= 10) expect(new Set(refusals.map((refusal) => refusal.retryAfter)).size).toBeGreaterThan(1);
       expect(throttledSoFar() - throttledBefore).toBe(0);
     } finally {
       vi.stubGlobal('fetch', realFetch);
