@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect, quota
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -21,9 +21,10 @@ import { measureServerThroughput, type ServerThroughput } from './server';
 import { measureConnectCosts, type ConnectCosts } from './connect';
 import { connectLoginFirstLoadJs, firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
 import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
+import { measureQuotaBursts, UNSHAPED, type QuotaBurstResult } from './quota';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect'] as const;
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect', 'quota'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -45,6 +46,7 @@ const PLAN = short
       lambdaSamples: 3,
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
+      quota: { returning: 100, newUsers: 50 },
     }
   : {
       sessionChecks: 20_000,
@@ -57,6 +59,7 @@ const PLAN = short
       lambdaSamples: 7,
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
       connectLogins: 50,
+      quota: { returning: 1_000, newUsers: 1_000 },
     };
 
 const KB = 1000;
@@ -99,13 +102,14 @@ const PROFILE_DIR = path.join(os.tmpdir(), 'bench-profiles');
 
 // ---- the app worker --------------------------------------------------------------------------
 
-async function startWorker(pool: SeededPool, label: string) {
+/** `env` on top of the pool's: by default Cognito's quotas lifted, so the sections measure the app (see bench/quota.ts). */
+async function startWorker(pool: SeededPool, label: string, env: Record<string, string> = UNSHAPED) {
   const profileArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}.cpuprofile`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=react-server', '--import', 'tsx', ...profileArgs, path.join(__dirname, 'app-worker.ts')],
     {
-      env: { ...process.env, ...pool.stack.env, NODE_ENV: 'production' },
+      env: { ...process.env, ...pool.stack.env, ...env, NODE_ENV: 'production' },
       // The app's own structured log lines go where a server's stdout would; the bench keeps errors.
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
@@ -147,6 +151,7 @@ interface Results {
   concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
   growth?: GrowthLevel[];
   passkeyStore?: StoreResult;
+  quota?: QuotaBurstResult[];
 }
 
 function sizesSection(results: Results): void {
@@ -248,6 +253,23 @@ async function storeSection(results: Results): Promise<void> {
   // Medians of a few dozen runs on a shared machine: judged in a full run only.
   const ratio = most.signIn.latency.median / fewest.signIn.latency.median;
   budget(`sign-in store latency, ${most.credentials} vs ${fewest.credentials} credentials (median ratio)`, ratio, '<=', BUDGETS.storeGrowthRatio, !short);
+}
+
+async function quotaSection(results: Results): Promise<void> {
+  log(`seeding a pool with ${PLAN.quota.returning.toLocaleString('en')} users for the quota bursts...`);
+  const pool = await startSeededPool(PLAN.quota.returning, PLAN.apiSeedingLimit);
+  try {
+    results.quota = await measureQuotaBursts(pool, startWorker, PLAN.quota, log);
+  } finally {
+    await pool.stack.stop();
+  }
+  for (const burst of results.quota) {
+    const name = `${burst.label}, ${burst.instances} instance(s)`;
+    budget(`Cognito throttles, ${name}`, burst.cognitoThrottled, '==', 0);
+    // The emulator must itself answer 120 calls/s within the SDK's 3 s per attempt, which a
+    // loaded machine cannot (docs/BENCHMARKS.md, section 9): judged in a full run only.
+    budget(`sign-ins completed, ${name} (%)`, (100 * burst.succeeded) / burst.signIns, '==', 100, !short);
+  }
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -369,6 +391,22 @@ function report(results: Results): string {
       ]),
     );
   }
+  if (results.quota) {
+    const row = (q: QuotaBurstResult) => [
+      `${q.label}, ${q.instances} instance${q.instances > 1 ? 's' : ''}`,
+      `${((100 * q.succeeded) / q.signIns).toFixed(1)}%`,
+      q.drainSeconds.toFixed(1),
+      q.doneSeconds.median.toFixed(1),
+      Object.entries(q.retries).map(([n, count]) => `${n}:${count}`).join(' '),
+      q.retryAfter.count ? `${q.retryAfter.median} / ${q.retryAfter.max}` : '-',
+      q.cognitoThrottled,
+    ];
+    const errors = results.quota.flatMap((q) => Object.entries(q.errors).map(([kind, n]) => `  ${n} × ${kind}`));
+    parts.push(
+      table('9. Cognito quota bursts (AWS default quotas enforced by the emulator; budget shared in Redis)', ['', 'succeeded', 'drain s', 'median s', 'retries: sign-ins', 'Retry-After s median / max', 'throttled by Cognito'], results.quota.map(row)) +
+        (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
+    );
+  }
   const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
   parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
   return parts.join('\n');
@@ -407,6 +445,7 @@ async function main(): Promise<void> {
     log('Corbado Connect...');
     await attempt('connect', () => connectSection(results));
   }
+  if (only.has('quota')) await attempt('quota', () => quotaSection(results));
 
   const durationSeconds = since(started) / 1000;
   const cpus = os.cpus();

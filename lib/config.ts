@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { DEFAULT_QUOTA_MAX_WAIT_MS, QUOTA_CATEGORIES, QUOTA_CATEGORY_NAMES, type QuotaCategory } from './cognito/quota-categories';
 
 /**
  * The whole configuration, parsed once from the environment. Nothing else in the
@@ -24,6 +25,8 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Where the self-hosted passkey layer keeps its state (PASSKEY_STORE). */
   passkeyStore: PasskeyStoreConfig;
+  /** The client-side budget of Cognito requests per quota category (lib/cognito/quota.ts). */
+  cognitoQuota: CognitoQuotaConfig;
   /** Start-up warnings: printed once, one line each, by stopOnConfigurationError. */
   warnings: string[];
 }
@@ -32,6 +35,13 @@ export interface AppConfig {
 export type PasskeyStoreConfig =
   | { backend: 'sqlite' }
   | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
+
+export interface CognitoQuotaConfig {
+  /** Requests per second per category, for all instances together (COGNITO_QUOTA_<CATEGORY>). */
+  perSecond: Record<QuotaCategory, number>;
+  /** COGNITO_QUOTA_MAX_WAIT_MS: how long a call may wait for its turn before the request fails. */
+  maxWaitMs: number;
+}
 
 export interface CognitoConfig {
   region: string;
@@ -352,6 +362,7 @@ export function parseConfig(env: Env): AppConfig {
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
     passkeyStore: parsePasskeyStore(env, cognito.region),
+    cognitoQuota: parseCognitoQuota(env),
     warnings: [],
   };
   refuseBrokenDeployments(env, config);
@@ -359,6 +370,23 @@ export function parseConfig(env: Env): AppConfig {
     config.warnings.push('Warning: REDIS_URL is not set: rate limits are counted per instance, so N instances allow N times the limits');
   }
   return config;
+}
+
+/** Cognito traffic shaping: a rate per quota category (AWS's defaults unless set) and the longest wait. */
+function parseCognitoQuota(env: Env): CognitoQuotaConfig {
+  const positive = (name: string, fallback: number, what: string) => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new ConfigError(name, `must be a positive number (${what})`);
+    return Number(raw);
+  };
+  const perSecond = Object.fromEntries(
+    QUOTA_CATEGORY_NAMES.map((category) => {
+      const { env: name, defaultPerSecond } = QUOTA_CATEGORIES[category];
+      return [category, positive(name, defaultPerSecond, `requests per second; AWS's default is ${defaultPerSecond}`)];
+    }),
+  ) as Record<QuotaCategory, number>;
+  return { perSecond, maxWaitMs: positive('COGNITO_QUOTA_MAX_WAIT_MS', DEFAULT_QUOTA_MAX_WAIT_MS, 'milliseconds') };
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

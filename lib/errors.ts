@@ -52,16 +52,22 @@ export type ErrorCode = keyof typeof ERRORS;
 export class AppError extends Error {
   /** For rate_limited and upstream_unavailable: when to try again (the Retry-After header). */
   readonly retryAfterSeconds?: number;
+  /**
+   * The request may simply be sent again after Retry-After and should then succeed (Cognito's
+   * quota held it back): the answer says `retry: true`, and the browser retries on its own.
+   */
+  readonly retry: boolean;
 
   constructor(
     readonly code: ErrorCode,
     /** A more specific user-facing message than the code's default. Never put internals here. */
     readonly userMessage: string = ERRORS[code].message,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; retry?: boolean },
   ) {
     super(`${code}: ${userMessage}`, options);
     this.name = 'AppError';
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.retry = options?.retry ?? false;
   }
 
   get status(): number {

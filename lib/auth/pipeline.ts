@@ -7,6 +7,8 @@ import { log } from '../log';
 import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
 import { deletePasskey } from '../passkeys/credentials';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
+import type { StoredPasskey } from '../store/passkey-store';
+import { signInKeepingProof, type KeptProof } from './sign-in-retry';
 import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
@@ -95,7 +97,20 @@ export async function signInExistingUser(username: string, method: Exclude<SignI
  * never re-created, and its passkey is removed.
  */
 export async function signInWithPasskey(cookies: CookieReader, response: unknown): Promise<SignedIn> {
-  const passkey = await finishPasskeySignIn(cookies, response);
+  // A retry after Cognito's quota held the sign-in back uses the kept proof: no second prompt.
+  return signInKeepingProof<Extract<KeptProof, { method: 'passkey' }>>(
+    cookies,
+    'passkey',
+    async () => {
+      const { id, userSub, email } = await finishPasskeySignIn(cookies, response);
+      return { method: 'passkey', passkey: { id, userSub, email } };
+    },
+    (proof) => signInPasskeyOwner(proof.passkey),
+  );
+}
+
+/** The sign-in of a verified passkey's owner (see signInWithPasskey). */
+async function signInPasskeyOwner(passkey: Pick<StoredPasskey, 'id' | 'userSub' | 'email'>): Promise<SignedIn> {
   let signedIn: SignedIn;
   try {
     // A passkey only ever signs in the account it was added to: it never makes a new one.

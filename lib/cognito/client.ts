@@ -1,8 +1,10 @@
 import 'server-only';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import { createHmac } from 'node:crypto';
 import { getConfig } from '../config';
 import { signEveryCall } from './emulator-signing';
+import { withCognitoQuota } from './quota';
 
 let client: CognitoIdentityProviderClient | undefined;
 
@@ -24,6 +26,21 @@ export const COGNITO_CALL_BUDGET = { attemptTimeoutMs: 3_000, maxAttempts: 3 } a
  */
 export const COGNITO_MAX_SOCKETS = 256;
 
+/**
+ * The SDK's adaptive retry mode: standard retries plus a client-side rate limiter that, once
+ * Cognito throttles, holds this process to a send rate it learns from the throttles (CUBIC).
+ * It helps where the quota budget (quota.ts) cannot see all the traffic: without REDIS_URL (or
+ * while Redis is down) each instance budgets the full quota alone, and other apps of the AWS
+ * account draw on the same quota. Cognito's throttles are then the only signal, and adaptive
+ * mode turns them into a lower rate instead of retrying at the same one. With the budget
+ * shared and the quota the app's own it never engages: nothing is throttled.
+ *
+ * The floor: the SDK's own limiter may drop to 0.5 requests/s after a single throttle at low
+ * traffic (it scales from the rate it measured), holding a quiet instance to one sign-in call
+ * every 2 s for seconds; at least 10/s, in bursts of 10, keeps a quiet instance usable.
+ */
+export const ADAPTIVE_RATE_FLOOR = { minFillRate: 10, minCapacity: 10 } as const;
+
 /** The one Cognito client of the process (keeps its connections and credentials warm). */
 export function cognitoClient(): CognitoIdentityProviderClient {
   if (!client) {
@@ -33,7 +50,7 @@ export function cognitoClient(): CognitoIdentityProviderClient {
       ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
       // The embedded emulator answers only calls signed with its generated key; AWS uses the default provider chain.
       ...(cognito.endpointCredentials ? signEveryCall(cognito.endpointCredentials) : {}),
-      maxAttempts: COGNITO_CALL_BUDGET.maxAttempts,
+      retryStrategy: new AdaptiveRetryStrategy(COGNITO_CALL_BUDGET.maxAttempts, { rateLimiter: new DefaultRateLimiter(ADAPTIVE_RATE_FLOOR) }),
       requestHandler: {
         requestTimeout: COGNITO_CALL_BUDGET.attemptTimeoutMs,
         // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
@@ -42,6 +59,8 @@ export function cognitoClient(): CognitoIdentityProviderClient {
         httpsAgent: { keepAlive: true, maxSockets: COGNITO_MAX_SOCKETS },
       },
     });
+    // Every call waits for its turn in its quota category's budget (lib/cognito/quota.ts).
+    withCognitoQuota(client);
   }
   return client;
 }

@@ -1,6 +1,7 @@
 import 'server-only';
 import { AppError } from '../errors';
 import { log } from '../log';
+import { THROTTLING_ERRORS, throttledError } from './quota';
 
 const UNAVAILABLE = new Set([
   'ThrottlingException',
@@ -38,5 +39,8 @@ export function unexpectedCognitoError(operation: string, error: unknown): AppEr
   const attempts = metadata?.attempts ?? 1;
   const unavailable = (name !== undefined && UNAVAILABLE.has(name)) || status === undefined || status >= 500 || attempts > 1;
   log.error('cognito_call_failed', { operation, error: name ?? 'unknown', status, attempts, message: (error as Error)?.message });
+  // Throttled by Cognito through every attempt: the quota budget (quota.ts) set when to come back.
+  const retryAfterSeconds = (error as { $retryAfterSeconds?: number }).$retryAfterSeconds;
+  if (retryAfterSeconds !== undefined && name !== undefined && THROTTLING_ERRORS.has(name)) return throttledError(retryAfterSeconds, error);
   return new AppError(unavailable ? 'upstream_unavailable' : 'internal', undefined, { cause: error });
 }

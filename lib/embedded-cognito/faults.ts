@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { quotaCategoryOf, type QuotaCategory } from '../cognito/quota-categories';
 
 /**
  * Fault injection for the embedded Cognito, so tests can prove what the app does when Cognito
@@ -30,6 +31,15 @@ export interface FaultRule {
   times?: number;
 }
 
+/**
+ * Cognito's request-rate quotas, imitated: at most `perSecond` requests per second per category
+ * (names as in lib/cognito/quota-categories.ts: UserAuthentication, UserCreation...), each a
+ * token bucket that holds one second's worth, as a quota allows a short burst up to it. A
+ * request over its category's rate is answered 400 TooManyRequestsException, as Cognito does,
+ * and is not run. Operations outside the listed categories are never throttled.
+ */
+export type QuotaLimits = Partial<Record<QuotaCategory, number>>;
+
 /** One request as it reached the emulator, before any fault. */
 export interface Arrival {
   operation: string;
@@ -37,8 +47,8 @@ export interface Arrival {
   at: number;
   /** The SDK's `amz-sdk-request` header (`attempt=2; max=3`), which says whether this was a retry. */
   sdkAttempt: string | null;
-  /** The fault applied to it, if any. */
-  fault: CognitoFault['kind'] | null;
+  /** The fault applied to it, if any (`quota`: over its category's rate, see limitRates). */
+  fault: CognitoFault['kind'] | 'quota' | null;
 }
 
 interface ActiveRule extends FaultRule {
@@ -51,6 +61,7 @@ const ARRIVAL_LOG_LIMIT = 10_000;
 const ERROR_ANSWERS = {
   throttle: { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' },
   'internal-error': { status: 500, type: 'InternalErrorException', message: 'Internal server error' },
+  quota: { status: 400, type: 'TooManyRequestsException', message: 'Too many requests' },
 } as const;
 
 /** `AdminSetUserPassword` for Cognito's JSON API, `jwks` / `openid-configuration` for the well-known documents. */
@@ -68,15 +79,45 @@ export class CognitoFaults {
   private readonly counts = new Map<string, number>();
   private log: Arrival[] = [];
   private received = 0;
+  /** The token bucket of each rate-limited category (limitRates). */
+  private readonly quotas = new Map<QuotaCategory, { perSecond: number; tokens: number; at: number }>();
+  private readonly throttledCounts = new Map<string, number>();
 
   /** Adds a rule; rules are tried in the order they were added, the first that applies wins. */
   inject(rule: FaultRule): void {
     this.rules.push({ ...rule, seen: 0 });
   }
 
-  /** Removes every rule: the emulator behaves normally again. */
+  /** Removes every rule and rate limit: the emulator behaves normally again. */
   clear(): void {
     this.rules = [];
+    this.quotas.clear();
+  }
+
+  /** Throttles each listed category to `perSecond` requests per second (QuotaLimits), replacing earlier limits. */
+  limitRates(limits: QuotaLimits): void {
+    this.quotas.clear();
+    for (const [category, perSecond] of Object.entries(limits) as [QuotaCategory, number][]) {
+      this.quotas.set(category, { perSecond, tokens: perSecond, at: Date.now() });
+    }
+  }
+
+  /** Takes one token from the operation's category; false when its bucket is empty. */
+  private withinQuota(operation: string): boolean {
+    const category = quotaCategoryOf(operation);
+    const bucket = category && this.quotas.get(category);
+    if (!bucket) return true;
+    const now = Date.now();
+    bucket.tokens = Math.min(bucket.perSecond, bucket.tokens + ((now - bucket.at) / 1000) * bucket.perSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /** How many requests the rate limits refused, by operation, since the emulator started. */
+  get throttled(): Record<string, number> {
+    return Object.fromEntries(this.throttledCounts);
   }
 
   /** How many requests arrived in all (faulted or not) since the emulator started. */
@@ -99,7 +140,12 @@ export class CognitoFaults {
     return (req, res) => {
       const operation = operationOf(req);
       const fault = this.faultFor(operation);
-      this.record(operation, req, fault);
+      const overQuota = !fault && !this.withinQuota(operation);
+      this.record(operation, req, overQuota ? { kind: 'quota' } : fault);
+      if (overQuota) {
+        this.throttledCounts.set(operation, (this.throttledCounts.get(operation) ?? 0) + 1);
+        return answerError(res, ERROR_ANSWERS.quota);
+      }
       if (!fault) return listener(req, res);
       switch (fault.kind) {
         case 'reset':
@@ -126,7 +172,7 @@ export class CognitoFaults {
     return null;
   }
 
-  private record(operation: string, req: IncomingMessage, fault: CognitoFault | null): void {
+  private record(operation: string, req: IncomingMessage, fault: { kind: Arrival['fault'] } | null): void {
     this.received += 1;
     this.counts.set(operation, this.arrived(operation) + 1);
     const sdkAttempt = req.headers['amz-sdk-request'];

@@ -12,12 +12,16 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 /** When a 503 does not say otherwise, clients are told to try again after this long. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number): Response {
+/**
+ * `retry`: the request may be sent again unchanged after Retry-After (Cognito's quota held it
+ * back); the body says `retry: true` and lib/client/api.ts then retries on its own.
+ */
+export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number, retry = false): Response {
   const status = ERRORS[code].status;
   // Every 503 tells when to try again, so clients and proxies back off instead of hammering.
   const retryAfter = retryAfterSeconds ?? (status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
   const headers: Record<string, string> = retryAfter ? { 'retry-after': String(retryAfter) } : {};
-  return jsonResponse({ error: { code, message } }, status, headers);
+  return jsonResponse({ error: { code, message }, ...(retry ? { retry: true } : {}) }, status, headers);
 }
 
 /**
@@ -31,7 +35,7 @@ function isDatabaseBusy(error: unknown): boolean {
 
 /** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
 export function responseForError(error: unknown): Response {
-  if (error instanceof AppError) return errorResponse(error.code, error.userMessage, error.retryAfterSeconds);
+  if (error instanceof AppError) return errorResponse(error.code, error.userMessage, error.retryAfterSeconds, error.retry);
   if (isDatabaseBusy(error)) {
     log.error('database_busy', { error });
     return errorResponse('upstream_unavailable', 'The service is busy. Try again in a moment.');

@@ -83,8 +83,12 @@ export class RedisRateLimitStore implements RateLimitStore {
     clearTimeout(timer);
   }
 
-  /** Runs a script; its late reply, if any, is still read in order by the client and dropped. */
-  private async run<T>(args: string[]): Promise<T> {
+  /**
+   * Runs a command (a script); its late reply, if any, is still read in order by the client and
+   * dropped. Public for the Cognito budget's script (lib/cognito/quota-redis.ts), which shares
+   * this connection discipline.
+   */
+  async run<T>(args: string[]): Promise<T> {
     const client = await this.ready();
     const timeoutMs = this.options.timeoutMs ?? 500;
     let timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,8 @@ import 'server-only';
 import { decodeJwt } from 'jose';
 import { audit } from '../../audit';
 import { signInExistingUser, type SignedIn } from '../../auth/pipeline';
+import { signInKeepingProof, type KeptProof } from '../../auth/sign-in-retry';
+import type { CookieReader } from '../../session/cookies';
 import { AppError } from '../../errors';
 import { corbadoProject } from '../client';
 import { verifySignedData } from './backend-api';
@@ -38,11 +40,27 @@ function claimedUsername(signedPasskeyData: unknown): string {
  * (verifySignedData, which also makes each proof single-use) and 2 Cognito calls (CUSTOM_AUTH
  * answered with the app's own signed assertion). The Lambdas see nothing of Corbado.
  */
-export async function signInWithSignedPasskeyData(signedPasskeyData: unknown): Promise<SignedIn> {
+export async function signInWithSignedPasskeyData(cookies: CookieReader, signedPasskeyData: unknown): Promise<SignedIn> {
   corbadoProject('connect');
+  // A retry after Cognito's quota held the sign-in back uses the kept proof (lib/auth/sign-in-retry.ts):
+  // Corbado's proof is single-use, so without it the user would be asked for the passkey again.
+  return signInKeepingProof<Extract<KeptProof, { method: 'corbado' }>>(
+    cookies,
+    'corbado',
+    async () => ({ method: 'corbado', username: await verifiedUsername(signedPasskeyData) }),
+    (proof) => signInConnectUser(proof.username),
+  );
+}
+
+/** The Cognito username a login's proof was verified for at Corbado's Backend API (1 call). */
+async function verifiedUsername(signedPasskeyData: unknown): Promise<string> {
   const username = claimedUsername(signedPasskeyData);
   const result = await verifySignedData(signedPasskeyData as string, username);
   if (result !== 'success') throw refuse(result);
+  return username;
+}
+
+async function signInConnectUser(username: string): Promise<SignedIn> {
   try {
     return await signInExistingUser(username, 'corbado');
   } catch (error) {
