@@ -3,6 +3,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { createHmac } from 'node:crypto';
 import { getConfig } from '../config';
 import { signEveryCall } from './emulator-signing';
+import { cognitoTelemetry } from '../telemetry/cognito';
 
 let client: CognitoIdentityProviderClient | undefined;
 
@@ -42,6 +43,8 @@ export function cognitoClient(): CognitoIdentityProviderClient {
         httpsAgent: { keepAlive: true, maxSockets: COGNITO_MAX_SOCKETS },
       },
     });
+    // One span and one duration per call, throttled attempts counted (lib/telemetry/cognito.ts).
+    client.middlewareStack.use(cognitoTelemetry);
   }
   return client;
 }

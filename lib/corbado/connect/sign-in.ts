@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import { audit } from '../../audit';
 import { signInExistingUser, type SignedIn } from '../../auth/pipeline';
 import { AppError } from '../../errors';
+import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';
 import { verifySignedData } from './backend-api';
 
@@ -38,7 +39,8 @@ function claimedUsername(signedPasskeyData: unknown): string {
  * (verifySignedData, which also makes each proof single-use) and 2 Cognito calls (CUSTOM_AUTH
  * answered with the app's own signed assertion). The Lambdas see nothing of Corbado.
  */
-export async function signInWithSignedPasskeyData(signedPasskeyData: unknown): Promise<SignedIn> {
+export const signInWithSignedPasskeyData = (signedPasskeyData: unknown) => recordSignIn('corbado', () => connectSignIn(signedPasskeyData));
+async function connectSignIn(signedPasskeyData: unknown): Promise<SignedIn> {
   corbadoProject('connect');
   const username = claimedUsername(signedPasskeyData);
   const result = await verifySignedData(signedPasskeyData as string, username);
