@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect, telemetry
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -21,9 +21,10 @@ import { measureServerThroughput, type ServerThroughput } from './server';
 import { measureConnectCosts, type ConnectCosts } from './connect';
 import { connectLoginFirstLoadJs, firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
 import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
+import { measureTelemetryCost, type TelemetryCost } from './telemetry';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect'] as const;
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect', 'telemetry'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -45,6 +46,7 @@ const PLAN = short
       lambdaSamples: 3,
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
+      telemetry: { connections: 10, rounds: 4, secondsPerRound: 1.5, warmupSeconds: 2, signInsPerRound: 5, spanIterations: 20_000 },
     }
   : {
       sessionChecks: 20_000,
@@ -57,6 +59,7 @@ const PLAN = short
       lambdaSamples: 7,
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
       connectLogins: 50,
+      telemetry: { connections: 10, rounds: 8, secondsPerRound: 2, warmupSeconds: 5, signInsPerRound: 5, spanIterations: 50_000 },
     };
 
 const KB = 1000;
@@ -147,6 +150,7 @@ interface Results {
   concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
   growth?: GrowthLevel[];
   passkeyStore?: StoreResult;
+  telemetry?: TelemetryCost;
 }
 
 function sizesSection(results: Results): void {
@@ -248,6 +252,23 @@ async function storeSection(results: Results): Promise<void> {
   // Medians of a few dozen runs on a shared machine: judged in a full run only.
   const ratio = most.signIn.latency.median / fewest.signIn.latency.median;
   budget(`sign-in store latency, ${most.credentials} vs ${fewest.credentials} credentials (median ratio)`, ratio, '<=', BUDGETS.storeGrowthRatio, !short);
+}
+
+/** 9. What OpenTelemetry costs per request (bench/telemetry.ts): reported, not judged. */
+function telemetryTable(t: TelemetryCost): string {
+  const { off, on } = t.spanCostMicros;
+  // The estimate that load hardly moves: each exported span costs (on - off) µs more than the no-op.
+  const added = (spans: number, c: { offCpuMs: number }) => {
+    const micros = spans * (on - off);
+    return `${Math.round(micros)} µs (${((micros / 1000 / c.offCpuMs) * 100).toFixed(1)} %)`;
+  };
+  const row = (name: string, c: { offCpuMs: number; onCpuMs: number; ratio: number }, spans: number) => [name, ms(c.offCpuMs), ms(c.onCpuMs), `${round(c.ratio)}`, round(spans), added(spans, c)];
+  return (
+    table(`9. Telemetry exporting over OTLP vs off, CPU ms per request (${t.rounds} pairs of rounds; ${t.exportRequests.traces} trace exports)`, ['', 'off', 'on', 'on ÷ off, measured', 'spans', 'added by the spans, from their cost'], [
+      row(`protected page: GET /account, ${t.connections} connections, ${t.secondsPerRound} s rounds`, t.protectedPage, t.spansPerRequest.protectedPage),
+      row(`password sign-in, ${t.signIn.signInsPerRound} per round, one at a time`, t.signIn, t.spansPerRequest.signIn),
+    ]) + `\nCPU per span (${t.spanCostMicros.iterations.toLocaleString('en')} spans, in-process): ${round(off)} µs no-op, ${round(on)} µs exported over OTLP`
+  );
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -369,6 +390,7 @@ function report(results: Results): string {
       ]),
     );
   }
+  if (results.telemetry) parts.push(telemetryTable(results.telemetry));
   const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
   parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
   return parts.join('\n');
@@ -390,7 +412,7 @@ async function main(): Promise<void> {
       console.error(`bench: ${name} failed:`, error);
     }
   };
-  if (only.has('sizes') || only.has('server') || only.has('connect')) {
+  if (only.has('sizes') || only.has('server') || only.has('connect') || only.has('telemetry')) {
     await attempt('build', () => ensureFreshBuild(log) && log('built'));
   }
   if (only.has('sizes')) await attempt('sizes', () => sizesSection(results));
@@ -402,6 +424,10 @@ async function main(): Promise<void> {
   if (only.has('store')) {
     log('passkey store on dynalite...');
     await attempt('store', () => storeSection(results));
+  }
+  if (only.has('telemetry')) {
+    log('telemetry on vs off...');
+    await attempt('telemetry', async () => (results.telemetry = await measureTelemetryCost(PLAN.telemetry)));
   }
   if (only.has('connect')) {
     log('Corbado Connect...');
