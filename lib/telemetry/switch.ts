@@ -8,8 +8,8 @@
  * - off otherwise, and always when `OTEL_SDK_DISABLED=true`.
  *
  * Off is the default: a plain `npm run dev` loads no SDK at all, and every span and instrument
- * in lib/ is the API's no-op (see tracing.ts). Plain JavaScript values only: instrumentation.ts
- * imports this before deciding whether to load the SDK.
+ * in lib/ is the API's no-op (see tracing.ts). This module imports nothing: instrumentation.ts
+ * reads it before deciding whether to load the SDK.
  */
 export function telemetryRequested(env: Record<string, string | undefined> = process.env): boolean {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
