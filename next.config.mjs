@@ -2,6 +2,10 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // Required at run time, not bundled: the OpenTelemetry SDK (loaded by instrumentation.ts only
+  // when OTEL_* asks for it) carries gRPC and protobuf code webpack need not see, and one copy of
+  // the API serves Next's own spans and the app's (lib/telemetry/).
+  serverExternalPackages: ['@opentelemetry/api', '@opentelemetry/sdk-node'],
   // The build checks the app's own types; `npm test` checks everything, tests and scripts included.
   typescript: { tsconfigPath: 'tsconfig.next.json' },
   // ESLint runs on its own (`npm run lint`, and in .ci/run), over tests and scripts too; running it

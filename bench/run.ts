@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect, quota
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect, quota, telemetry
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -22,9 +22,10 @@ import { measureConnectCosts, type ConnectCosts } from './connect';
 import { connectLoginFirstLoadJs, firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
 import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
 import { measureQuotaBursts, UNSHAPED, type QuotaBurstResult } from './quota';
+import { measureTelemetryCost, type TelemetryCost } from './telemetry';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect', 'quota'] as const;
+const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect', 'quota', 'telemetry'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -47,6 +48,7 @@ const PLAN = short
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
       quota: { returning: 100, newUsers: 50 },
+      telemetry: { connections: 10, rounds: 4, secondsPerRound: 1.5, warmupSeconds: 2, signInsPerRound: 5, spanIterations: 20_000 },
     }
   : {
       sessionChecks: 20_000,
@@ -60,6 +62,7 @@ const PLAN = short
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
       connectLogins: 50,
       quota: { returning: 1_000, newUsers: 1_000 },
+      telemetry: { connections: 10, rounds: 8, secondsPerRound: 2, warmupSeconds: 5, signInsPerRound: 5, spanIterations: 50_000 },
     };
 
 const KB = 1000;
@@ -152,6 +155,7 @@ interface Results {
   growth?: GrowthLevel[];
   passkeyStore?: StoreResult;
   quota?: QuotaBurstResult[];
+  telemetry?: TelemetryCost;
 }
 
 function sizesSection(results: Results): void {
@@ -270,6 +274,23 @@ async function quotaSection(results: Results): Promise<void> {
     // loaded machine cannot (docs/BENCHMARKS.md, section 9): judged in a full run only.
     budget(`sign-ins completed, ${name} (%)`, (100 * burst.succeeded) / burst.signIns, '==', 100, !short);
   }
+}
+
+/** 10. What OpenTelemetry costs per request (bench/telemetry.ts): reported, not judged. */
+function telemetryTable(t: TelemetryCost): string {
+  const { off, on } = t.spanCostMicros;
+  // The estimate that load hardly moves: each exported span costs (on - off) µs more than the no-op.
+  const added = (spans: number, c: { offCpuMs: number }) => {
+    const micros = spans * (on - off);
+    return `${Math.round(micros)} µs (${((micros / 1000 / c.offCpuMs) * 100).toFixed(1)} %)`;
+  };
+  const row = (name: string, c: { offCpuMs: number; onCpuMs: number; ratio: number }, spans: number) => [name, ms(c.offCpuMs), ms(c.onCpuMs), `${round(c.ratio)}`, round(spans), added(spans, c)];
+  return (
+    table(`10. Telemetry exporting over OTLP vs off, CPU ms per request (${t.rounds} pairs of rounds; ${t.exportRequests.traces} trace exports)`, ['', 'off', 'on', 'on ÷ off, measured', 'spans', 'added by the spans, from their cost'], [
+      row(`protected page: GET /account, ${t.connections} connections, ${t.secondsPerRound} s rounds`, t.protectedPage, t.spansPerRequest.protectedPage),
+      row(`password sign-in, ${t.signIn.signInsPerRound} per round, one at a time`, t.signIn, t.spansPerRequest.signIn),
+    ]) + `\nCPU per span (${t.spanCostMicros.iterations.toLocaleString('en')} spans, in-process): ${round(off)} µs no-op, ${round(on)} µs exported over OTLP`
+  );
 }
 
 // ---- report ----------------------------------------------------------------------------------
@@ -407,6 +428,7 @@ function report(results: Results): string {
         (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
     );
   }
+  if (results.telemetry) parts.push(telemetryTable(results.telemetry));
   const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
   parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
   return parts.join('\n');
@@ -428,7 +450,7 @@ async function main(): Promise<void> {
       console.error(`bench: ${name} failed:`, error);
     }
   };
-  if (only.has('sizes') || only.has('server') || only.has('connect')) {
+  if (only.has('sizes') || only.has('server') || only.has('connect') || only.has('telemetry')) {
     await attempt('build', () => ensureFreshBuild(log) && log('built'));
   }
   if (only.has('sizes')) await attempt('sizes', () => sizesSection(results));
@@ -440,6 +462,10 @@ async function main(): Promise<void> {
   if (only.has('store')) {
     log('passkey store on dynalite...');
     await attempt('store', () => storeSection(results));
+  }
+  if (only.has('telemetry')) {
+    log('telemetry on vs off...');
+    await attempt('telemetry', async () => (results.telemetry = await measureTelemetryCost(PLAN.telemetry)));
   }
   if (only.has('connect')) {
     log('Corbado Connect...');

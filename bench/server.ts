@@ -56,7 +56,7 @@ export interface ServerThroughput {
 }
 
 /** CPU seconds (user + system) a process has used so far, or null off Linux. */
-function cpuSeconds(pid: number | undefined): number | null {
+export function cpuSeconds(pid: number | undefined): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

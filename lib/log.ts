@@ -1,13 +1,18 @@
 /**
  * Structured JSON logs, one line per event. Callers pass facts, never secrets: no tokens,
  * passwords, cookies or keys; emails only where an operator needs them.
+ *
+ * Each line carries the request id (lib/request-context.ts) and, when a span is active (telemetry
+ * on, or an incoming `traceparent` continued), its `trace_id` and `span_id`: a line leads to its
+ * trace, and a trace to its lines.
  */
 import { currentRequestId } from './request-context';
+import { activeTraceIds } from './telemetry/tracing';
 
 type Level = 'info' | 'warn' | 'error';
 
 function write(level: Level, event: string, fields: Record<string, unknown>): void {
-  const entry = { time: new Date().toISOString(), level, event, requestId: currentRequestId(), ...fields };
+  const entry = { time: new Date().toISOString(), level, event, requestId: currentRequestId(), ...activeTraceIds(), ...fields };
   const line = JSON.stringify(entry, (_key, value) =>
     value instanceof Error ? { name: value.name, message: value.message } : value,
   );

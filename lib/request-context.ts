@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { annotateActiveSpan } from './telemetry/tracing';
 
 /**
  * The request id of the request being served, so every log line can carry it. middleware.ts
@@ -20,7 +21,12 @@ export function requestIdOf(headers: Headers): string {
   return id && /^[0-9a-f-]{36}$/.test(id) ? id : newRequestId();
 }
 
+/**
+ * Runs `run` with `requestId` as the current request id. The active span (Next's span for the
+ * middleware or the route handler) gets it as `app.request_id`, so a trace leads to its log lines.
+ */
 export function runWithRequestId<T>(requestId: string, run: () => T): T {
+  annotateActiveSpan({ 'app.request_id': requestId });
   return storage.run({ requestId }, run);
 }
 

@@ -12,6 +12,8 @@ import { signInKeepingProof, type KeptProof } from './sign-in-retry';
 import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
+import { recordSignIn } from '../telemetry/sign-in';
+import { traced } from '../telemetry/tracing';
 
 /**
  * The one pipeline every sign-in runs through, whichever passkey layer proved the identity:
@@ -45,6 +47,11 @@ export interface SignedIn {
  * Signs in an identity the app has verified. A returning user costs 2 Cognito calls
  * (CUSTOM_AUTH and its signed answer); a new one is provisioned first (at most 5 in all).
  */
+/** The pipeline's steps, each a span under the sign-in's own (lib/telemetry/sign-in.ts). */
+const customAuth = traced('sign_in.custom_auth', startCustomAuthSession);
+const provision = traced('sign_in.provision', provisionPasswordlessUser);
+const sealSession = traced('sign_in.session', createSessionCookies);
+
 /** Why a sign-in that must not provision found no Cognito user (see signInWithPasskey). */
 const USER_GONE = new Error('the Cognito user no longer exists');
 
@@ -55,17 +62,17 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity, options
       throw new AppError('account_exists');
     }
   };
-  let attempt = await startCustomAuthSession(identity.email, authorize);
+  let attempt = await customAuth(identity.email, authorize);
   if (attempt.outcome === 'user_not_found' && !options.provision) throw new AppError('passkey_rejected', undefined, { cause: USER_GONE });
   if (attempt.outcome !== 'signed_in') {
-    await provisionPasswordlessUser(identity.email, { corbadoUserId: identity.corbadoUserId });
-    attempt = await startCustomAuthSession(identity.email, authorize);
+    await provision(identity.email, { corbadoUserId: identity.corbadoUserId });
+    attempt = await customAuth(identity.email, authorize);
   }
   if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
   if (attempt.outcome === 'user_not_found') {
     throw new AppError('internal', undefined, { cause: new Error('user missing right after provisioning') });
   }
-  const signedIn = await createSessionCookies(attempt.tokens, identity.method);
+  const signedIn = await sealSession(attempt.tokens, identity.method);
   audit('sign_in', { method: identity.method, sub: signedIn.user.sub });
   return signedIn;
 }
@@ -77,7 +84,7 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity, options
  * email alias, say) leaves the challenge unanswered, and no tokens are issued.
  */
 export async function signInExistingUser(username: string, method: Exclude<SignInMethod, 'password'>): Promise<SignedIn> {
-  const attempt = await startCustomAuthSession(username, async (user) => {
+  const attempt = await customAuth(username, async (user) => {
     if (user.username !== username) {
       log.warn('sign_in_refused_other_user', { method });
       throw new AppError('passkey_rejected');
@@ -85,7 +92,7 @@ export async function signInExistingUser(username: string, method: Exclude<SignI
   });
   if (attempt.outcome === 'user_not_found') throw new AppError('passkey_rejected');
   if (attempt.outcome === 'incomplete_user') throw new AppError('password_change_required');
-  const signedIn = await createSessionCookies(attempt.tokens, method);
+  const signedIn = await sealSession(attempt.tokens, method);
   audit('sign_in', { method, sub: signedIn.user.sub });
   return signedIn;
 }
@@ -96,7 +103,8 @@ export async function signInExistingUser(username: string, method: Exclude<SignI
  * the passkey was registered to (same sub), or nothing is signed in; a deleted account is
  * never re-created, and its passkey is removed.
  */
-export async function signInWithPasskey(cookies: CookieReader, response: unknown): Promise<SignedIn> {
+export const signInWithPasskey = (cookies: CookieReader, response: unknown) => recordSignIn('passkey', () => passkeySignIn(cookies, response));
+async function passkeySignIn(cookies: CookieReader, response: unknown): Promise<SignedIn> {
   // A retry after Cognito's quota held the sign-in back uses the kept proof: no second prompt.
   return signInKeepingProof<Extract<KeptProof, { method: 'passkey' }>>(
     cookies,
@@ -133,7 +141,8 @@ async function signInPasskeyOwner(passkey: Pick<StoredPasskey, 'id' | 'userSub' 
 }
 
 /** One-time email codes prove the address, so they may sign in to any account with that email. */
-export async function signInWithEmailCode(email: string, code: unknown): Promise<SignedIn> {
+export const signInWithEmailCode = (email: string, code: unknown) => recordSignIn('email_code', () => emailCodeSignIn(email, code));
+async function emailCodeSignIn(email: string, code: unknown): Promise<SignedIn> {
   let used: UsedEmailCode;
   try {
     used = await consumeEmailCode(email, code);
@@ -174,10 +183,12 @@ const PASSWORD_TRIES_PER_ADDRESS = { name: 'password:address', limit: 50, window
  * wrong passwords per account (lib/auth/password.ts) and 50 tries per client address every 15
  * minutes; after that even the right password waits (429 with Retry-After).
  */
-export async function signInWithPasswordCredentials(email: string, password: string, clientAddress: string): Promise<SignedIn> {
+export const signInWithPasswordCredentials = (email: string, password: string, clientAddress: string) =>
+  recordSignIn('password', () => passwordSignIn(email, password, clientAddress));
+async function passwordSignIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
   try {
     const tokens = await checkPasswordUnderLockout(email, password, { rule: PASSWORD_TRIES_PER_ADDRESS, key: clientAddress });
-    const signedIn = await createSessionCookies(tokens, 'password');
+    const signedIn = await sealSession(tokens, 'password');
     audit('sign_in', { method: 'password', sub: signedIn.user.sub });
     return signedIn;
   } catch (error) {

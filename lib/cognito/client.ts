@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { getConfig } from '../config';
 import { signEveryCall } from './emulator-signing';
 import { withCognitoQuota } from './quota';
+import { cognitoTelemetry } from '../telemetry/cognito';
 
 let client: CognitoIdentityProviderClient | undefined;
 
@@ -61,6 +62,8 @@ export function cognitoClient(): CognitoIdentityProviderClient {
     });
     // Every call waits for its turn in its quota category's budget (lib/cognito/quota.ts).
     withCognitoQuota(client);
+    // One span and one duration per call, throttled attempts counted (lib/telemetry/cognito.ts).
+    client.middlewareStack.use(cognitoTelemetry);
   }
   return client;
 }

@@ -1,5 +1,6 @@
 import 'server-only';
 import { normalizeEmail } from '../auth/email';
+import { corbadoCall } from '../telemetry/corbado';
 import { corbadoBackendError, corbadoSdk } from './client';
 
 /** Corbado's identifier statuses: `pending` is unverified; `verified` and `primary` are verified. */
@@ -16,7 +17,7 @@ const bareUserId = (userId: string) => userId.replace(/^usr-/, '');
 export async function corbadoEmailIsVerified(userId: string, email: string): Promise<boolean> {
   let identifiers;
   try {
-    ({ identifiers } = await corbadoSdk().identifiers().listByUserIdAndType(userId, 'email', undefined, 1, 100));
+    ({ identifiers } = await corbadoCall('identifiers.list', () => corbadoSdk().identifiers().listByUserIdAndType(userId, 'email', undefined, 1, 100)));
   } catch (error) {
     throw corbadoBackendError('identifiers.list', error);
   }

@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import { normalizeEmail } from '../auth/email';
 import { AppError } from '../errors';
 import { log } from '../log';
+import { corbadoCall } from '../telemetry/corbado';
 import { corbadoSdk } from './client';
 
 /** Who a valid Corbado session token says the user is. */
@@ -82,7 +83,7 @@ export async function verifyCorbadoSessionToken(token: string | null | undefined
   if (token.length > MAX_TOKEN_LENGTH) throw invalid('token too long');
   let userId: unknown;
   try {
-    ({ userId } = await corbadoSdk().sessions().validateToken(token));
+    ({ userId } = await corbadoCall('sessions.validateToken', () => corbadoSdk().sessions().validateToken(token)));
   } catch (error) {
     throw classify(error);
   }

@@ -2,6 +2,7 @@ import 'server-only';
 import { audit } from '../audit';
 import { signInVerifiedIdentity, type SignedIn } from '../auth/pipeline';
 import { AppError } from '../errors';
+import { recordSignIn } from '../telemetry/sign-in';
 import { mayCorbadoUserTakeOver } from './account-link';
 import { corbadoProject } from './client';
 import { verifyCorbadoSessionToken } from './session-token';
@@ -13,7 +14,8 @@ import { verifyCorbadoSessionToken } from './session-token';
  * assertion, sealed cookies. An existing user not linked to this Corbado user (a password user,
  * or one provisioned for another) is used only under the rule of mayCorbadoUserTakeOver.
  */
-export async function signInWithCorbadoSession(token: string | null): Promise<SignedIn> {
+export const signInWithCorbadoSession = (token: string | null) => recordSignIn('corbado', () => corbadoSessionSignIn(token));
+async function corbadoSessionSignIn(token: string | null): Promise<SignedIn> {
   corbadoProject('complete');
   let identity;
   try {

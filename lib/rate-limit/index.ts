@@ -2,6 +2,7 @@ import 'server-only';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { log } from '../log';
+import { instruments } from '../telemetry/metrics';
 import { FallbackRateLimitStore } from './fallback';
 import { MemoryRateLimitStore } from './memory';
 import { RedisRateLimitStore } from './redis';
@@ -42,11 +43,13 @@ export type RateLimitCheck = { rule: RateLimitRule; key: string };
 
 /**
  * The 429 for a rule that is over its limit, logged (ASVS 5.0 V16.3.3: attempts against the
- * anti-automation controls) by rule only: the key is an email or an address.
+ * anti-automation controls) and counted (rate_limit.refusals) by rule only: the key is an email
+ * or an address.
  */
 function limited(rule: RateLimitRule, resetAt: number): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
   log.warn('rate_limited', { rule: rule.name, limit: rule.limit, windowSeconds: rule.windowSeconds, retryAfterSeconds });
+  instruments().rateLimitRefusals.add(1, { 'rate_limit.rule': rule.name });
   return new AppError('rate_limited', undefined, { retryAfterSeconds });
 }
 

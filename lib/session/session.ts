@@ -5,6 +5,7 @@ import { checkIdToken, type IdTokenClaims } from '../cognito/tokens';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { log } from '../log';
+import { countedRefresh } from '../telemetry/session';
 import { clearedCookies, openCookie, sealCookie, sessionCookieNames, type CookieReader, type CookieToSet } from './cookies';
 
 export type SignInMethod = 'password' | 'passkey' | 'email_code' | 'corbado';
@@ -96,6 +97,9 @@ function isIdCookie(data: Partial<IdCookie> | null): data is IdCookie {
   );
 }
 
+/** Each refresh counted in the session.refreshes metric (lib/telemetry/session.ts). */
+const refreshTokens = countedRefresh(refreshCognitoTokens);
+
 /**
  * The session behind the request's cookies. With `refresh`, an expired ID token is renewed
  * with the refresh token (middleware does this, so pages and handlers see fresh tokens).
@@ -125,7 +129,7 @@ export async function resolveSession(cookies: CookieReader, { refresh }: { refre
   if (stored?.v !== 1 || stored.sid !== data.sid || typeof stored.refreshToken !== 'string') return signedOut;
   let tokens: CognitoTokens;
   try {
-    tokens = await refreshCognitoTokens(stored.refreshToken, check.claims.username);
+    tokens = await refreshTokens(stored.refreshToken, check.claims.username);
   } catch (error) {
     if (error instanceof AppError && error.code === 'unauthenticated') return signedOut;
     return { kind: 'unavailable' };

@@ -1,6 +1,7 @@
 import 'server-only';
 import { AppError } from '../../errors';
 import { log } from '../../log';
+import { corbadoCall } from '../../telemetry/corbado';
 import { corbadoProject } from '../client';
 
 /**
@@ -22,7 +23,12 @@ export type ConnectTokenType = 'passkey-append' | 'passkey-list' | 'passkey-dele
 const UNAVAILABLE_MESSAGE =
   'Passkey sign-in is temporarily unavailable (Corbado cannot be reached). Try again in a moment, or use your password or an email code.';
 
-async function callBackendApi(operation: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+/** One Backend API call, in a span `corbado.<operation>`. */
+function callBackendApi(operation: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  return corbadoCall(operation, () => postToBackendApi(operation, path, body));
+}
+
+async function postToBackendApi(operation: string, path: string, body: unknown): Promise<Record<string, unknown>> {
   const project = corbadoProject('connect');
   const basic = Buffer.from(`${project.projectId}:${project.apiSecret}`).toString('base64');
   let response: Response;

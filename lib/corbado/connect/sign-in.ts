@@ -5,6 +5,7 @@ import { signInExistingUser, type SignedIn } from '../../auth/pipeline';
 import { signInKeepingProof, type KeptProof } from '../../auth/sign-in-retry';
 import type { CookieReader } from '../../session/cookies';
 import { AppError } from '../../errors';
+import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';
 import { verifySignedData } from './backend-api';
 
@@ -40,7 +41,9 @@ function claimedUsername(signedPasskeyData: unknown): string {
  * (verifySignedData, which also makes each proof single-use) and 2 Cognito calls (CUSTOM_AUTH
  * answered with the app's own signed assertion). The Lambdas see nothing of Corbado.
  */
-export async function signInWithSignedPasskeyData(cookies: CookieReader, signedPasskeyData: unknown): Promise<SignedIn> {
+export const signInWithSignedPasskeyData = (cookies: CookieReader, signedPasskeyData: unknown) =>
+  recordSignIn('corbado', () => connectSignIn(cookies, signedPasskeyData));
+async function connectSignIn(cookies: CookieReader, signedPasskeyData: unknown): Promise<SignedIn> {
   corbadoProject('connect');
   // A retry after Cognito's quota held the sign-in back uses the kept proof (lib/auth/sign-in-retry.ts):
   // Corbado's proof is single-use, so without it the user would be asked for the passkey again.
