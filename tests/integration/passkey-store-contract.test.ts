@@ -180,13 +180,13 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
 
     it('the right code is used once; a wrong one costs a try; the code is gone after its last try', async () => {
       const { email, hash } = await fresh();
-      expect(await store.tryEmailCode(email, hex(), MAX, Date.now())).toBe(false);
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(true);
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(true);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(false);
       const other = await fresh();
-      for (let i = 0; i < MAX; i++) expect(await store.tryEmailCode(other.email, hex(), MAX, Date.now())).toBe(false);
-      expect(await store.tryEmailCode(other.email, other.hash, MAX, Date.now())).toBe(false);
-      expect(await store.tryEmailCode(`${unique()}@example.com`, hash, MAX, Date.now())).toBe(false);
+      for (let i = 0; i < MAX; i++) expect(await store.tryEmailCode(other.email, [hex()], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(other.email, [other.hash], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(`${unique()}@example.com`, [hash], MAX, Date.now())).toBe(false);
     });
 
     it.each([
@@ -194,21 +194,21 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       [10, 10, false],
     ])('%i parallel wrong tries are all counted (with %i tries allowed the right code then works: %s)', async (tries, allowed, works) => {
       const { email, hash } = await fresh();
-      const results = await Promise.all(Array.from({ length: tries }, () => store.tryEmailCode(email, hex(), allowed, Date.now())));
+      const results = await Promise.all(Array.from({ length: tries }, () => store.tryEmailCode(email, [hex()], allowed, Date.now())));
       expect(results.every((right) => !right)).toBe(true);
-      expect(await store.tryEmailCode(email, hash, allowed, Date.now())).toBe(works);
+      expect(await store.tryEmailCode(email, [hash], allowed, Date.now())).toBe(works);
     });
 
     it('10 parallel tries with the right code: exactly one uses it', async () => {
       const { email, hash } = await fresh();
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.tryEmailCode(email, hash, 20, Date.now())));
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.tryEmailCode(email, [hash], 20, Date.now())));
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it('past its expiry the right code is refused and removed (given the time the app reads)', async () => {
       const { email, hash } = await fresh();
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now() + 2 * HOUR)).toBe(false);
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now() + 2 * HOUR)).toBe(false);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(false);
     });
 
     it('a newer send replaces the code; an older one does not replace a newer', async () => {
@@ -216,32 +216,42 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       const [older, newer] = [hex(), hex()];
       await store.storeEmailCode(email, newer, Date.now() + HOUR + 1_000);
       await store.storeEmailCode(email, older, Date.now() + HOUR);
-      expect(await store.tryEmailCode(email, older, MAX, Date.now())).toBe(false);
-      expect(await store.tryEmailCode(email, newer, MAX, Date.now())).toBe(true);
+      expect(await store.tryEmailCode(email, [older], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [newer], MAX, Date.now())).toBe(true);
     });
 
     it('given back after our failure with its try; finished, it is gone and cannot be given back', async () => {
       const { email, hash } = await fresh();
-      for (let i = 0; i < MAX - 1; i++) await store.tryEmailCode(email, hex(), MAX, Date.now());
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(true);
-      await store.restoreEmailCode(email, hash, Date.now());
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(true);
-      await store.finishEmailCode(email, hash);
-      await store.restoreEmailCode(email, hash, Date.now());
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(false);
+      for (let i = 0; i < MAX - 1; i++) await store.tryEmailCode(email, [hex()], MAX, Date.now());
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(true);
+      await store.finishEmailCode(email, [hash]);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(false);
+    });
+
+    it('matches any of several hashes (the code keyed with each accepted secret), each list one try', async () => {
+      const { email, hash } = await fresh();
+      for (let i = 0; i < MAX - 1; i++) expect(await store.tryEmailCode(email, [hex(), hex(), hex()], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [hex(), hash], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [hex(), hash], Date.now());
+      expect(await store.tryEmailCode(email, [hash, hex()], MAX, Date.now())).toBe(true);
+      await store.finishEmailCode(email, [hex(), hash]);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(false);
     });
 
     it('never gives back a code replaced meanwhile, nor one past its expiry, nor finishes the successor', async () => {
       const { email, hash } = await fresh();
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(true);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(true);
       const successor = hex();
       await store.storeEmailCode(email, successor, Date.now() + HOUR + 1_000);
-      await store.restoreEmailCode(email, hash, Date.now());
-      await store.finishEmailCode(email, hash);
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toBe(false);
-      expect(await store.tryEmailCode(email, successor, MAX, Date.now())).toBe(true);
-      await store.restoreEmailCode(email, successor, Date.now() + 2 * HOUR);
-      expect(await store.tryEmailCode(email, successor, MAX, Date.now())).toBe(false);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      await store.finishEmailCode(email, [hash]);
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toBe(false);
+      expect(await store.tryEmailCode(email, [successor], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [successor], Date.now() + 2 * HOUR);
+      expect(await store.tryEmailCode(email, [successor], MAX, Date.now())).toBe(false);
     });
   });
 
