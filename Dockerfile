@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # The passkey app in a container. Two targets:
-#   runtime (default)  the standalone Next.js server for a real Cognito pool: `node server.js`
+#   runtime (default)  the standalone Next.js output for a real Cognito pool, served by scripts/next-server.mjs
 #   embedded           embedded Cognito and self-hosted passkeys, no AWS account: the `npm start` launcher with EMBEDDED=1
 #
 #   docker build -t cognito-passkeys .
@@ -81,10 +81,14 @@ ENV NODE_ENV=production \
 COPY --from=build --chown=node:node /app/.next/standalone ./
 COPY --from=build --chown=node:node /app/.next/static ./.next/static
 COPY --from=build --chown=node:node /app/public ./public
+# The server `npm start` runs too, in place of Next's own server.js: it refuses methods the app
+# does not serve (405 with the security headers), appends the peer to X-Forwarded-For, and
+# drains on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS. Plain JavaScript over the standalone files.
+COPY --from=build --chown=node:node /app/scripts/next-server.mjs /app/scripts/lifecycle.mjs ./scripts/
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then((r)=>process.exit(r.status===200||r.status===503?0:1),()=>process.exit(1))"]
-CMD ["node", "server.js"]
+CMD ["node", "scripts/next-server.mjs"]

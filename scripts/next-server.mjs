@@ -5,8 +5,14 @@
  * pick the address the per-address rate limits count (lib/http/client-address.ts reads the
  * right-most entry). Plain JavaScript: it runs with `node`, without the react-server condition
  * the launcher uses.
+ *
+ * The container image (Dockerfile, target `runtime`) runs this same file on Next's standalone
+ * output, instead of the `server.js` Next writes there, so both ways of running the app share
+ * one method gate and one X-Forwarded-For rule (see standaloneConfig below).
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import next from 'next';
 import { drainOnSignal, shutdownTimeoutMs } from './lifecycle.mjs';
 
@@ -23,8 +29,29 @@ try {
   console.error(`Configuration error: ${error.message}`);
   process.exit(1);
 }
+/**
+ * The configuration of a standalone build in `dir`, as Next's own standalone `server.js` passes it
+ * (the build's required-server-files.json, with the build folder relative to `dir`); undefined
+ * for a regular build. A standalone folder holds no next.config.mjs, and Next reads its
+ * configuration from this variable instead (and refuses the standalone output without it).
+ */
+function standaloneConfig(dir) {
+  let config;
+  try {
+    ({ config } = JSON.parse(readFileSync(path.join(dir, '.next/required-server-files.json'), 'utf8')));
+  } catch {
+    return undefined;
+  }
+  return config?.output === 'standalone' ? { ...config, distDir: './.next' } : undefined;
+}
+
+const standalone = standaloneConfig(process.cwd());
+if (standalone) process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(standalone);
+
 const port = Number(option(['-p', '--port'], process.env.PORT ?? '3000'));
-const hostname = option(['-H', '--hostname'], undefined);
+// The standalone server.js's own rule (the image sets HOSTNAME=0.0.0.0: Docker sets HOSTNAME to
+// the container's name); `npm start` listens on every interface unless told.
+const hostname = option(['-H', '--hostname'], standalone ? process.env.HOSTNAME || '0.0.0.0' : undefined);
 const app = next({ dev: false, dir: process.cwd(), port, hostname });
 const handle = app.getRequestHandler();
 await app.prepare();

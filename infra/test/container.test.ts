@@ -59,7 +59,7 @@ describe('Dockerfile', () => {
     const all = stages();
     expect(all[all.length - 1]!.name).toBe('runtime');
     expect(stage('build').lines).toContainEqual(expect.stringContaining('NEXT_OUTPUT=standalone npm run build'));
-    expect(stage('runtime').lines).toContain('CMD ["node", "server.js"]');
+    expect(stage('runtime').lines).toContain('CMD ["node", "scripts/next-server.mjs"]');
     expect(stage('runtime').lines).toContainEqual(expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/standalone \.\/$/));
     expect(stage('runtime').lines).toContainEqual(expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/static \.\/\.next\/static$/));
   });

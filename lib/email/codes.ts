@@ -24,10 +24,16 @@ const SEND_PER_ADDRESS = { name: 'email-code:address', limit: 20, windowSeconds:
  */
 const WRONG_CODES_PER_EMAIL = { name: 'email-code-failures:email', limit: 10, windowSeconds: 15 * 60 };
 
-function codeHash(email: string, code: string): string {
-  // Keyed with the session secret: a copy of the database alone does not reveal codes.
-  const [secret] = Object.values(getConfig().session.sealWith);
-  return createHmac('sha256', secret!).update(`${email}\n${code}`).digest('hex');
+/**
+ * The code's hash keyed with each session secret that opens cookies (SESSION_SECRET first, then
+ * SESSION_SECRET_PREVIOUS and SESSION_SECRET_NEXT): keyed, so a copy of the database alone does
+ * not reveal codes. A code is stored under SESSION_SECRET and matched under any of them, so a
+ * code sent before a rotation (docs/DEPLOYMENT.md), or by an instance a step ahead, still works.
+ */
+function codeHashes(email: string, code: string): string[] {
+  const { sealWith, openWith } = getConfig().session;
+  const secrets = new Set([...Object.values(sealWith), ...Object.values(openWith)]);
+  return [...secrets].map((secret) => createHmac('sha256', secret).update(`${email}\n${code}`).digest('hex'));
 }
 
 export async function sendEmailCode(email: string, clientAddress: string): Promise<void> {
@@ -50,13 +56,14 @@ export async function sendEmailCode(email: string, clientAddress: string): Promi
     await giveBackRateLimits([perEmail]);
     throw error;
   }
-  await passkeyStore().storeEmailCode(email, codeHash(email, code), expiresAt);
+  const [hash] = codeHashes(email, code);
+  await passkeyStore().storeEmailCode(email, hash!, expiresAt);
 }
 
 /** A code that was right and is marked used; see finishEmailCode and restoreEmailCode. */
 export interface UsedEmailCode {
   email: string;
-  hash: string;
+  hashes: string[];
 }
 
 /**
@@ -90,16 +97,16 @@ export async function consumeEmailCode(email: string, code: unknown): Promise<Us
   // Counted before the store is asked, given back when the code was right: a burst of guesses
   // cannot all pass before any is counted.
   await enforceRateLimits([wrongCodes]);
-  const hash = codeHash(email, code);
-  const outcome = await passkeyStore().tryEmailCode(email, hash, MAX_CODE_ATTEMPTS, Date.now());
+  const hashes = codeHashes(email, code);
+  const outcome = await passkeyStore().tryEmailCode(email, hashes, MAX_CODE_ATTEMPTS, Date.now());
   if (outcome.result !== 'right') throw refusal(outcome);
   await giveBackRateLimits([wrongCodes]);
-  return { email, hash };
+  return { email, hashes };
 }
 
 /** The used code has become a session: it is gone for good. */
 export function finishEmailCode(used: UsedEmailCode): Promise<void> {
-  return passkeyStore().finishEmailCode(used.email, used.hash);
+  return passkeyStore().finishEmailCode(used.email, used.hashes);
 }
 
 /**
@@ -109,5 +116,5 @@ export function finishEmailCode(used: UsedEmailCode): Promise<void> {
  * meanwhile), within its expiry, and with the try that was right given back.
  */
 export function restoreEmailCode(used: UsedEmailCode): Promise<void> {
-  return passkeyStore().restoreEmailCode(used.email, used.hash, Date.now());
+  return passkeyStore().restoreEmailCode(used.email, used.hashes, Date.now());
 }

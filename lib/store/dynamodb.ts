@@ -40,6 +40,15 @@ const passkeyKey = (id: string) => ({ [PK]: `passkey#${id}` });
 // The challenge comes from the browser's clientDataJSON: hashed, its length cannot reach the key.
 const challengeKey = (challenge: string) => ({ [PK]: `challenge#${sha256(challenge)}` });
 const codeKey = (email: string) => ({ [PK]: `code#${email}` });
+
+/**
+ * `codeHash IN (:hash0, :hash1, ...)` and its values: the stored code is any of `hashes` (the
+ * code keyed with each accepted secret). DynamoDB refuses an empty IN list; there is always one.
+ */
+function codeHashIn(hashes: readonly string[]) {
+  const values = Object.fromEntries(hashes.map((hash, i) => [`:hash${i}`, hash]));
+  return { condition: `codeHash IN (${Object.keys(values).join(', ')})`, values };
+}
 const PROBE_KEY = { [PK]: 'probe#readiness' };
 
 /** A stored passkey as the table holds it: its user under the owner index's key. */
@@ -254,16 +263,17 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       );
     },
 
-    async tryEmailCode(email, hash, maxAttempts, now) {
+    async tryEmailCode(email, hashes, maxAttempts, now) {
       // The right code, unused, in time and with tries left: counted and marked used in one write.
+      const right = codeHashIn(hashes);
       const used = await conditional(
         client.send(
           new UpdateCommand({
             TableName,
             Key: codeKey(email),
             UpdateExpression: 'SET attempts = attempts + :one, usedAt = :now',
-            ConditionExpression: 'codeHash = :hash AND attempts < :max AND expiresAt >= :now AND attribute_not_exists(usedAt)',
-            ExpressionAttributeValues: { ':one': 1, ':now': now, ':hash': hash, ':max': maxAttempts },
+            ConditionExpression: `${right.condition} AND attempts < :max AND expiresAt >= :now AND attribute_not_exists(usedAt)`,
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':max': maxAttempts, ...right.values },
           }),
         ),
       );
@@ -301,28 +311,30 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       return refusedEmailCodeTry(code, maxAttempts, now);
     },
 
-    async finishEmailCode(email, hash) {
+    async finishEmailCode(email, hashes) {
+      const used = codeHashIn(hashes);
       await conditional(
         client.send(
           new DeleteCommand({
             TableName,
             Key: codeKey(email),
-            ConditionExpression: 'codeHash = :hash AND attribute_exists(usedAt)',
-            ExpressionAttributeValues: { ':hash': hash },
+            ConditionExpression: `${used.condition} AND attribute_exists(usedAt)`,
+            ExpressionAttributeValues: used.values,
           }),
         ),
       );
     },
 
-    async restoreEmailCode(email, hash, now) {
+    async restoreEmailCode(email, hashes, now) {
+      const used = codeHashIn(hashes);
       await conditional(
         client.send(
           new UpdateCommand({
             TableName,
             Key: codeKey(email),
             UpdateExpression: 'SET attempts = attempts - :one REMOVE usedAt',
-            ConditionExpression: 'codeHash = :hash AND attribute_exists(usedAt) AND expiresAt >= :now',
-            ExpressionAttributeValues: { ':one': 1, ':hash': hash, ':now': now },
+            ConditionExpression: `${used.condition} AND attribute_exists(usedAt) AND expiresAt >= :now`,
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ...used.values },
           }),
         ),
       );

@@ -87,17 +87,19 @@ export interface PasskeyStore {
   storeEmailCode(email: string, hash: string, expiresAt: number): Promise<void>;
   /**
    * One try at the email's code, counted whatever it gives, without loss under concurrency.
-   * `right` when `hash` is the code's, unused, unexpired and within `maxAttempts` tries: it is
-   * then marked used (and refused from then on). A code that ran out of tries or time is removed.
+   * `right` when one of `hashes` (the code keyed with each accepted secret, so that a code sent
+   * before a secret rotation still counts) is the code's, unused, unexpired and within
+   * `maxAttempts` tries: it is then marked used (and refused from then on). A code that ran out
+   * of tries or time is removed.
    */
-  tryEmailCode(email: string, hash: string, maxAttempts: number, now: number): Promise<EmailCodeTry>;
+  tryEmailCode(email: string, hashes: readonly string[], maxAttempts: number, now: number): Promise<EmailCodeTry>;
   /** The used code became a session: it is gone for good. Nothing else is touched. */
-  finishEmailCode(email: string, hash: string): Promise<void>;
+  finishEmailCode(email: string, hashes: readonly string[]): Promise<void>;
   /**
    * Gives back a used code whose sign-in failed on our side, with its try: only that very code,
    * still marked used (not replaced meanwhile), and only while unexpired.
    */
-  restoreEmailCode(email: string, hash: string, now: number): Promise<void>;
+  restoreEmailCode(email: string, hashes: readonly string[], now: number): Promise<void>;
 
   /** Readiness: one real read and one real write; throws when the store cannot do both. */
   probe(): Promise<void>;

@@ -202,7 +202,7 @@ export function createSqliteStore(file: string): PasskeyStore {
         .run(email, hash, expiresAt);
     },
 
-    async tryEmailCode(email, hash, maxAttempts, now) {
+    async tryEmailCode(email, hashes, maxAttempts, now) {
       const database = db();
       return database.transaction(() => {
         const row = database
@@ -212,8 +212,7 @@ export function createSqliteStore(file: string): PasskeyStore {
           )
           .get(email) as { hash: string; attempts: number; expiresAt: number } | undefined;
         if (!row) return { result: 'none' } as const;
-        const right =
-          row.expiresAt >= now && row.attempts <= maxAttempts && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'));
+        const right = row.expiresAt >= now && row.attempts <= maxAttempts && matchesAny(row.hash, hashes);
         if (right) {
           database.prepare('UPDATE email_codes SET used_at = ? WHERE email = ?').run(now, email);
           return { result: 'right' } as const;
@@ -226,17 +225,19 @@ export function createSqliteStore(file: string): PasskeyStore {
       })();
     },
 
-    async finishEmailCode(email, hash) {
-      db().prepare('DELETE FROM email_codes WHERE email = ? AND code_hash = ? AND used_at IS NOT NULL').run(email, hash);
+    async finishEmailCode(email, hashes) {
+      db()
+        .prepare(`DELETE FROM email_codes WHERE email = ? AND code_hash IN (${placeholders(hashes)}) AND used_at IS NOT NULL`)
+        .run(email, ...hashes);
     },
 
-    async restoreEmailCode(email, hash, now) {
+    async restoreEmailCode(email, hashes, now) {
       db()
         .prepare(
           `UPDATE email_codes SET used_at = NULL, attempts = attempts - 1
-           WHERE email = ? AND code_hash = ? AND used_at IS NOT NULL AND expires_at >= ?`,
+           WHERE email = ? AND code_hash IN (${placeholders(hashes)}) AND used_at IS NOT NULL AND expires_at >= ?`,
         )
-        .run(email, hash, now);
+        .run(email, ...hashes, now);
     },
 
     async probe() {
@@ -244,6 +245,25 @@ export function createSqliteStore(file: string): PasskeyStore {
       db().prepare('SELECT probed_at FROM store_probe WHERE id = 1').get();
     },
   };
+}
+
+/**
+ * Whether the stored code hash is one of `hashes`, each compared in constant time, and all of
+ * them compared whichever matches (the number of candidates is the number of accepted secrets).
+ */
+function matchesAny(stored: string, hashes: readonly string[]): boolean {
+  const expected = Buffer.from(stored, 'hex');
+  return hashes
+    .map((hash) => {
+      const candidate = Buffer.from(hash, 'hex');
+      return candidate.length === expected.length && timingSafeEqual(candidate, expected);
+    })
+    .includes(true);
+}
+
+/** `?, ?, ?` for an SQL IN list of `values` (SQLite takes an empty list too: it matches nothing). */
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }
 
 function randomHandle(): string {

@@ -1,8 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../resilience/helpers';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { freePort, isolatedEnv, startTestCognito, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
@@ -10,8 +11,9 @@ import { addPasswordUser } from '../support/users';
 /**
  * What the container image runs, without a Docker engine: the build context .dockerignore lets
  * through, built with NEXT_OUTPUT=standalone as the Dockerfile's build stage does, laid out as its
- * runtime stage copies it (standalone server, static files, public/) in a folder of its own, and
- * served by `node server.js` against the embedded Cognito standing in for AWS.
+ * runtime stage copies it (standalone server, static files, public/, the server script) in a
+ * folder of its own, and served by the runtime stage's own CMD against the embedded Cognito
+ * standing in for AWS.
  */
 
 const ROOT = path.resolve();
@@ -44,6 +46,26 @@ function dockerIgnored(): (name: string) => boolean {
   };
 }
 
+/** The Dockerfile's runtime stage: what it copies from the build stage, and the command it runs. */
+function runtimeStage(): { copies: { sources: string[]; target: string }[]; command: string[] } {
+  const lines = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const stage = lines.slice(lines.findIndex((line) => /^FROM \S+ AS runtime$/.test(line)) + 1);
+  const copies = stage
+    .filter((line) => line.startsWith('COPY '))
+    .map((line) => {
+      const words = line.split(/\s+/).slice(1);
+      expect(words, `${line}: the stage copies only from the build stage`).toContain('--from=build');
+      const paths = words.filter((word) => !word.startsWith('--'));
+      return { sources: paths.slice(0, -1), target: paths[paths.length - 1]! };
+    });
+  const cmd = stage.find((line) => line.startsWith('CMD '));
+  return { copies, command: JSON.parse(cmd!.slice('CMD '.length)) as string[] };
+}
+
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(command, args, { ...options, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
@@ -70,16 +92,23 @@ beforeAll(async () => {
     env: isolatedEnv({ NEXT_OUTPUT: 'standalone', NEXT_TELEMETRY_DISABLED: '1' }),
   });
 
-  cpSync(path.join(context, '.next/standalone'), image, { recursive: true });
-  cpSync(path.join(context, '.next/static'), path.join(image, '.next/static'), { recursive: true });
-  cpSync(path.join(context, 'public'), path.join(image, 'public'), { recursive: true });
+  // Docker's COPY rules: a folder's contents go into the target; files into a target ending in /.
+  const { copies, command } = runtimeStage();
+  for (const { sources, target } of copies) {
+    for (const source of sources) {
+      const from = path.join(context, path.relative('/app', source));
+      const to = target.endsWith('/') && !statSync(from).isDirectory() ? path.join(image, target, path.basename(source)) : path.join(image, target);
+      cpSync(from, to, { recursive: true });
+    }
+  }
   // The build folder goes, as it does not exist in the image: the server must need nothing from it.
   rmSync(context, { recursive: true, force: true });
 
   const port = await freePort();
   stack = await startTestCognito({ appPort: port });
   const { EMBEDDED: _embedded, ...awsModeEnv } = stack.env;
-  server = spawn(process.execPath, ['server.js'], {
+  expect(command[0]).toBe('node');
+  server = spawn(process.execPath, command.slice(1), {
     cwd: image,
     env: isolatedEnv({
       ...awsModeEnv,
@@ -97,8 +126,8 @@ beforeAll(async () => {
   baseUrl = `http://localhost:${port}`;
   const deadline = Date.now() + 30_000;
   while (!(await fetch(`${baseUrl}/api/health`).then((r) => r.status < 500 || r.status === 503, () => false))) {
-    if (server.exitCode !== null) throw new Error(`server.js exited: ${serverOutput}`);
-    if (Date.now() > deadline) throw new Error(`server.js did not answer: ${serverOutput}`);
+    if (server.exitCode !== null) throw new Error(`${command.join(' ')} exited: ${serverOutput}`);
+    if (Date.now() > deadline) throw new Error(`${command.join(' ')} did not answer: ${serverOutput}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }, 900_000);
@@ -153,5 +182,36 @@ describe('the standalone output the container image runs', () => {
     const me = await jar.fetch(`${baseUrl}/api/auth/me`);
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ email: 'standalone@example.com', method: 'password' });
+  });
+
+  it.each(['TRACE', 'LOCK', 'PURGE'])('answers %s, a method the app does not serve, with 405 and the security headers', async (method) => {
+    const response = await rawRequest(`${baseUrl}/login`, { method, headers: { cookie: 'secret-canary=1' } });
+    expect(response.status, serverOutput).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = await response.text();
+    expect(body).not.toContain('secret-canary');
+    expect(JSON.parse(body)).toEqual({ error: { code: 'method_not_allowed', message: expect.any(String) } });
+  });
+
+  it('appends the peer to X-Forwarded-For: a client talking to it directly cannot pick the address the limits count', async () => {
+    const send = (i: number) =>
+      rawRequest(`${baseUrl}/api/auth/email-code`, {
+        headers: { origin: baseUrl, 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i}` },
+        body: JSON.stringify({ email: `spoof-${i}@example.com` }),
+      });
+    for (let i = 0; i < 20; i++) expect((await send(i)).status, serverOutput).toBe(202);
+    expect((await send(20)).status).toBe(429);
+  });
+
+  // Last: it stops the server.
+  it('on SIGTERM drains and exits 0, with the deadline of SHUTDOWN_TIMEOUT_SECONDS', async () => {
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited, serverOutput).toBe(0);
+    expect(serverOutput).toContain('SIGTERM: finishing the requests in flight (at most 10 s), then stopping.');
   });
 });

@@ -86,7 +86,7 @@ describe('two sends', () => {
     const earlier = await send();
     vi.useRealTimers();
     await refused(earlier);
-    expect(await codes.consumeEmailCode(email, later)).toEqual({ email, hash: expect.any(String) });
+    expect(await codes.consumeEmailCode(email, later)).toEqual({ email, hashes: [expect.any(String)] });
   });
 });
 
@@ -97,7 +97,7 @@ describe('what is never given back', () => {
     const second = await send();
     await codes.restoreEmailCode(used);
     await refused(first);
-    expect(await codes.consumeEmailCode(email, second)).toEqual({ email, hash: expect.any(String) });
+    expect(await codes.consumeEmailCode(email, second)).toEqual({ email, hashes: [expect.any(String)] });
   });
 
   it('a code whose newer successor was sent and used meanwhile', async () => {
@@ -133,5 +133,71 @@ describe('what is never given back', () => {
       vi.useRealTimers();
     }
     await refused(code);
+  });
+});
+
+/**
+ * The SESSION_SECRET fleet rotation of docs/DEPLOYMENT.md: each instance is this file's modules
+ * loaded afresh on its own secrets, over the same SQLite file. A code is sent by an instance of
+ * one step and typed in on an instance of the next (or, mid-rollout, the step before).
+ */
+describe('a SESSION_SECRET rotation', () => {
+  const A = 'rotation-secret-A-0123456789abcdefghijklmnop';
+  const B = 'rotation-secret-B-0123456789abcdefghijklmnop';
+  const SECRET_VARIABLES = ['SESSION_SECRET', 'SESSION_SECRET_PREVIOUS', 'SESSION_SECRET_NEXT'] as const;
+  type Secrets = Partial<Record<(typeof SECRET_VARIABLES)[number], string>>;
+  const before: Secrets = { SESSION_SECRET: A };
+  const step1: Secrets = { SESSION_SECRET: A, SESSION_SECRET_NEXT: B };
+  const step2: Secrets = { SESSION_SECRET: B, SESSION_SECRET_PREVIOUS: A };
+  const step3: Secrets = { SESSION_SECRET: B };
+
+  /** lib/email/codes.ts on an instance configured with `secrets`. */
+  async function instance(secrets: Secrets): Promise<Codes> {
+    for (const name of SECRET_VARIABLES) delete process.env[name];
+    useAppEnvironment({ ...stack.env, ...secrets } as Record<string, string>);
+    vi.resetModules();
+    const loaded = await import('../../lib/email/codes');
+    (await import('../../lib/rate-limit')).useRateLimitStore(new (await import('../../lib/rate-limit/memory')).MemoryRateLimitStore());
+    return loaded;
+  }
+
+  afterAll(() => useAppEnvironment(stack.env));
+
+  async function sendOn(sender: Codes): Promise<string> {
+    await sender.sendEmailCode(email, '192.0.2.1');
+    return latestCodeFor(stack.dataDir, email);
+  }
+
+  it.each([
+    ['before the rotation', 'step 1', before, step1],
+    ['step 1', 'step 2', step1, step2],
+    ['step 2', 'step 1 (an instance not yet rolled)', step2, step1],
+    ['step 2', 'step 3', step2, step3],
+  ])('a code sent on an instance at %s is accepted on one at %s, once', async (_from, _to, sentOn, typedOn) => {
+    const code = await sendOn(await instance(sentOn));
+    const receiver = await instance(typedOn);
+    const used = await receiver.consumeEmailCode(email, code);
+    await receiver.finishEmailCode(used);
+    await expect(receiver.consumeEmailCode(email, code)).rejects.toThrow(/invalid_code/);
+  });
+
+  it('a code sent before the rotation, given back after our failure on a rotated instance, works once more there', async () => {
+    const code = await sendOn(await instance(before));
+    const receiver = await instance(step2);
+    await receiver.restoreEmailCode(await receiver.consumeEmailCode(email, code));
+    await receiver.finishEmailCode(await receiver.consumeEmailCode(email, code));
+    await expect(receiver.consumeEmailCode(email, code)).rejects.toThrow(/invalid_code/);
+  });
+
+  it('a wrong code on a rotated instance costs one try, not one per secret', async () => {
+    const code = await sendOn(await instance(before));
+    const receiver = await instance(step2);
+    for (let i = 0; i < 4; i++) await expect(receiver.consumeEmailCode(email, wrongFor(code))).rejects.toThrow(/invalid_code/);
+    await receiver.finishEmailCode(await receiver.consumeEmailCode(email, code));
+  });
+
+  it('a code sent with a secret no longer accepted is refused (the old secret retired at once)', async () => {
+    const code = await sendOn(await instance(before));
+    await expect((await instance(step3)).consumeEmailCode(email, code)).rejects.toThrow(/invalid_code/);
   });
 });

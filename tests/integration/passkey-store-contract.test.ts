@@ -182,13 +182,13 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
 
     it('the right code is used once; a wrong one costs a try; the code is gone after its last try', async () => {
       const { email, hash } = await fresh();
-      expect(await tryCode(email, hex(), MAX, Date.now())).toBe(false);
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(true);
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [hex()], MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(true);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(false);
       const other = await fresh();
-      for (let i = 0; i < MAX; i++) expect(await tryCode(other.email, hex(), MAX, Date.now())).toBe(false);
-      expect(await tryCode(other.email, other.hash, MAX, Date.now())).toBe(false);
-      expect(await tryCode(`${unique()}@example.com`, hash, MAX, Date.now())).toBe(false);
+      for (let i = 0; i < MAX; i++) expect(await tryCode(other.email, [hex()], MAX, Date.now())).toBe(false);
+      expect(await tryCode(other.email, [other.hash], MAX, Date.now())).toBe(false);
+      expect(await tryCode(`${unique()}@example.com`, [hash], MAX, Date.now())).toBe(false);
     });
 
     it.each([
@@ -196,21 +196,21 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       [10, 10, false],
     ])('%i parallel wrong tries are all counted (with %i tries allowed the right code then works: %s)', async (tries, allowed, works) => {
       const { email, hash } = await fresh();
-      const results = await Promise.all(Array.from({ length: tries }, () => tryCode(email, hex(), allowed, Date.now())));
+      const results = await Promise.all(Array.from({ length: tries }, () => tryCode(email, [hex()], allowed, Date.now())));
       expect(results.every((right) => !right)).toBe(true);
-      expect(await tryCode(email, hash, allowed, Date.now())).toBe(works);
+      expect(await tryCode(email, [hash], allowed, Date.now())).toBe(works);
     });
 
     it('10 parallel tries with the right code: exactly one uses it', async () => {
       const { email, hash } = await fresh();
-      const results = await Promise.all(Array.from({ length: 10 }, () => tryCode(email, hash, 20, Date.now())));
+      const results = await Promise.all(Array.from({ length: 10 }, () => tryCode(email, [hash], 20, Date.now())));
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it('past its expiry the right code is refused and removed (given the time the app reads)', async () => {
       const { email, hash } = await fresh();
-      expect(await tryCode(email, hash, MAX, Date.now() + 2 * HOUR)).toBe(false);
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [hash], MAX, Date.now() + 2 * HOUR)).toBe(false);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(false);
     });
 
     it('a newer send replaces the code; an older one does not replace a newer', async () => {
@@ -218,53 +218,63 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       const [older, newer] = [hex(), hex()];
       await store.storeEmailCode(email, newer, Date.now() + HOUR + 1_000);
       await store.storeEmailCode(email, older, Date.now() + HOUR);
-      expect(await tryCode(email, older, MAX, Date.now())).toBe(false);
-      expect(await tryCode(email, newer, MAX, Date.now())).toBe(true);
+      expect(await tryCode(email, [older], MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [newer], MAX, Date.now())).toBe(true);
     });
 
     it('given back after our failure with its try; finished, it is gone and cannot be given back', async () => {
       const { email, hash } = await fresh();
-      for (let i = 0; i < MAX - 1; i++) await tryCode(email, hex(), MAX, Date.now());
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(true);
-      await store.restoreEmailCode(email, hash, Date.now());
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(true);
-      await store.finishEmailCode(email, hash);
-      await store.restoreEmailCode(email, hash, Date.now());
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(false);
+      for (let i = 0; i < MAX - 1; i++) await tryCode(email, [hex()], MAX, Date.now());
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(true);
+      await store.finishEmailCode(email, [hash]);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(false);
+    });
+
+    it('matches any of several hashes (the code keyed with each accepted secret), each list one try', async () => {
+      const { email, hash } = await fresh();
+      for (let i = 0; i < MAX - 1; i++) expect(await tryCode(email, [hex(), hex(), hex()], MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [hex(), hash], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [hex(), hash], Date.now());
+      expect(await tryCode(email, [hash, hex()], MAX, Date.now())).toBe(true);
+      await store.finishEmailCode(email, [hex(), hash]);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(false);
     });
 
     it('never gives back a code replaced meanwhile, nor one past its expiry, nor finishes the successor', async () => {
       const { email, hash } = await fresh();
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(true);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(true);
       const successor = hex();
       await store.storeEmailCode(email, successor, Date.now() + HOUR + 1_000);
-      await store.restoreEmailCode(email, hash, Date.now());
-      await store.finishEmailCode(email, hash);
-      expect(await tryCode(email, hash, MAX, Date.now())).toBe(false);
-      expect(await tryCode(email, successor, MAX, Date.now())).toBe(true);
-      await store.restoreEmailCode(email, successor, Date.now() + 2 * HOUR);
-      expect(await tryCode(email, successor, MAX, Date.now())).toBe(false);
+      await store.restoreEmailCode(email, [hash], Date.now());
+      await store.finishEmailCode(email, [hash]);
+      expect(await tryCode(email, [hash], MAX, Date.now())).toBe(false);
+      expect(await tryCode(email, [successor], MAX, Date.now())).toBe(true);
+      await store.restoreEmailCode(email, [successor], Date.now() + 2 * HOUR);
+      expect(await tryCode(email, [successor], MAX, Date.now())).toBe(false);
     });
-  
+
     it('a refused try says what it found: tries left, expired, used up, or no code', async () => {
       const { email, hash } = await fresh();
-      expect(await store.tryEmailCode(email, hex(), MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: MAX - 1 });
+      expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: MAX - 1 });
       for (let left = MAX - 2; left > 0; left--) {
-        expect(await store.tryEmailCode(email, hex(), MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: left });
+        expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: left });
       }
-      expect(await store.tryEmailCode(email, hash, MAX - 1, Date.now())).toEqual({ result: 'used_up' });
-      expect(await store.tryEmailCode(email, hash, MAX, Date.now())).toEqual({ result: 'none' });
+      expect(await store.tryEmailCode(email, [hash], MAX - 1, Date.now())).toEqual({ result: 'used_up' });
+      expect(await store.tryEmailCode(email, [hash], MAX, Date.now())).toEqual({ result: 'none' });
 
       const last = await fresh();
-      for (let i = 0; i < MAX - 1; i++) await store.tryEmailCode(last.email, hex(), MAX, Date.now());
-      expect(await store.tryEmailCode(last.email, hex(), MAX, Date.now())).toEqual({ result: 'used_up' });
+      for (let i = 0; i < MAX - 1; i++) await store.tryEmailCode(last.email, [hex()], MAX, Date.now());
+      expect(await store.tryEmailCode(last.email, [hex()], MAX, Date.now())).toEqual({ result: 'used_up' });
 
       const late = await fresh();
-      expect(await store.tryEmailCode(late.email, late.hash, MAX, Date.now() + 2 * HOUR)).toEqual({ result: 'expired' });
-      expect(await store.tryEmailCode(`${unique()}@example.com`, hex(), MAX, Date.now())).toEqual({ result: 'none' });
+      expect(await store.tryEmailCode(late.email, [late.hash], MAX, Date.now() + 2 * HOUR)).toEqual({ result: 'expired' });
+      expect(await store.tryEmailCode(`${unique()}@example.com`, [hex()], MAX, Date.now())).toEqual({ result: 'none' });
       const used = await fresh();
-      expect(await store.tryEmailCode(used.email, used.hash, MAX, Date.now())).toEqual({ result: 'right' });
-      expect(await store.tryEmailCode(used.email, used.hash, MAX, Date.now())).toEqual({ result: 'none' });
+      expect(await store.tryEmailCode(used.email, [used.hash], MAX, Date.now())).toEqual({ result: 'right' });
+      expect(await store.tryEmailCode(used.email, [used.hash], MAX, Date.now())).toEqual({ result: 'none' });
     });
   });
 
