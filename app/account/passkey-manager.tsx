@@ -106,6 +106,7 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
   }
 
   // Back from "Confirm it's you": do what was asked, once (pending-action.ts).
+  // No dependency list: the effect sees this render's handlers, and the ref lets it act once.
   const resumed = useRef(false);
   useEffect(() => {
     if (resumed.current) return;
@@ -113,8 +114,7 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
     const action = takeResumedAction();
     if (action?.kind === 'add') void addPasskey();
     if (action?.kind === 'delete') void remove(action, true);
-    // Once, on mount, with the first render's handlers.
-  }, []);
+  });
 
   const isBusy = (kind: 'rename' | 'delete', id: string) => busy?.kind === kind && busy.id === id;
 
