@@ -75,7 +75,7 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
 }
 
 /** Fills in what the embedded Cognito needs, like the launcher; returns how to stop what it started. */
-async function useEmbeddedCognito(options: Options): Promise<() => Promise<void>> {
+async function setUpEmbeddedPool(options: Options): Promise<() => Promise<void>> {
   // Loaded only here: the emulator's modules take a second to load, and AWS mode never needs them.
   const { TRIGGER_ARNS } = await import('../lib/embedded-cognito');
   const { embeddedSecrets, runningInstanceVariables, startEmbeddedEnvironment } = await import('../lib/embedded-cognito/environment');
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
   const options = parseArguments(process.argv.slice(2), process.env);
   const embedded = process.env.EMBEDDED === '1' || !process.env.COGNITO_USER_POOL_ID?.trim();
-  const close = embedded ? await useEmbeddedCognito(options) : async () => undefined;
+  const close = embedded ? await setUpEmbeddedPool(options) : async () => undefined;
   const generatedSecrets = embedded ? [] : generateMissingSecrets(process.env);
   // A pool without the app's client yet is fine here: the setup creates one.
   const clientId = process.env.COGNITO_CLIENT_ID?.trim() || null;

@@ -34,7 +34,7 @@ function currentStore(): RateLimitStore {
 }
 
 /** Replaces the store (tests); the next call uses it. */
-export function useRateLimitStore(next: RateLimitStore): void {
+export function setRateLimitStore(next: RateLimitStore): void {
   store = next;
 }
 

@@ -3,7 +3,7 @@ import { AdminInitiateAuthCommand, AdminRespondToAuthChallengeCommand } from '@a
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
 import { challengeKeySet } from '../../lib/auth-challenge/keys';
-import { startTestCognito, useAppEnvironment, type TestCognito } from '../support/stack';
+import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 
 /**
  * Rotating the app's signing key while users sign in, in the runbook's order (docs/DEPLOYMENT.md):
@@ -36,7 +36,7 @@ async function appInstance(privateKeyPem: string): Promise<Auth> {
 
 beforeAll(async () => {
   stack = await startTestCognito();
-  useAppEnvironment(stack.env);
+  applyAppEnvironment(stack.env);
   oldKey = createPrivateKey(stack.env.AUTH_CHALLENGE_PRIVATE_KEY!);
   const { provisionPasswordlessUser } = await import('../../lib/cognito/users');
   for (const email of USERS) await provisionPasswordlessUser(email);

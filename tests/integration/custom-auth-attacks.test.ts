@@ -11,7 +11,7 @@ import {
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ASSERTION_ISSUER, ASSERTION_TYPE, signChallengeAssertion } from '../../lib/auth-challenge/assertion';
-import { startTestCognito, useAppEnvironment, type TestCognito } from '../support/stack';
+import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -44,7 +44,7 @@ let malloryUsername: string;
 
 beforeAll(async () => {
   stack = await startTestCognito();
-  useAppEnvironment(stack.env);
+  applyAppEnvironment(stack.env);
   appClient = { id: stack.cognito.clientId, secret: stack.cognito.clientSecret };
   appKey = createPrivateKey(stack.env.AUTH_CHALLENGE_PRIVATE_KEY!);
   const { provisionPasswordlessUser } = await import('../../lib/cognito/users');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { latestCodeFor } from '../resilience/helpers';
-import { startTestCognito, useAppEnvironment, type TestCognito } from '../support/stack';
+import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 
 /**
  * The email-code store (lib/email/codes.ts) on its real SQLite file: how a right code is used,
@@ -22,7 +22,7 @@ let email: string;
 
 beforeAll(async () => {
   stack = await startTestCognito();
-  useAppEnvironment(stack.env);
+  applyAppEnvironment(stack.env);
   codes = await import('../../lib/email/codes');
   rateLimit = await import('../../lib/rate-limit');
   memoryStore = await import('../../lib/rate-limit/memory');
@@ -33,7 +33,7 @@ afterAll(async () => {
 beforeEach(() => {
   email = `store-${++seq}@example.com`;
   // Each test sends a few codes from one address: fresh counters, and the outbox's console copy kept quiet.
-  rateLimit.useRateLimitStore(new memoryStore.MemoryRateLimitStore());
+  rateLimit.setRateLimitStore(new memoryStore.MemoryRateLimitStore());
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
   return () => vi.restoreAllMocks();
 });
@@ -154,14 +154,14 @@ describe('a SESSION_SECRET rotation', () => {
   /** lib/email/codes.ts on an instance configured with `secrets`. */
   async function instance(secrets: Secrets): Promise<Codes> {
     for (const name of SECRET_VARIABLES) delete process.env[name];
-    useAppEnvironment({ ...stack.env, ...secrets } as Record<string, string>);
+    applyAppEnvironment({ ...stack.env, ...secrets } as Record<string, string>);
     vi.resetModules();
     const loaded = await import('../../lib/email/codes');
-    (await import('../../lib/rate-limit')).useRateLimitStore(new (await import('../../lib/rate-limit/memory')).MemoryRateLimitStore());
+    (await import('../../lib/rate-limit')).setRateLimitStore(new (await import('../../lib/rate-limit/memory')).MemoryRateLimitStore());
     return loaded;
   }
 
-  afterAll(() => useAppEnvironment(stack.env));
+  afterAll(() => applyAppEnvironment(stack.env));
 
   async function sendOn(sender: Codes): Promise<string> {
     await sender.sendEmailCode(email, '192.0.2.1');

@@ -306,7 +306,7 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
     });
 
     it('an email code past its 10 minutes is refused', async () => {
-      app.rateLimit.useRateLimitStore(new app.memoryRateLimits.MemoryRateLimitStore());
+      app.rateLimit.setRateLimitStore(new app.memoryRateLimits.MemoryRateLimitStore());
       const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
       const email = `${unique()}@example.com`;
       await app.codes.sendEmailCode(email, '192.0.2.7');

@@ -8,7 +8,7 @@ import {
   type AdminGetUserCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestCognito, useAppEnvironment, type TestCognito } from '../support/stack';
+import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -27,7 +27,7 @@ let seq = 0;
 
 beforeAll(async () => {
   stack = await startTestCognito();
-  useAppEnvironment(stack.env);
+  applyAppEnvironment(stack.env);
   users = await import('../../lib/cognito/users');
   pipeline = await import('../../lib/auth/pipeline');
 });

@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allUsers, clientAddressFactory, rawRequest, sessionCookiesSet, usersWithEmail } from '../resilience/helpers';
 import { CookieJar } from '../support/cookie-jar';
-import { startTestApp, useAppEnvironment, type TestApp } from '../support/stack';
+import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
 import type { SignedIn } from '../../lib/auth/pipeline';
 
 /**
@@ -69,7 +69,7 @@ beforeAll(async () => {
       new AdminSetUserPasswordCommand({ UserPoolId: app.cognito.userPoolId, Username: seededEmail(i), Password: password, Permanent: true }),
     );
   }
-  useAppEnvironment(app.env);
+  applyAppEnvironment(app.env);
 }, 60_000);
 afterAll(async () => {
   if (Object.keys(figures).length > 0) {

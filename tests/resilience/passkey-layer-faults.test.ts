@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CognitoFault } from '../../lib/embedded-cognito/faults';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { startTestApp, useAppEnvironment, type TestApp } from '../support/stack';
+import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 import {
   clientAddressFactory,
@@ -53,7 +53,7 @@ function passwordSignIn(): Promise<Response> {
  * pool's keys when the test first sends them.
  */
 async function sessionMadeOutsideTheServer(): Promise<CookieJar> {
-  useAppEnvironment(app.env);
+  applyAppEnvironment(app.env);
   const { signInWithPassword } = await import('../../lib/cognito/auth');
   const { createSessionCookies } = await import('../../lib/session/session');
   const { cookies } = await createSessionCookies(await signInWithPassword(user.email, user.password), 'password');

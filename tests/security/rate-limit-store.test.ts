@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, parseConfig } from '@/lib/config';
 import { AppError } from '@/lib/errors';
-import { enforceRateLimits, giveBackRateLimits, useRateLimitStore, type RateLimitRule } from '@/lib/rate-limit';
+import { enforceRateLimits, giveBackRateLimits, setRateLimitStore, type RateLimitRule } from '@/lib/rate-limit';
 import { FallbackRateLimitStore } from '@/lib/rate-limit/fallback';
 import { MemoryRateLimitStore } from '@/lib/rate-limit/memory';
 import { RedisRateLimitStore } from '@/lib/rate-limit/redis';
@@ -113,17 +113,17 @@ describe('the Redis store shared by two app instances', () => {
 describe('the limits over a shared store', () => {
   const rule: RateLimitRule = { name: 'test-failures:email', limit: 10, windowSeconds: 900 };
 
-  afterAll(() => useRateLimitStore(new MemoryRateLimitStore()));
+  afterAll(() => setRateLimitStore(new MemoryRateLimitStore()));
 
   it('10 failures split across two instances refuse the 11th attempt on both, with a Retry-After within the window', async () => {
     const [a, b] = [redisStore(), redisStore()];
     const check = { rule, key: freshKey('victim@example.com') };
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      useRateLimitStore(attempt % 2 ? a : b);
+      setRateLimitStore(attempt % 2 ? a : b);
       await enforceRateLimits([check]);
     }
     for (const instance of [a, b]) {
-      useRateLimitStore(instance);
+      setRateLimitStore(instance);
       const refused = await enforceRateLimits([check]).then(() => null, (error: unknown) => error);
       expect(refused).toBeInstanceOf(AppError);
       expect((refused as AppError).code).toBe('rate_limited');
@@ -142,7 +142,7 @@ describe('the limits over a shared store', () => {
     const key = freshKey('burst@example.com');
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        useRateLimitStore(i % 2 ? a : b);
+        setRateLimitStore(i % 2 ? a : b);
         return enforceRateLimits([{ rule, key }]).then(() => 'passed', () => 'refused');
       }),
     );
@@ -152,7 +152,7 @@ describe('the limits over a shared store', () => {
 
   it('an attempt given back (the right password) frees its place; one refused by a later rule is given back to the earlier ones', async () => {
     const store = redisStore();
-    useRateLimitStore(store);
+    setRateLimitStore(store);
     const perAccount = { rule, key: freshKey('owner@example.com') };
     const tight: RateLimitRule = { name: 'test-tight:address', limit: 1, windowSeconds: 900 };
     const perAddress = { rule: tight, key: freshKey('203.0.113.9') };
@@ -172,10 +172,10 @@ describe('the limits over a shared store', () => {
     const sends: RateLimitRule = { name: 'test-sends:email', limit: 5, windowSeconds: 900 };
     const check = { rule: sends, key: freshKey('sender@example.com') };
     for (let i = 0; i < 5; i += 1) {
-      useRateLimitStore(i < 3 ? a : b);
+      setRateLimitStore(i < 3 ? a : b);
       await enforceRateLimits([check]);
     }
-    useRateLimitStore(a);
+    setRateLimitStore(a);
     await expect(enforceRateLimits([check])).rejects.toMatchObject({ code: 'rate_limited' });
   });
 });
@@ -196,11 +196,11 @@ describe('the in-memory store (one instance, the default)', () => {
 });
 
 describe('refusals in the log', () => {
-  afterAll(() => useRateLimitStore(new MemoryRateLimitStore()));
+  afterAll(() => setRateLimitStore(new MemoryRateLimitStore()));
 
   it('each refusal is one warn line naming the rule and its limit, never the email or address it counted', async () => {
     const lines = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    useRateLimitStore(new MemoryRateLimitStore());
+    setRateLimitStore(new MemoryRateLimitStore());
     const rule: RateLimitRule = { name: 'test-logged:email', limit: 1, windowSeconds: 60 };
     const check = { rule, key: 'logged.person@example.com' };
     await enforceRateLimits([check]);

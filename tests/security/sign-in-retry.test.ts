@@ -4,7 +4,7 @@ import { callApi } from '../../lib/client/api';
 import { latestCode } from '../support/browser';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-import { startTestApp, useAppEnvironment, type TestApp } from '../support/stack';
+import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
 
 /**
  * A passkey sign-in whose proof was verified but whose Cognito sign-in Cognito's quota held back
@@ -159,7 +159,7 @@ describe('the kept proof, in process (its clock moved, not waited for)', () => {
   });
 
   async function modules() {
-    useAppEnvironment(app.env);
+    applyAppEnvironment(app.env);
     const retry = await import('../../lib/auth/sign-in-retry');
     const { AppError } = await import('../../lib/errors');
     return { ...retry, AppError };

@@ -115,7 +115,7 @@ export function isolatedEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Points this test file's in-process app modules (lib/) at the emulator. Call before importing them. */
-export function useAppEnvironment(env: Record<string, string>): void {
+export function applyAppEnvironment(env: Record<string, string>): void {
   Object.assign(process.env, env);
 }
 
