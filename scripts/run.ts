@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { isHiddenNextLine, localAddressOf, warmUp } from './dev-warm-up';
 import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './lifecycle.mjs';
 
 type Env = Record<string, string | undefined>;
@@ -80,13 +81,19 @@ async function main(): Promise<void> {
 
   // Production runs Next behind our own server, which records the peer address (next-server.mjs).
   const server = dev ? [require.resolve('next/dist/bin/next'), 'dev'] : [path.join(__dirname, 'next-server.mjs')];
+  if (dev) {
+    console.log('Compiling the first pages before giving the address, so that no click waits on a compile…');
+    // Piped through the launcher (devOutput), so keep Next's colours where the terminal has them.
+    if (process.stdout.isTTY && env.NO_COLOR === undefined) env.FORCE_COLOR ??= '1';
+  }
   // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which passes it
   // on once (the server takes a second signal as "stop now"), and can end the whole group.
   const child = spawn(process.execPath, [...server, ...nextArgs], {
     env: env as NodeJS.ProcessEnv,
-    stdio: 'inherit',
+    stdio: ['inherit', dev ? 'pipe' : 'inherit', 'inherit'],
     detached: true,
   });
+  if (dev) devOutput(child.stdout!);
   const killGroup = () => {
     if (child.pid === undefined || child.exitCode !== null) return;
     try {
@@ -109,6 +116,32 @@ async function main(): Promise<void> {
   child.on('exit', async (code, signal) => {
     await closeEmulator();
     process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+/**
+ * Passes Next's dev output on, less the lines isHiddenNextLine names; once Next has given its
+ * address, compiles the first pages (dev-warm-up.ts), then gives the address to open, once.
+ */
+function devOutput(stdout: NodeJS.ReadableStream): void {
+  let pending = '';
+  let warming = false;
+  stdout.setEncoding('utf8');
+  stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const address = localAddressOf(line);
+      if (address && !warming) {
+        warming = true;
+        const started = performance.now();
+        void warmUp(address).then(() =>
+          console.log(`Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`),
+        );
+      }
+      if (!isHiddenNextLine(line)) process.stdout.write(`${line}\n`);
+    }
   });
 }
 
