@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   if (notice) console.warn(notice);
 
   // Production runs Next behind our own server, which records the peer address (next-server.mjs).
-  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev'] : [path.join(__dirname, 'next-server.mjs')];
+  // Development runs Turbopack (docs/BENCHMARKS.md, "First run").
+  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev', '--turbopack'] : [path.join(__dirname, 'next-server.mjs')];
   if (dev) {
     console.log('Compiling the first pages before giving the address, so that no click waits on a compile…');
     // Piped through the launcher (devOutput), so keep Next's colours where the terminal has them.
