@@ -58,22 +58,3 @@ export async function warmUp(origin: string, timeoutMs = 5 * 60_000): Promise<vo
     }
   }
 }
-
-/**
- * Next's start-up lines the launcher does not pass on: the address (the launcher gives it once
- * the pages are compiled, with the path to open), the LAN address (passkeys need the localhost
- * origin APP_ORIGIN names, so a phone on the LAN could not use it), and which tsconfig it reads.
- */
-const HIDDEN_NEXT_LINES = [/^\s*- Local:\s+http/, /^\s*- Network:\s+http/, /^\s*Using tsconfig file: /];
-
-// eslint-disable-next-line no-control-regex
-const plain = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, '');
-
-export function isHiddenNextLine(line: string): boolean {
-  return HIDDEN_NEXT_LINES.some((pattern) => pattern.test(plain(line)));
-}
-
-/** The address from Next's "- Local: http://localhost:3000" line; undefined for other lines. */
-export function localAddressOf(line: string): string | undefined {
-  return /^\s*- Local:\s+(http:\/\/\S+)/.exec(plain(line))?.[1];
-}

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
-import { isHiddenNextLine, localAddressOf, warmUp } from './dev-warm-up';
+import { DevOutputFilter, localAddressOf } from './dev-output';
+import { warmUp } from './dev-warm-up';
 import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './lifecycle.mjs';
 
 type Env = Record<string, string | undefined>;
@@ -121,13 +122,15 @@ async function main(): Promise<void> {
 }
 
 /**
- * Passes Next's dev output on, less the lines isHiddenNextLine names; once Next has given its
- * address, compiles the first pages (dev-warm-up.ts), then gives the address to open, once.
+ * Passes Next's dev output on through DevOutputFilter; once Next has given its address, compiles
+ * the first pages (dev-warm-up.ts), then gives the address to open, once.
  */
 function devOutput(stdout: NodeJS.ReadableStream): void {
   let pending = '';
   let warming = false;
+  const filter = new DevOutputFilter();
   stdout.setEncoding('utf8');
+  stdout.on('end', () => filter.flush().forEach((line) => process.stdout.write(`${line}\n`)));
   stdout.on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
@@ -141,7 +144,7 @@ function devOutput(stdout: NodeJS.ReadableStream): void {
           console.log(`Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`),
         );
       }
-      if (!isHiddenNextLine(line)) process.stdout.write(`${line}\n`);
+      for (const shown of filter.push(line)) process.stdout.write(`${shown}\n`);
     }
   });
 }
