@@ -92,10 +92,14 @@ async function main(): Promise<void> {
   // on once (the server takes a second signal as "stop now"), and can end the whole group.
   const child = spawn(process.execPath, [...server, ...nextArgs], {
     env: env as NodeJS.ProcessEnv,
-    stdio: ['inherit', dev ? 'pipe' : 'inherit', 'inherit'],
+    stdio: dev ? ['inherit', 'pipe', 'pipe'] : 'inherit',
     detached: true,
   });
-  if (dev) devOutput(child.stdout!);
+  if (dev) {
+    // Next prints its warnings on stderr: both streams go through the filter.
+    devOutput(child.stdout!, process.stdout, true);
+    devOutput(child.stderr!, process.stderr, false);
+  }
   const killGroup = () => {
     if (child.pid === undefined || child.exitCode !== null) return;
     try {
@@ -122,16 +126,17 @@ async function main(): Promise<void> {
 }
 
 /**
- * Passes Next's dev output on through DevOutputFilter; once Next has given its address, compiles
- * the first pages (dev-warm-up.ts), then gives the address to open, once.
+ * Passes one of Next's dev output streams on to `to` through DevOutputFilter. On stdout, once
+ * Next has given its address, compiles the first pages (dev-warm-up.ts), then gives the address
+ * to open, once.
  */
-function devOutput(stdout: NodeJS.ReadableStream): void {
+function devOutput(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, warmsUp: boolean): void {
   let pending = '';
-  let warming = false;
+  let warming = !warmsUp;
   const filter = new DevOutputFilter();
-  stdout.setEncoding('utf8');
-  stdout.on('end', () => filter.flush().forEach((line) => process.stdout.write(`${line}\n`)));
-  stdout.on('data', (chunk: string) => {
+  from.setEncoding('utf8');
+  from.on('end', () => filter.flush().forEach((line) => to.write(`${line}\n`)));
+  from.on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -144,7 +149,7 @@ function devOutput(stdout: NodeJS.ReadableStream): void {
           console.log(`Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`),
         );
       }
-      for (const shown of filter.push(line)) process.stdout.write(`${shown}\n`);
+      for (const shown of filter.push(line)) to.write(`${shown}\n`);
     }
   });
 }

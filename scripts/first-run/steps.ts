@@ -42,7 +42,7 @@ export async function timed(phases: Phase[], dir: string, name: string, step: ()
   const started = performance.now();
   const cpuBefore = cpuSpent(dir);
   await step();
-  const phase = { name, ms: performance.now() - started, cpuMs: (cpuSpent(dir) - cpuBefore) * 1000 };
+  const phase = { name, ms: performance.now() - started, cpuMs: Math.max(0, cpuSpent(dir) - cpuBefore) * 1000 };
   phases.push(phase);
   console.log(`  ${name}: ${(phase.ms / 1000).toFixed(1)} s (CPU ${(phase.cpuMs / 1000).toFixed(1)} s)`);
 }
@@ -71,15 +71,15 @@ export interface DevServer {
 
 /**
  * `npm run dev` in `dir` on free ports, resolved when the launcher gives the address a person
- * opens (DevReadyDetector). Its own process group, so that stop() ends Next and its workers.
+ * opens (DevReadyDetector), with `baseEnv` and the ports. Its own process group, so that stop()
+ * ends Next and its workers.
  */
-export async function startDev(dir: string, env: Record<string, string> = {}): Promise<DevServer> {
+export async function startDev(dir: string, baseEnv: NodeJS.ProcessEnv = process.env): Promise<DevServer> {
   const child = spawn('npm', ['run', 'dev'], {
     cwd: dir,
     detached: true,
     env: {
-      ...process.env,
-      ...env,
+      ...baseEnv,
       PORT: String(await freePort()),
       COGNITO_LOCAL_PORT: String(await freePort()),
       // Telemetry would reach out to the network; a newcomer's first run asks them about it once.
