@@ -12,6 +12,10 @@ const nextConfig = {
   // again inside every build would only make the build slower.
   eslint: { ignoreDuringBuilds: true },
   // middleware.ts sets the security headers on everything else; it does not run for static files.
+  // `npm run dev` compiles the first pages before it gives the address (scripts/dev-warm-up.ts);
+  // by default Next would drop them again after a minute unused (and keep only 5), so a newcomer
+  // reading the code in the terminal waited on a second compile. Keep them for the session.
+  onDemandEntries: { maxInactiveAge: 60 * 60 * 1000, pagesBufferLength: 50 },
   async headers() {
     return [{ source: '/_next/static/:path*', headers: [{ key: 'X-Content-Type-Options', value: 'nosniff' }] }];
   },

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { DevOutputFilter, localAddressOf } from './dev-output';
+import { warmUp } from './dev-warm-up';
 import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './lifecycle.mjs';
 
 type Env = Record<string, string | undefined>;
@@ -79,14 +81,25 @@ async function main(): Promise<void> {
   if (notice) console.warn(notice);
 
   // Production runs Next behind our own server, which records the peer address (next-server.mjs).
-  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev'] : [path.join(__dirname, 'next-server.mjs')];
+  // Development runs Turbopack (docs/BENCHMARKS.md, "First run").
+  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev', '--turbopack'] : [path.join(__dirname, 'next-server.mjs')];
+  if (dev) {
+    console.log('Compiling the first pages before giving the address, so that no click waits on a compile…');
+    // Piped through the launcher (devOutput), so keep Next's colours where the terminal has them.
+    if (process.stdout.isTTY && env.NO_COLOR === undefined) env.FORCE_COLOR ??= '1';
+  }
   // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which passes it
   // on once (the server takes a second signal as "stop now"), and can end the whole group.
   const child = spawn(process.execPath, [...server, ...nextArgs], {
     env: env as NodeJS.ProcessEnv,
-    stdio: 'inherit',
+    stdio: dev ? ['inherit', 'pipe', 'pipe'] : 'inherit',
     detached: true,
   });
+  if (dev) {
+    // Next prints its warnings on stderr: both streams go through the filter.
+    devOutput(child.stdout!, process.stdout, true);
+    devOutput(child.stderr!, process.stderr, false);
+  }
   const killGroup = () => {
     if (child.pid === undefined || child.exitCode !== null) return;
     try {
@@ -109,6 +122,35 @@ async function main(): Promise<void> {
   child.on('exit', async (code, signal) => {
     await closeEmulator();
     process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+/**
+ * Passes one of Next's dev output streams on to `to` through DevOutputFilter. On stdout, once
+ * Next has given its address, compiles the first pages (dev-warm-up.ts), then gives the address
+ * to open, once.
+ */
+function devOutput(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, warmsUp: boolean): void {
+  let pending = '';
+  let warming = !warmsUp;
+  const filter = new DevOutputFilter();
+  from.setEncoding('utf8');
+  from.on('end', () => filter.flush().forEach((line) => to.write(`${line}\n`)));
+  from.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const address = localAddressOf(line);
+      if (address && !warming) {
+        warming = true;
+        const started = performance.now();
+        void warmUp(address).then(() =>
+          console.log(`Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`),
+        );
+      }
+      for (const shown of filter.push(line)) to.write(`${shown}\n`);
+    }
   });
 }
 

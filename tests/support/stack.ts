@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -12,6 +11,9 @@ import {
 import { signEveryCall } from '../../lib/cognito/emulator-signing';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
 import type { AccessKey } from '../../lib/embedded-cognito/request-signature';
+import { freePort } from './free-port';
+
+export { freePort };
 
 /**
  * The real things the tests run against: the embedded Cognito over real HTTP on a random port,
@@ -26,17 +28,6 @@ export interface TestCognito {
   sdk: CognitoIdentityProviderClient;
   dataDir: string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function challengeKeyPair() {
