@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DevReadyDetector, formatRuns, parseOptions } from '../../scripts/first-run/phases';
+import { DevReadyDetector, formatRuns, parseOptions } from '@/scripts/first-run/phases';
 
 /** The pieces of `npm run first-run` that decide what it measures (scripts/first-run/phases.ts). */
 

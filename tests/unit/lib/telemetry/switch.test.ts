@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { telemetryRequested } from '../../lib/telemetry/switch';
-import { cognitoCategory } from '../../lib/telemetry/cognito';
+import { telemetryRequested } from '@/lib/telemetry/switch';
+import { cognitoCategory } from '@/lib/telemetry/cognito';
 
 /**
  * When instrumentation.ts loads the OpenTelemetry SDK: only when the standard OTEL_* variables
@@ -33,7 +33,7 @@ describe('cognitoCategory', () => {
     expect(cognitoCategory('AdminCreateUser')).toBe('UserCreation');
     expect(cognitoCategory('SignUp')).toBe('UserCreation');
     expect(cognitoCategory('AdminGetUser')).toBe('UserRead');
-    expect(cognitoCategory('ListUsers')).toBe('UserRead');
+    expect(cognitoCategory('ListUsers')).toBe('UserList');
     expect(cognitoCategory('AdminUpdateUserAttributes')).toBe('UserUpdate');
     expect(cognitoCategory('DescribeUserPool')).toBe('Other');
   });

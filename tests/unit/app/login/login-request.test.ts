@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitInWords } from '../../app/login/login-request';
+import { waitInWords } from '@/app/login/login-request';
 
 describe('waitInWords: Retry-After as the login screens say it', () => {
   it.each([

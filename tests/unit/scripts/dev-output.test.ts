@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DevOutputFilter, localAddressOf } from '../../scripts/dev-output';
+import { DevOutputFilter, localAddressOf } from '@/scripts/dev-output';
 
 /** What `npm run dev` passes on of Next's output (scripts/dev-output.ts), on lines Next 15.5 printed. */
 
