@@ -37,7 +37,10 @@ function errorHeaders(code: ErrorCode): Record<string, string> {
 }
 
 function errorJson(code: ErrorCode): NextResponse {
-  return NextResponse.json({ error: { code, message: ERRORS[code].message } }, { status: ERRORS[code].status, headers: errorHeaders(code) });
+  return NextResponse.json(
+    { error: { code, message: ERRORS[code].message } },
+    { status: ERRORS[code].status, headers: errorHeaders(code) },
+  );
 }
 
 /** For a person at a protected page: the same answer as a short page, not JSON. */
@@ -71,10 +74,14 @@ function cookieHeaderWith(request: NextRequest, updated: CookieToSet[]): string 
  */
 function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
   if (corbado.mode === 'connect') {
-    const frontendApis = [...new Set([`https://${corbado.projectId}.${corbado.frontendApiUrlSuffix}`, corbado.frontendApi])].join(' ');
+    const frontendApis = [
+      ...new Set([`https://${corbado.projectId}.${corbado.frontendApiUrlSuffix}`, corbado.frontendApi]),
+    ].join(' ');
     return { frontendApis, styles: "'unsafe-inline'", fonts: '' };
   }
-  const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(' ');
+  const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(
+    ' ',
+  );
   return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: ' https://fonts.gstatic.com' };
 }
 
@@ -110,7 +117,9 @@ function securityHeaders(csp: string): Record<string, string> {
     'referrer-policy': 'same-origin',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
-    ...(production && appOrigin.startsWith('https:') ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {}),
+    ...(production && appOrigin.startsWith('https:')
+      ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' }
+      : {}),
     // Pages carry a per-request nonce and who is signed in; API answers carry session data.
     'cache-control': 'no-store',
   };
@@ -152,7 +161,8 @@ async function gate(request: NextRequest, requestId: string, csp: string): Promi
   if (!page && !api) return forward(request, requestId, csp);
 
   const session = await resolveSession(request.cookies, { refresh: true });
-  if (session.kind === 'unavailable') return api ? errorJson('upstream_unavailable') : errorPage('upstream_unavailable');
+  if (session.kind === 'unavailable')
+    return api ? errorJson('upstream_unavailable') : errorPage('upstream_unavailable');
   if (session.kind === 'none') {
     if (api) return setCookies(errorJson('unauthenticated'), session.cookies);
     const login = new URL('/login', appOrigin);

@@ -80,12 +80,16 @@ async function addPasswordUser(email: string): Promise<void> {
       Username: email,
       MessageAction: 'SUPPRESS',
       TemporaryPassword: PASSWORD,
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
     }),
   );
-  await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: PASSWORD, Permanent: true }));
+  await admin.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: PASSWORD, Permanent: true }),
+  );
 }
-
 
 async function countUsers(filter: string): Promise<number> {
   const { Users } = await admin.send(new ListUsersCommand({ UserPoolId: poolId, Filter: filter }));
@@ -103,7 +107,11 @@ const passwordSignIn = (email: string) =>
 /** A passkey sign-in as the pipeline runs it; a brand-new passkey does not cover existing users. */
 // A passkey identity may use the user the app provisioned for it, never a pre-existing password user.
 const passkeySignIn = (email: string) =>
-  pipeline.signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async (user) => user.createdByCorbado });
+  pipeline.signInVerifiedIdentity({
+    email,
+    method: 'passkey',
+    mayUseExistingUser: async (user) => user.createdByCorbado,
+  });
 
 // ---- tasks -----------------------------------------------------------------------------------
 
@@ -133,7 +141,9 @@ async function timeEach<T>(items: T[], run: (item: T) => Promise<unknown>): Prom
 
 /** An ID token straight from Cognito, not through the app, so the app has never verified it. */
 async function unseenIdToken(email: string): Promise<string> {
-  const secretHash = createHmac('sha256', env('COGNITO_CLIENT_SECRET')).update(email + clientId).digest('base64');
+  const secretHash = createHmac('sha256', env('COGNITO_CLIENT_SECRET'))
+    .update(email + clientId)
+    .digest('base64');
   const { AuthenticationResult } = await admin.send(
     new InitiateAuthCommand({
       ClientId: clientId,
@@ -144,7 +154,13 @@ async function unseenIdToken(email: string): Promise<string> {
   return AuthenticationResult!.IdToken!;
 }
 
-async function sessionCheck({ iterations, freshSessions }: { iterations: number; freshSessions: number }): Promise<SessionCheckResult> {
+async function sessionCheck({
+  iterations,
+  freshSessions,
+}: {
+  iterations: number;
+  freshSessions: number;
+}): Promise<SessionCheckResult> {
   const email = `check-${runId}@bench.example`;
   await addPasswordUser(email);
   const idName = cookies.sessionCookieNames().id;
@@ -160,7 +176,11 @@ async function sessionCheck({ iterations, freshSessions }: { iterations: number;
   for (let i = 0; i < 2 * freshSessions; i++) {
     const idToken = await unseenIdToken(email);
     const at = Math.floor(Date.now() / 1000);
-    const idCookie = await cookies.sealCookie(idName, { v: 1, sid: `fresh-${i}`, idToken, method: 'password', createdAt: at, lastSeenAt: at }, lifetime);
+    const idCookie = await cookies.sealCookie(
+      idName,
+      { v: 1, sid: `fresh-${i}`, idToken, method: 'password', createdAt: at, lastSeenAt: at },
+      lifetime,
+    );
     fresh.push({ reader: readerOf([idCookie]), idToken });
   }
 
@@ -172,7 +192,8 @@ async function sessionCheck({ iterations, freshSessions }: { iterations: number;
     const t = performance.now();
     const resolved = await session.resolveSession(steady.reader, { refresh: true });
     samples.push((performance.now() - t) * 1000);
-    if (resolved.kind !== 'active' || resolved.cookies.length > 0) throw new Error(`session check gave ${resolved.kind}`);
+    if (resolved.kind !== 'active' || resolved.cookies.length > 0)
+      throw new Error(`session check gave ${resolved.kind}`);
   }
   const checksPerSecond = iterations / (since(started) / 1000);
   const repeat = Array.from({ length: Math.min(iterations, 5000) }, () => steady);
@@ -183,7 +204,9 @@ async function sessionCheck({ iterations, freshSessions }: { iterations: number;
     unseal: await timeEach(repeat, (s) => cookies.openCookie(s.reader, idName)),
     verify: await timeEach(repeat, (s) => tokens.checkIdToken(s.idToken)),
     firstVerify: await timeEach(fresh.slice(freshSessions), (s) => tokens.checkIdToken(s.idToken)),
-    firstCheck: await timeEach(fresh.slice(0, freshSessions), (s) => session.resolveSession(s.reader, { refresh: true })),
+    firstCheck: await timeEach(fresh.slice(0, freshSessions), (s) =>
+      session.resolveSession(s.reader, { refresh: true }),
+    ),
   };
 }
 
@@ -276,7 +299,11 @@ export interface BurstResult {
 }
 
 function errorKind(error: unknown): string {
-  const { code, message, cause } = error as { code?: string; message?: string; cause?: { name?: string; message?: string } };
+  const { code, message, cause } = error as {
+    code?: string;
+    message?: string;
+    cause?: { name?: string; message?: string };
+  };
   const inner = cause ? ` <- ${cause.name ?? ''}: ${(cause.message ?? '').slice(0, 60)}` : '';
   return `${code ?? message?.slice(0, 60) ?? String(error)}${inner}`;
 }
@@ -319,7 +346,11 @@ async function concurrentFirstSignIns({ distinct, same }: { distinct: number; sa
     `email ^= "${prefix}"`,
   );
   const one = `same-${runId}@bench.example`;
-  const sameResult = await burst(same, Array.from({ length: same }, () => one), `email = "${one}"`);
+  const sameResult = await burst(
+    same,
+    Array.from({ length: same }, () => one),
+    `email = "${one}"`,
+  );
   return { distinct: distinctResult, same: sameResult };
 }
 
@@ -340,10 +371,21 @@ export interface QuotaSignIn {
  * up to RETRY_LIMITS.jitterMs and send it again, at most RETRY_LIMITS.attempts times within
  * RETRY_LIMITS.withinMs. New emails are provisioned (UserCreation), seeded ones return.
  */
-async function quotaBurst({ emails, startAt, newUsers }: { emails: string[]; startAt: number; newUsers: boolean }): Promise<QuotaSignIn[]> {
+async function quotaBurst({
+  emails,
+  startAt,
+  newUsers,
+}: {
+  emails: string[];
+  startAt: number;
+  newUsers: boolean;
+}): Promise<QuotaSignIn[]> {
   const { RETRY_LIMITS } = await import('../lib/client/api');
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
-  const signIn = newUsers ? passkeySignIn : (email: string) => pipeline.signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
+  const signIn = newUsers
+    ? passkeySignIn
+    : (email: string) =>
+        pipeline.signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
   return Promise.all(emails.map(quotaSignIn));
 
   async function quotaSignIn(email: string): Promise<QuotaSignIn> {
@@ -355,8 +397,18 @@ async function quotaBurst({ emails, startAt, newUsers }: { emails: string[]; sta
       } catch (error) {
         const { retry, retryAfterSeconds } = error as { retry?: boolean; retryAfterSeconds?: number };
         const delay = (retryAfterSeconds ?? 1) * 1000 + Math.random() * RETRY_LIMITS.jitterMs;
-        if (!retry || retryAfters.length >= RETRY_LIMITS.attempts || Date.now() + delay - startAt > RETRY_LIMITS.withinMs) {
-          return { ok: false, doneMs: Date.now() - startAt, retries: retryAfters.length, retryAfters, error: errorKind(error) };
+        if (
+          !retry ||
+          retryAfters.length >= RETRY_LIMITS.attempts ||
+          Date.now() + delay - startAt > RETRY_LIMITS.withinMs
+        ) {
+          return {
+            ok: false,
+            doneMs: Date.now() - startAt,
+            retries: retryAfters.length,
+            retryAfters,
+            error: errorKind(error),
+          };
         }
         retryAfters.push(retryAfterSeconds ?? 1);
         await new Promise((resolve) => setTimeout(resolve, delay));

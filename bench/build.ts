@@ -8,13 +8,24 @@ import path from 'node:path';
  * same time; one that fails because files vanished under it (ENOENT in .next) is retried.
  */
 
-const SOURCES = ['app', 'lib', 'middleware.ts', 'instrumentation.ts', 'next.config.mjs', 'package.json', 'tsconfig.json'];
+const SOURCES = [
+  'app',
+  'lib',
+  'middleware.ts',
+  'instrumentation.ts',
+  'next.config.mjs',
+  'package.json',
+  'tsconfig.json',
+];
 
 function newestMtime(entry: string): number {
   if (!existsSync(entry)) return 0;
   const stat = statSync(entry);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(entry).reduce((newest, name) => Math.max(newest, newestMtime(path.join(entry, name))), stat.mtimeMs);
+  return readdirSync(entry).reduce(
+    (newest, name) => Math.max(newest, newestMtime(path.join(entry, name))),
+    stat.mtimeMs,
+  );
 }
 
 export function buildIsStale(): boolean {
@@ -38,7 +49,8 @@ export function ensureFreshBuild(log: (line: string) => void): boolean {
       return true;
     } catch (error) {
       const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
-      if (attempt >= 4 || !/ENOENT|Cannot find module '[^']*\.next/.test(output)) throw new Error(`next build failed:\n${output.slice(-4000)}`);
+      if (attempt >= 4 || !/ENOENT|Cannot find module '[^']*\.next/.test(output))
+        throw new Error(`next build failed:\n${output.slice(-4000)}`);
       log('next build met files vanishing in .next (another build running?); waiting 20 s');
       execFileSync('sleep', ['20']);
     }

@@ -16,7 +16,11 @@ import { summarize } from './stats';
 export interface ConnectCosts {
   logins: number;
   appendToken: { backendCalls: number };
-  returningLogin: { cognitoCallsPerLogin: number; backendCallsPerLogin: number; latencyMs: { median: number; p95: number } };
+  returningLogin: {
+    cognitoCallsPerLogin: number;
+    backendCallsPerLogin: number;
+    latencyMs: { median: number; p95: number };
+  };
 }
 
 const sum = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
@@ -30,14 +34,18 @@ export async function measureConnectCosts(logins: number): Promise<ConnectCosts>
     const password = 'Bench-passw0rd!';
     await addPasswordUser(app, email, password);
     const jar = new CookieJar();
-    if ((await jar.fetch(url('/api/auth/password'), jsonPost({ email, password }))).status !== 200) throw new Error('password sign-in failed');
+    if ((await jar.fetch(url('/api/auth/password'), jsonPost({ email, password }))).status !== 200)
+      throw new Error('password sign-in failed');
 
     const backendBefore = cloud.backendCalls().length;
     const tokenResponse = await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }));
     if (tokenResponse.status !== 200) throw new Error(`append token: ${tokenResponse.status}`);
     const appendTokenCalls = cloud.backendCalls().length - backendBefore;
     const authenticator = new SoftAuthenticator(app.baseUrl);
-    const appended = await new ConnectClient(cloud, app.baseUrl).appendPasskey(authenticator, ((await tokenResponse.json()) as { token: string }).token);
+    const appended = await new ConnectClient(cloud, app.baseUrl).appendPasskey(
+      authenticator,
+      ((await tokenResponse.json()) as { token: string }).token,
+    );
     if (appended.status !== 200) throw new Error(`append: ${appended.status}`);
 
     const times: number[] = [];
@@ -50,7 +58,10 @@ export async function measureConnectCosts(logins: number): Promise<ConnectCosts>
       const cognitoBefore = sum(app.cognito.calls);
       const backendBeforeLogin = cloud.backendCalls().length;
       const started = performance.now();
-      const response = await fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }, { origin: app.baseUrl }));
+      const response = await fetch(
+        url('/api/corbado/connect/sign-in'),
+        jsonPost({ signedPasskeyData }, { origin: app.baseUrl }),
+      );
       times.push(performance.now() - started);
       if (response.status !== 200) throw new Error(`sign-in: ${response.status}`);
       await response.body?.cancel();

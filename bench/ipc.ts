@@ -9,12 +9,10 @@ import type { ChildProcess } from 'node:child_process';
 export type CallCounts = Record<string, number>;
 
 export type ToWorker =
-  | { type: 'task'; id: number; task: string; options: unknown }
-  | { type: 'calls'; id: number; calls: CallCounts };
+  { type: 'task'; id: number; task: string; options: unknown } | { type: 'calls'; id: number; calls: CallCounts };
 
 export type FromWorker =
-  | { type: 'result'; id: number; result?: unknown; error?: string }
-  | { type: 'calls?'; id: number };
+  { type: 'result'; id: number; result?: unknown; error?: string } | { type: 'calls?'; id: number };
 
 /** Parent side: runs a task in the worker and answers its call-count questions meanwhile. */
 export function workerClient(child: ChildProcess, calls: () => CallCounts) {

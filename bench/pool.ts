@@ -51,7 +51,9 @@ async function createSeedUser(sdk: CognitoIdentityProviderClient, poolId: string
       ],
     }),
   );
-  await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: SEED_PASSWORD, Permanent: true }));
+  await sdk.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: SEED_PASSWORD, Permanent: true }),
+  );
 }
 
 async function seedThroughApi(stack: TestCognito, from: number, to: number): Promise<void> {
@@ -107,4 +109,3 @@ export async function startSeededPool(users: number, apiSeedingLimit: number): P
   if (counted !== users) throw new Error(`seeding made ${counted} users, not ${users}`);
   return { stack, users, seeding: { method, ms, msPerUser: ms / users } };
 }
-

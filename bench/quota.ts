@@ -14,9 +14,13 @@ import { summarize, type Distribution } from './stats';
  */
 
 /** Quotas far above anything the bench reaches: for the sections that measure the app itself. */
-export const UNSHAPED: Record<string, string> = Object.fromEntries(QUOTA_CATEGORY_NAMES.map((category) => [QUOTA_CATEGORIES[category].env, '100000']));
+export const UNSHAPED: Record<string, string> = Object.fromEntries(
+  QUOTA_CATEGORY_NAMES.map((category) => [QUOTA_CATEGORIES[category].env, '100000']),
+);
 
-const AWS_DEFAULTS = Object.fromEntries(QUOTA_CATEGORY_NAMES.map((category) => [category, QUOTA_CATEGORIES[category].defaultPerSecond])) as Record<QuotaCategory, number>;
+const AWS_DEFAULTS = Object.fromEntries(
+  QUOTA_CATEGORY_NAMES.map((category) => [category, QUOTA_CATEGORIES[category].defaultPerSecond]),
+) as Record<QuotaCategory, number>;
 
 export interface QuotaBurstResult {
   label: string;
@@ -50,11 +54,23 @@ export async function measureQuotaBursts(
   const faults = pool.stack.cognito.faults;
   try {
     for (const instances of [1, 2]) {
-      const workers = await Promise.all(Array.from({ length: instances }, (_, i) => startWorker(pool, `quota-${instances}-${i}`, { REDIS_URL: redis.url })));
+      const workers = await Promise.all(
+        Array.from({ length: instances }, (_, i) =>
+          startWorker(pool, `quota-${instances}-${i}`, { REDIS_URL: redis.url }),
+        ),
+      );
       try {
         const bursts = [
-          { label: `${plan.returning} returning sign-ins`, newUsers: false, emails: Array.from({ length: plan.returning }, (_, i) => `seed-${i}@bench.example`) },
-          { label: `${plan.newUsers} first sign-ins (new users)`, newUsers: true, emails: Array.from({ length: plan.newUsers }, (_, i) => `quota-new-${instances}-${i}@bench.example`) },
+          {
+            label: `${plan.returning} returning sign-ins`,
+            newUsers: false,
+            emails: Array.from({ length: plan.returning }, (_, i) => `seed-${i}@bench.example`),
+          },
+          {
+            label: `${plan.newUsers} first sign-ins (new users)`,
+            newUsers: true,
+            emails: Array.from({ length: plan.newUsers }, (_, i) => `quota-new-${instances}-${i}@bench.example`),
+          },
         ];
         for (const burst of bursts) {
           log(`quota: ${burst.label} on ${instances} instance(s)...`);
@@ -62,7 +78,11 @@ export async function measureQuotaBursts(
           const throttledBefore = Object.values(faults.throttled).reduce((sum, n) => sum + n, 0);
           const startAt = Date.now() + 500;
           const shares = workers.map((worker, w) =>
-            worker.run<QuotaSignIn[]>('quotaBurst', { emails: burst.emails.filter((_, i) => i % instances === w), startAt, newUsers: burst.newUsers }),
+            worker.run<QuotaSignIn[]>('quotaBurst', {
+              emails: burst.emails.filter((_, i) => i % instances === w),
+              startAt,
+              newUsers: burst.newUsers,
+            }),
           );
           const signIns = (await Promise.all(shares)).flat();
           faults.clear();
@@ -79,7 +99,12 @@ export async function measureQuotaBursts(
   return results;
 }
 
-function summarizeBurst(label: string, instances: number, signIns: QuotaSignIn[], cognitoThrottled: number): QuotaBurstResult {
+function summarizeBurst(
+  label: string,
+  instances: number,
+  signIns: QuotaSignIn[],
+  cognitoThrottled: number,
+): QuotaBurstResult {
   const retries: Record<number, number> = {};
   const errors: Record<string, number> = {};
   for (const signIn of signIns) {

@@ -25,7 +25,18 @@ import { measureQuotaBursts, UNSHAPED, type QuotaBurstResult } from './quota';
 import { measureTelemetryCost, type TelemetryCost } from './telemetry';
 import { round, since } from './stats';
 
-const SECTIONS = ['sizes', 'server', 'session', 'paths', 'burst', 'growth', 'store', 'connect', 'quota', 'telemetry'] as const;
+const SECTIONS = [
+  'sizes',
+  'server',
+  'session',
+  'paths',
+  'burst',
+  'growth',
+  'store',
+  'connect',
+  'quota',
+  'telemetry',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -48,7 +59,14 @@ const PLAN = short
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
       quota: { returning: 100, newUsers: 50 },
-      telemetry: { connections: 10, rounds: 4, secondsPerRound: 1.5, warmupSeconds: 2, signInsPerRound: 5, spanIterations: 20_000 },
+      telemetry: {
+        connections: 10,
+        rounds: 4,
+        secondsPerRound: 1.5,
+        warmupSeconds: 2,
+        signInsPerRound: 5,
+        spanIterations: 20_000,
+      },
     }
   : {
       sessionChecks: 20_000,
@@ -62,7 +80,14 @@ const PLAN = short
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
       connectLogins: 50,
       quota: { returning: 1_000, newUsers: 1_000 },
-      telemetry: { connections: 10, rounds: 8, secondsPerRound: 2, warmupSeconds: 5, signInsPerRound: 5, spanIterations: 50_000 },
+      telemetry: {
+        connections: 10,
+        rounds: 8,
+        secondsPerRound: 2,
+        warmupSeconds: 5,
+        signInsPerRound: 5,
+        spanIterations: 50_000,
+      },
     };
 
 const KB = 1000;
@@ -95,7 +120,8 @@ interface Budget {
 
 const budgets: Budget[] = [];
 function budget(name: string, value: number, op: '<=' | '>=' | '<' | '==', limit: number, judged = true): void {
-  const met = op === '<=' ? value <= limit : op === '>=' ? value >= limit : op === '<' ? value < limit : value === limit;
+  const met =
+    op === '<=' ? value <= limit : op === '>=' ? value >= limit : op === '<' ? value < limit : value === limit;
   budgets.push({ name, value: round(value), limit: `${op} ${limit}`, met, judged });
 }
 
@@ -107,7 +133,9 @@ const PROFILE_DIR = path.join(os.tmpdir(), 'bench-profiles');
 
 /** `env` on top of the pool's: by default Cognito's quotas lifted, so the sections measure the app (see bench/quota.ts). */
 async function startWorker(pool: SeededPool, label: string, env: Record<string, string> = UNSHAPED) {
-  const profileArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}.cpuprofile`] : [];
+  const profileArgs = profile
+    ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}.cpuprofile`]
+    : [];
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=react-server', '--import', 'tsx', ...profileArgs, path.join(__dirname, 'app-worker.ts')],
@@ -164,23 +192,45 @@ function sizesSection(results: Results): void {
   results.sizes = { firstLoadJs: routes, lambdas };
   // One build serves every mode: the Corbado components are lazy chunks outside first-load JS,
   // so this budget holds for Connect mode too; what Connect mode then fetches is in table 5a.
-  budget('/login first-load JS (every mode, Connect included), gzip (bytes)', routes[0]!.gzipBytes, '<=', BUDGETS.loginFirstLoadGzipBytes);
-  for (const lambda of lambdas) budget(`Lambda ${lambda.handler} bundle (bytes)`, lambda.bytes, '<', BUDGETS.lambdaHandlerBytes);
+  budget(
+    '/login first-load JS (every mode, Connect included), gzip (bytes)',
+    routes[0]!.gzipBytes,
+    '<=',
+    BUDGETS.loginFirstLoadGzipBytes,
+  );
+  for (const lambda of lambdas)
+    budget(`Lambda ${lambda.handler} bundle (bytes)`, lambda.bytes, '<', BUDGETS.lambdaHandlerBytes);
 }
 
 async function connectSection(results: Results): Promise<void> {
   const costs = await measureConnectCosts(PLAN.connectLogins);
   results.connect = costs;
-  budget('Cognito calls, returning Connect passkey login', costs.returningLogin.cognitoCallsPerLogin, '<=', BUDGETS.connectLoginCognitoCalls);
-  budget('Backend API calls, returning Connect passkey login', costs.returningLogin.backendCallsPerLogin, '<=', BUDGETS.connectLoginBackendCalls);
-  budget('Backend API calls, Connect append token', costs.appendToken.backendCalls, '<=', BUDGETS.connectAppendTokenBackendCalls);
+  budget(
+    'Cognito calls, returning Connect passkey login',
+    costs.returningLogin.cognitoCallsPerLogin,
+    '<=',
+    BUDGETS.connectLoginCognitoCalls,
+  );
+  budget(
+    'Backend API calls, returning Connect passkey login',
+    costs.returningLogin.backendCallsPerLogin,
+    '<=',
+    BUDGETS.connectLoginBackendCalls,
+  );
+  budget(
+    'Backend API calls, Connect append token',
+    costs.appendToken.backendCalls,
+    '<=',
+    BUDGETS.connectAppendTokenBackendCalls,
+  );
 }
 
 async function serverSection(results: Results): Promise<void> {
   const server = await measureServerThroughput(PLAN.server);
   results.server = server;
   for (const figures of [server.protectedPage, server.publicPage, server.protectedApi]) {
-    if (figures.non2xx || figures.errors) throw new Error(`GET ${figures.path}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
+    if (figures.non2xx || figures.errors)
+      throw new Error(`GET ${figures.path}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
   }
   // On a core of its own (CPU per request) where /proc tells it; else as measured (see server.ts).
   // A short run's seconds of load cannot tell 85% from 90% on a shared machine: reported only.
@@ -191,7 +241,12 @@ async function serverSection(results: Results): Promise<void> {
 
 function pathBudgets(paths: SignInPathsResult, poolUsers: number): void {
   const at = `(${poolUsers.toLocaleString('en')} users in the pool)`;
-  budget(`Cognito calls, returning passkey user ${at}`, paths.returningPasskeyUser.totalCallsPerSignIn, '<=', BUDGETS.returningUserCalls);
+  budget(
+    `Cognito calls, returning passkey user ${at}`,
+    paths.returningPasskeyUser.totalCallsPerSignIn,
+    '<=',
+    BUDGETS.returningUserCalls,
+  );
   budget(`Cognito calls, new passkey user ${at}`, paths.newPasskeyUser.totalCallsPerSignIn, '<=', BUDGETS.newUserCalls);
   budget(`Cognito calls, refresh ${at}`, paths.refresh.totalCallsPerSignIn, '<=', BUDGETS.refreshCalls);
   const errors = Object.values(paths).reduce((sum: number, result: PathResult) => sum + result.errors, 0);
@@ -200,7 +255,9 @@ function pathBudgets(paths: SignInPathsResult, poolUsers: number): void {
 
 async function poolSections(results: Results): Promise<void> {
   const wantsBase = only.has('session') || only.has('paths') || only.has('burst');
-  const levels = PLAN.growthLevels.filter((users, i) => (i === 0 ? wantsBase || only.has('growth') : only.has('growth')));
+  const levels = PLAN.growthLevels.filter((users, i) =>
+    i === 0 ? wantsBase || only.has('growth') : only.has('growth'),
+  );
   for (const [i, users] of levels.entries()) {
     log(`seeding a pool with ${users.toLocaleString('en')} users...`);
     const pool = await startSeededPool(users, PLAN.apiSeedingLimit);
@@ -209,24 +266,38 @@ async function poolSections(results: Results): Promise<void> {
     try {
       if (i === 0 && only.has('session')) {
         log('session check...');
-        const check = await worker.run<SessionCheckResult>('sessionCheck', { iterations: PLAN.sessionChecks, freshSessions: PLAN.freshSessions });
+        const check = await worker.run<SessionCheckResult>('sessionCheck', {
+          iterations: PLAN.sessionChecks,
+          freshSessions: PLAN.freshSessions,
+        });
         results.sessionCheck = check;
         budget('session check median (µs)', check.check.median, '<=', BUDGETS.sessionCheckMedianMicros);
       }
       let paths: SignInPathsResult | undefined;
       if ((i === 0 && only.has('paths')) || only.has('growth')) {
         log(`sign-in paths, ${PLAN.signInIterations} of each...`);
-        paths = await worker.run<SignInPathsResult>('signInPaths', { iterations: PLAN.signInIterations, label: `p${users}` });
+        paths = await worker.run<SignInPathsResult>('signInPaths', {
+          iterations: PLAN.signInIterations,
+          label: `p${users}`,
+        });
         pathBudgets(paths, users);
         if (i === 0) results.signInPaths = { ...paths, poolUsers: users };
         (results.growth ??= []).push({ users, seeding: pool.seeding, paths });
       }
       if (i === 0 && only.has('burst')) {
         log(`${PLAN.burst.distinct} concurrent first sign-ins of distinct users, ${PLAN.burst.same} of one user...`);
-        const burst = await worker.run<{ distinct: BurstResult; same: BurstResult }>('concurrentFirstSignIns', PLAN.burst);
+        const burst = await worker.run<{ distinct: BurstResult; same: BurstResult }>(
+          'concurrentFirstSignIns',
+          PLAN.burst,
+        );
         results.concurrentFirstSignIns = burst;
         budget(`errors, ${PLAN.burst.distinct} concurrent distinct first sign-ins`, burst.distinct.errors, '==', 0);
-        budget(`users created by ${PLAN.burst.distinct} distinct first sign-ins`, burst.distinct.usersCreated, '==', PLAN.burst.distinct);
+        budget(
+          `users created by ${PLAN.burst.distinct} distinct first sign-ins`,
+          burst.distinct.usersCreated,
+          '==',
+          PLAN.burst.distinct,
+        );
         budget(`errors, ${PLAN.burst.same} concurrent first sign-ins of one user`, burst.same.errors, '==', 0);
         budget(`users created by ${PLAN.burst.same} first sign-ins of one user`, burst.same.usersCreated, '==', 1);
       }
@@ -253,10 +324,21 @@ async function storeSection(results: Results): Promise<void> {
   budget('DynamoDB calls, email code send', steps.codeSend.totalCalls, '<=', BUDGETS.emailCodeStoreCalls);
   budget('DynamoDB calls, email code verify', steps.codeVerify.totalCalls, '<=', BUDGETS.emailCodeStoreCalls);
   const [fewest, most] = [store.levels[0]!, store.levels.at(-1)!];
-  budget(`DynamoDB calls, sign-in with ${most.credentials} credentials vs ${fewest.credentials}`, most.signIn.totalCalls - fewest.signIn.totalCalls, '==', 0);
+  budget(
+    `DynamoDB calls, sign-in with ${most.credentials} credentials vs ${fewest.credentials}`,
+    most.signIn.totalCalls - fewest.signIn.totalCalls,
+    '==',
+    0,
+  );
   // Medians of a few dozen runs on a shared machine: judged in a full run only.
   const ratio = most.signIn.latency.median / fewest.signIn.latency.median;
-  budget(`sign-in store latency, ${most.credentials} vs ${fewest.credentials} credentials (median ratio)`, ratio, '<=', BUDGETS.storeGrowthRatio, !short);
+  budget(
+    `sign-in store latency, ${most.credentials} vs ${fewest.credentials} credentials (median ratio)`,
+    ratio,
+    '<=',
+    BUDGETS.storeGrowthRatio,
+    !short,
+  );
 }
 
 async function quotaSection(results: Results): Promise<void> {
@@ -284,12 +366,32 @@ function telemetryTable(t: TelemetryCost): string {
     const micros = spans * (on - off);
     return `${Math.round(micros)} µs (${((micros / 1000 / c.offCpuMs) * 100).toFixed(1)} %)`;
   };
-  const row = (name: string, c: { offCpuMs: number; onCpuMs: number; ratio: number }, spans: number) => [name, ms(c.offCpuMs), ms(c.onCpuMs), `${round(c.ratio)}`, round(spans), added(spans, c)];
+  const row = (name: string, c: { offCpuMs: number; onCpuMs: number; ratio: number }, spans: number) => [
+    name,
+    ms(c.offCpuMs),
+    ms(c.onCpuMs),
+    `${round(c.ratio)}`,
+    round(spans),
+    added(spans, c),
+  ];
   return (
-    table(`10. Telemetry exporting over OTLP vs off, CPU ms per request (${t.rounds} pairs of rounds; ${t.exportRequests.traces} trace exports)`, ['', 'off', 'on', 'on ÷ off, measured', 'spans', 'added by the spans, from their cost'], [
-      row(`protected page: GET /account, ${t.connections} connections, ${t.secondsPerRound} s rounds`, t.protectedPage, t.spansPerRequest.protectedPage),
-      row(`password sign-in, ${t.signIn.signInsPerRound} per round, one at a time`, t.signIn, t.spansPerRequest.signIn),
-    ]) + `\nCPU per span (${t.spanCostMicros.iterations.toLocaleString('en')} spans, in-process): ${round(off)} µs no-op, ${round(on)} µs exported over OTLP`
+    table(
+      `10. Telemetry exporting over OTLP vs off, CPU ms per request (${t.rounds} pairs of rounds; ${t.exportRequests.traces} trace exports)`,
+      ['', 'off', 'on', 'on ÷ off, measured', 'spans', 'added by the spans, from their cost'],
+      [
+        row(
+          `protected page: GET /account, ${t.connections} connections, ${t.secondsPerRound} s rounds`,
+          t.protectedPage,
+          t.spansPerRequest.protectedPage,
+        ),
+        row(
+          `password sign-in, ${t.signIn.signInsPerRound} per round, one at a time`,
+          t.signIn,
+          t.spansPerRequest.signIn,
+        ),
+      ],
+    ) +
+    `\nCPU per span (${t.spanCostMicros.iterations.toLocaleString('en')} spans, in-process): ${round(off)} µs no-op, ${round(on)} µs exported over OTLP`
   );
 }
 
@@ -298,8 +400,11 @@ function telemetryTable(t: TelemetryCost): string {
 function table(title: string, header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
   const widths = header.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 const ms = (value: number) => round(value).toString();
@@ -314,8 +419,17 @@ function pathRows(paths: SignInPathsResult): (string | number)[][] {
   ];
   return names.map(([key, name]) => {
     const result = paths[key];
-    const calls = Object.entries(result.callsPerSignIn).map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`).join(' + ');
-    return [name, round(result.totalCallsPerSignIn), ms(result.latency.median), ms(result.latency.p95), result.errors, calls];
+    const calls = Object.entries(result.callsPerSignIn)
+      .map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`)
+      .join(' + ');
+    return [
+      name,
+      round(result.totalCallsPerSignIn),
+      ms(result.latency.median),
+      ms(result.latency.p95),
+      result.errors,
+      calls,
+    ];
   });
 }
 
@@ -324,68 +438,149 @@ function report(results: Results): string {
   if (results.sessionCheck) {
     const c = results.sessionCheck;
     parts.push(
-      table('1. Session check (resolveSession, as middleware runs it), µs', ['', 'median', 'p99', 'per second, one core'], [
-        [`whole check (${c.iterations.toLocaleString('en')} runs)`, round(c.check.median), round(c.check.p99), Math.round(c.checksPerSecond).toLocaleString('en')],
-        ['  of which: open the sealed ID cookie', round(c.unseal.median), round(c.unseal.p99), ''],
-        ['  of which: verify the ID token (cached JWKS)', round(c.verify.median), round(c.verify.p99), ''],
-        [`first check of a session whose ID token is new to this process (${c.firstCheck.count})`, round(c.firstCheck.median), round(c.firstCheck.p99), ''],
-        ['  of which: verify a new ID token (RS256, cached JWKS)', round(c.firstVerify.median), round(c.firstVerify.p99), ''],
-      ]),
+      table(
+        '1. Session check (resolveSession, as middleware runs it), µs',
+        ['', 'median', 'p99', 'per second, one core'],
+        [
+          [
+            `whole check (${c.iterations.toLocaleString('en')} runs)`,
+            round(c.check.median),
+            round(c.check.p99),
+            Math.round(c.checksPerSecond).toLocaleString('en'),
+          ],
+          ['  of which: open the sealed ID cookie', round(c.unseal.median), round(c.unseal.p99), ''],
+          ['  of which: verify the ID token (cached JWKS)', round(c.verify.median), round(c.verify.p99), ''],
+          [
+            `first check of a session whose ID token is new to this process (${c.firstCheck.count})`,
+            round(c.firstCheck.median),
+            round(c.firstCheck.p99),
+            '',
+          ],
+          [
+            '  of which: verify a new ID token (RS256, cached JWKS)',
+            round(c.firstVerify.median),
+            round(c.firstVerify.p99),
+            '',
+          ],
+        ],
+      ),
     );
   }
   if (results.server) {
     const s = results.server;
     const cpu = (f: typeof s.publicPage) => (f.cpuMsPerRequest === null ? 'n/a' : ms(f.cpuMsPerRequest));
-    const row = (name: string, f: typeof s.publicPage) => [name, Math.round(f.requestsPerSecond), ms(f.latency.p50), ms(f.latency.p97_5), ms(f.latency.p99), kb(f.bytesPerResponse), cpu(f)];
+    const row = (name: string, f: typeof s.publicPage) => [
+      name,
+      Math.round(f.requestsPerSecond),
+      ms(f.latency.p50),
+      ms(f.latency.p97_5),
+      ms(f.latency.p99),
+      kb(f.bytesPerResponse),
+      cpu(f),
+    ];
     const percent = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
     parts.push(
-      table(`2. Production server (next start, embedded), ${s.connections} connections, ${s.rounds} pairs of ${s.secondsPerRound} s rounds`, ['', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'kB/resp', 'CPU ms/req'], [
-        row('public page: GET /login, signed out', s.publicPage),
-        row('protected page: GET /account, signed in', s.protectedPage),
-        row('protected API: GET /api/auth/me (for reference)', s.protectedApi),
-        ['protected ÷ public throughput (median pair)', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
-      ]),
+      table(
+        `2. Production server (next start, embedded), ${s.connections} connections, ${s.rounds} pairs of ${s.secondsPerRound} s rounds`,
+        ['', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'kB/resp', 'CPU ms/req'],
+        [
+          row('public page: GET /login, signed out', s.publicPage),
+          row('protected page: GET /account, signed in', s.protectedPage),
+          row('protected API: GET /api/auth/me (for reference)', s.protectedApi),
+          ['protected ÷ public throughput (median pair)', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
+        ],
+      ),
     );
   }
   if (results.signInPaths) {
     parts.push(
-      table(`3. Sign-in paths (${results.signInPaths.poolUsers} users in the pool, ${results.signInPaths.refresh.iterations} of each), server side`, ['', 'calls', 'median ms', 'p95 ms', 'errors', 'Cognito calls counted at the emulator'], pathRows(results.signInPaths)),
+      table(
+        `3. Sign-in paths (${results.signInPaths.poolUsers} users in the pool, ${results.signInPaths.refresh.iterations} of each), server side`,
+        ['', 'calls', 'median ms', 'p95 ms', 'errors', 'Cognito calls counted at the emulator'],
+        pathRows(results.signInPaths),
+      ),
     );
   }
   if (results.concurrentFirstSignIns) {
     const b = results.concurrentFirstSignIns;
-    const row = (name: string, r: BurstResult) => [name, r.errors, r.usersCreated, ms(r.latency.median), ms(r.latency.p95), ms(r.wallMs), r.emulatorCalls, Math.round(r.emulatorCallsPerSecond)];
-    const errors = [b.distinct, b.same].flatMap((r) => Object.entries(r.errorKinds).map(([kind, n]) => `  ${n} × ${kind}`));
+    const row = (name: string, r: BurstResult) => [
+      name,
+      r.errors,
+      r.usersCreated,
+      ms(r.latency.median),
+      ms(r.latency.p95),
+      ms(r.wallMs),
+      r.emulatorCalls,
+      Math.round(r.emulatorCallsPerSecond),
+    ];
+    const errors = [b.distinct, b.same].flatMap((r) =>
+      Object.entries(r.errorKinds).map(([kind, n]) => `  ${n} × ${kind}`),
+    );
     parts.push(
-      table('4. Concurrent first sign-ins', ['', 'errors', 'users created', 'median ms', 'p95 ms', 'all done ms', 'Cognito calls', 'calls/s'], [
-        row(`${b.distinct.signIns} distinct users at once`, b.distinct),
-        row(`${b.same.signIns} sign-ins of one user at once`, b.same),
-      ]) + (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
+      table(
+        '4. Concurrent first sign-ins',
+        ['', 'errors', 'users created', 'median ms', 'p95 ms', 'all done ms', 'Cognito calls', 'calls/s'],
+        [
+          row(`${b.distinct.signIns} distinct users at once`, b.distinct),
+          row(`${b.same.signIns} sign-ins of one user at once`, b.same),
+        ],
+      ) + (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
     );
   }
   if (results.sizes) {
     parts.push(
-      table('5a. First-load JS (gzip, from .next/app-build-manifest.json)', ['route', 'files', 'gzip kB', 'raw kB'], results.sizes.firstLoadJs.map((r) => [r.route, r.files, kb(r.gzipBytes), kb(r.rawBytes)])),
-      table('5b. Lambda handlers (npm run lambdas:build)', ['handler', 'kB', 'gzip kB', 'cold import ms'], results.sizes.lambdas.map((l) => [l.handler, kb(l.bytes), kb(l.gzipBytes), ms(l.coldImportMs)])),
+      table(
+        '5a. First-load JS (gzip, from .next/app-build-manifest.json)',
+        ['route', 'files', 'gzip kB', 'raw kB'],
+        results.sizes.firstLoadJs.map((r) => [r.route, r.files, kb(r.gzipBytes), kb(r.rawBytes)]),
+      ),
+      table(
+        '5b. Lambda handlers (npm run lambdas:build)',
+        ['handler', 'kB', 'gzip kB', 'cold import ms'],
+        results.sizes.lambdas.map((l) => [l.handler, kb(l.bytes), kb(l.gzipBytes), ms(l.coldImportMs)]),
+      ),
     );
   }
   if (results.connect) {
     const c = results.connect;
     parts.push(
-      table('7. Corbado Connect (against the local stand-in of Corbado’s cloud)', ['', 'Cognito calls', 'Backend API calls', 'median ms', 'p95 ms'], [
-        [`returning passkey login (${c.logins}, at the app)`, c.returningLogin.cognitoCallsPerLogin, c.returningLogin.backendCallsPerLogin, ms(c.returningLogin.latencyMs.median), ms(c.returningLogin.latencyMs.p95)],
-        ['append token', 0, c.appendToken.backendCalls, '', ''],
-      ]),
+      table(
+        '7. Corbado Connect (against the local stand-in of Corbado’s cloud)',
+        ['', 'Cognito calls', 'Backend API calls', 'median ms', 'p95 ms'],
+        [
+          [
+            `returning passkey login (${c.logins}, at the app)`,
+            c.returningLogin.cognitoCallsPerLogin,
+            c.returningLogin.backendCallsPerLogin,
+            ms(c.returningLogin.latencyMs.median),
+            ms(c.returningLogin.latencyMs.p95),
+          ],
+          ['append token', 0, c.appendToken.backendCalls, '', ''],
+        ],
+      ),
     );
   }
   if (results.growth && results.growth.length > 1) {
     const rows = results.growth.flatMap((level) => {
       const name = `${level.users.toLocaleString('en')} users`;
       const p = level.paths;
-      return [[name, ...(['returningPasskeyUser', 'newPasskeyUser', 'passwordUser', 'refresh'] as const).flatMap((k) => [ms(p[k].latency.median), ms(p[k].latency.p95)]), `${level.seeding.method}, ${(level.seeding.ms / 1000).toFixed(1)} s`]];
+      return [
+        [
+          name,
+          ...(['returningPasskeyUser', 'newPasskeyUser', 'passwordUser', 'refresh'] as const).flatMap((k) => [
+            ms(p[k].latency.median),
+            ms(p[k].latency.p95),
+          ]),
+          `${level.seeding.method}, ${(level.seeding.ms / 1000).toFixed(1)} s`,
+        ],
+      ];
     });
     parts.push(
-      table('6. Growth: sign-in latency (ms, median / p95) by pool size', ['pool', 'returning', 'p95', 'new', 'p95', 'password', 'p95', 'refresh', 'p95', 'seeded through'], rows),
+      table(
+        '6. Growth: sign-in latency (ms, median / p95) by pool size',
+        ['pool', 'returning', 'p95', 'new', 'p95', 'password', 'p95', 'refresh', 'p95', 'seeded through'],
+        rows,
+      ),
     );
   }
   if (results.passkeyStore) {
@@ -395,21 +590,27 @@ function report(results: Results): string {
       round(step.totalCalls),
       ms(step.latency.median),
       ms(step.latency.p95),
-      Object.entries(step.calls).map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`).join(' + '),
+      Object.entries(step.calls)
+        .map(([op, n]) => `${op}${n === 1 ? '' : `×${round(n)}`}`)
+        .join(' + '),
     ];
     parts.push(
-      table(`7. Passkey store on DynamoDB (dynalite, in-process; ${iterations} of each)`, ['', 'calls', 'median ms', 'p95 ms', 'calls counted at dynalite'], [
-        row('passkey sign-in: options', steps.signInOptions),
-        row('passkey sign-in: verify', steps.signIn),
-        row('registration: options (user has passkeys)', steps.registrationOptions),
-        row('registration: verify', steps.registration),
-        row('email code: send', steps.codeSend),
-        row('email code: verify and finish', steps.codeVerify),
-        ...levels.flatMap((level) => [
-          row(`sign-in verify, ${level.credentials.toLocaleString('en')} credentials`, level.signIn),
-          row(`list a user's passkeys, ${level.credentials.toLocaleString('en')} credentials`, level.list),
-        ]),
-      ]),
+      table(
+        `7. Passkey store on DynamoDB (dynalite, in-process; ${iterations} of each)`,
+        ['', 'calls', 'median ms', 'p95 ms', 'calls counted at dynalite'],
+        [
+          row('passkey sign-in: options', steps.signInOptions),
+          row('passkey sign-in: verify', steps.signIn),
+          row('registration: options (user has passkeys)', steps.registrationOptions),
+          row('registration: verify', steps.registration),
+          row('email code: send', steps.codeSend),
+          row('email code: verify and finish', steps.codeVerify),
+          ...levels.flatMap((level) => [
+            row(`sign-in verify, ${level.credentials.toLocaleString('en')} credentials`, level.signIn),
+            row(`list a user's passkeys, ${level.credentials.toLocaleString('en')} credentials`, level.list),
+          ]),
+        ],
+      ),
     );
   }
   if (results.quota) {
@@ -418,19 +619,38 @@ function report(results: Results): string {
       `${((100 * q.succeeded) / q.signIns).toFixed(1)}%`,
       q.drainSeconds.toFixed(1),
       q.doneSeconds.median.toFixed(1),
-      Object.entries(q.retries).map(([n, count]) => `${n}:${count}`).join(' '),
+      Object.entries(q.retries)
+        .map(([n, count]) => `${n}:${count}`)
+        .join(' '),
       q.retryAfter.count ? `${q.retryAfter.median} / ${q.retryAfter.max}` : '-',
       q.cognitoThrottled,
     ];
     const errors = results.quota.flatMap((q) => Object.entries(q.errors).map(([kind, n]) => `  ${n} × ${kind}`));
     parts.push(
-      table('9. Cognito quota bursts (AWS default quotas enforced by the emulator; budget shared in Redis)', ['', 'succeeded', 'drain s', 'median s', 'retries: sign-ins', 'Retry-After s median / max', 'throttled by Cognito'], results.quota.map(row)) +
-        (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
+      table(
+        '9. Cognito quota bursts (AWS default quotas enforced by the emulator; budget shared in Redis)',
+        [
+          '',
+          'succeeded',
+          'drain s',
+          'median s',
+          'retries: sign-ins',
+          'Retry-After s median / max',
+          'throttled by Cognito',
+        ],
+        results.quota.map(row),
+      ) + (errors.length ? `\nfailed with:\n${errors.join('\n')}` : ''),
     );
   }
   if (results.telemetry) parts.push(telemetryTable(results.telemetry));
   const verdict = (b: Budget) => (b.met ? 'met' : b.judged ? 'MISSED' : 'missed (not judged in a short run)');
-  parts.push(table('Budgets', ['', 'value', 'budget', ''], budgets.map((b) => [b.name, b.value, b.limit, verdict(b)])));
+  parts.push(
+    table(
+      'Budgets',
+      ['', 'value', 'budget', ''],
+      budgets.map((b) => [b.name, b.value, b.limit, verdict(b)]),
+    ),
+  );
   return parts.join('\n');
 }
 

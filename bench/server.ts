@@ -194,7 +194,9 @@ export async function measureServerThroughput(options: {
       ...figures,
       ratio: median(pairs.map(({ pub, prot }) => prot.requestsPerSecond / pub.requestsPerSecond)),
       cpuRatio:
-        cpuPairs.length === pairs.length ? median(cpuPairs.map(({ pub, prot }) => pub.cpuMsPerRequest! / prot.cpuMsPerRequest!)) : null,
+        cpuPairs.length === pairs.length
+          ? median(cpuPairs.map(({ pub, prot }) => pub.cpuMsPerRequest! / prot.cpuMsPerRequest!))
+          : null,
     };
   } finally {
     await app.stop();

@@ -62,10 +62,15 @@ export function firstLoadJs(route: string, nextDir = '.next'): RouteSize {
  */
 export function connectLoginFirstLoadJs(nextDir = '.next'): RouteSize {
   const base = firstLoadJs('/login', nextDir);
-  const loadable = JSON.parse(readFileSync(path.join(nextDir, 'react-loadable-manifest.json'), 'utf8')) as Record<string, { files: string[] }>;
+  const loadable = JSON.parse(readFileSync(path.join(nextDir, 'react-loadable-manifest.json'), 'utf8')) as Record<
+    string,
+    { files: string[] }
+  >;
   const entry = Object.entries(loadable).find(([key]) => key.startsWith('app/login/lazy-connect-sign-in.tsx'));
   if (!entry) throw new Error('the lazy Connect sign-in is not in react-loadable-manifest.json');
-  const manifest = JSON.parse(readFileSync(path.join(nextDir, 'app-build-manifest.json'), 'utf8')) as { pages: Record<string, string[]> };
+  const manifest = JSON.parse(readFileSync(path.join(nextDir, 'app-build-manifest.json'), 'utf8')) as {
+    pages: Record<string, string[]>;
+  };
   const counted = new Set([...(manifest.pages['/layout'] ?? []), ...(manifest.pages['/login/page'] ?? [])]);
   let { gzipBytes, rawBytes, files } = base;
   for (const file of entry[1].files.filter((name) => name.endsWith('.js') && !counted.has(name))) {
@@ -82,7 +87,10 @@ function coldImportMs(file: string, samples: number): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.dirname(file), encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.dirname(file),
+      encoding: 'utf8',
+    });
     times.push(Number(out));
   }
   return summarize(times).median;
@@ -92,10 +100,17 @@ function coldImportMs(file: string, samples: number): number {
 export function lambdaSizes(samples: number): LambdaSize[] {
   const outRoot = mkdtempSync(path.join(tmpdir(), 'bench-lambdas-'));
   try {
-    execFileSync('npm', ['run', '--silent', 'lambdas:build', '--', outRoot], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['run', '--silent', 'lambdas:build', '--', outRoot], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     return ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge'].map((handler) => {
       const file = path.join(outRoot, handler, 'index.mjs');
-      return { handler, bytes: statSync(file).size, gzipBytes: gzipSize(file), coldImportMs: coldImportMs(file, samples) };
+      return {
+        handler,
+        bytes: statSync(file).size,
+        gzipBytes: gzipSize(file),
+        coldImportMs: coldImportMs(file, samples),
+      };
     });
   } finally {
     rmSync(outRoot, { recursive: true, force: true });

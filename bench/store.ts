@@ -30,7 +30,10 @@ export interface StoreLevel {
 
 export interface StoreResult {
   iterations: number;
-  steps: Record<'signInOptions' | 'signIn' | 'registrationOptions' | 'registration' | 'codeSend' | 'codeVerify', StoreStep>;
+  steps: Record<
+    'signInOptions' | 'signIn' | 'registrationOptions' | 'registration' | 'codeSend' | 'codeVerify',
+    StoreStep
+  >;
   levels: StoreLevel[];
 }
 
@@ -40,7 +43,10 @@ const APP_ORIGIN = 'http://localhost:3000';
 /** The code of the last message to `email` in the local outbox. */
 function latestCodeFor(dataDir: string, email: string): string {
   const lines = readFileSync(path.join(dataDir, 'outbox.jsonl'), 'utf8').trim().split('\n');
-  const subject = lines.map((line) => JSON.parse(line) as { to: string; subject: string }).filter((m) => m.to === email).at(-1)?.subject;
+  const subject = lines
+    .map((line) => JSON.parse(line) as { to: string; subject: string })
+    .filter((m) => m.to === email)
+    .at(-1)?.subject;
   const code = subject && /(\d{6})$/.exec(subject)?.[1];
   if (!code) throw new Error(`no code for ${email} in the outbox`);
   return code;
@@ -74,7 +80,8 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
     const value = await run();
     const ms = since(started);
     const calls: Record<string, number> = {};
-    for (const [operation, count] of dynamo.calls) if (count - (before.get(operation) ?? 0) > 0) calls[operation] = count - (before.get(operation) ?? 0);
+    for (const [operation, count] of dynamo.calls)
+      if (count - (before.get(operation) ?? 0) > 0) calls[operation] = count - (before.get(operation) ?? 0);
     const entry = samples.get(name) ?? { ms: [], calls: [] };
     entry.ms.push(ms);
     entry.calls.push(calls);
@@ -85,7 +92,8 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
     const entry = samples.get(name)!;
     // Whole counts summed first and divided once: 20 runs of 3 calls average exactly 3.
     const sums: Record<string, number> = {};
-    for (const run of entry.calls) for (const [operation, count] of Object.entries(run)) sums[operation] = (sums[operation] ?? 0) + count;
+    for (const run of entry.calls)
+      for (const [operation, count] of Object.entries(run)) sums[operation] = (sums[operation] ?? 0) + count;
     const runs = entry.calls.length;
     const calls = Object.fromEntries(Object.entries(sums).map(([operation, sum]) => [operation, sum / runs]));
     const total = Object.values(sums).reduce((sum, n) => sum + n, 0);
@@ -94,17 +102,33 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
 
   try {
     // One user with two passkeys: registration options then exclude existing credentials.
-    const user = { sub: `bench-${randomBytes(4).toString('hex')}`, email: 'bench@example.com' } as Parameters<typeof webauthn.startPasskeyRegistration>[1];
+    const user = { sub: `bench-${randomBytes(4).toString('hex')}`, email: 'bench@example.com' } as Parameters<
+      typeof webauthn.startPasskeyRegistration
+    >[1];
     const authenticators: SoftAuthenticator[] = [];
     for (let i = 0; i < plan.iterations; i++) {
       const authenticator = new SoftAuthenticator(APP_ORIGIN);
-      const started = await step('registrationOptions', () => webauthn.startPasskeyRegistration({ get: () => undefined }, user));
-      await step('registration', () => webauthn.finishPasskeyRegistration(reader(started.cookie), user, authenticator.register(started.options), 'Bench'));
+      const started = await step('registrationOptions', () =>
+        webauthn.startPasskeyRegistration({ get: () => undefined }, user),
+      );
+      await step('registration', () =>
+        webauthn.finishPasskeyRegistration(
+          reader(started.cookie),
+          user,
+          authenticator.register(started.options),
+          'Bench',
+        ),
+      );
       authenticators.push(authenticator);
     }
     for (let i = 0; i < plan.iterations; i++) {
       const started = await step('signInOptions', () => webauthn.startPasskeySignIn({ get: () => undefined }));
-      await step('signIn', () => webauthn.finishPasskeySignIn(reader(started.cookie), authenticators[i % authenticators.length]!.authenticate(started.options)));
+      await step('signIn', () =>
+        webauthn.finishPasskeySignIn(
+          reader(started.cookie),
+          authenticators[i % authenticators.length]!.authenticate(started.options),
+        ),
+      );
     }
     console.log = () => undefined;
     for (let i = 0; i < plan.iterations; i++) {
@@ -144,7 +168,12 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
       for (const name of ['levelSignIn', 'levelList']) samples.delete(name);
       for (let i = 0; i < plan.iterations; i++) {
         const started = await webauthn.startPasskeySignIn({ get: () => undefined });
-        await step('levelSignIn', () => webauthn.finishPasskeySignIn(reader(started.cookie), authenticators[i % authenticators.length]!.authenticate(started.options)));
+        await step('levelSignIn', () =>
+          webauthn.finishPasskeySignIn(
+            reader(started.cookie),
+            authenticators[i % authenticators.length]!.authenticate(started.options),
+          ),
+        );
         await step('levelList', () => store.listPasskeys(user.sub));
       }
       levels.push({ credentials: target, signIn: result('levelSignIn'), list: result('levelList') });

@@ -66,7 +66,10 @@ const PASSWORD = 'Bench-passw0rd';
 
 async function signIn(server: Server): Promise<void> {
   const jar = new CookieJar();
-  const response = await jar.fetch(`${server.app.baseUrl}/api/auth/password`, jsonPost({ email: EMAIL, password: PASSWORD }));
+  const response = await jar.fetch(
+    `${server.app.baseUrl}/api/auth/password`,
+    jsonPost({ email: EMAIL, password: PASSWORD }),
+  );
   if (response.status !== 200) throw new Error(`sign-in on the telemetry bench failed: ${response.status}`);
   server.cookie = jar.header();
   server.signedInAt = Date.now();
@@ -87,8 +90,14 @@ async function measure(server: Server, work: () => Promise<number>): Promise<Rou
 }
 
 async function loadProtectedPage(server: Server, connections: number, seconds: number): Promise<number> {
-  const result = await autocannon({ url: `${server.app.baseUrl}/account`, connections, duration: seconds, headers: { cookie: server.cookie } });
-  if (result.non2xx || result.errors) throw new Error(`GET /account: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const result = await autocannon({
+    url: `${server.app.baseUrl}/account`,
+    connections,
+    duration: seconds,
+    headers: { cookie: server.cookie },
+  });
+  if (result.non2xx || result.errors)
+    throw new Error(`GET /account: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.total;
 }
 
@@ -102,7 +111,8 @@ async function signInTimes(server: Server, count: number): Promise<number> {
  * of 5 sign-ins, and the rounds alternate between the servers so both meet the same load.
  */
 function compare(off: Round[], on: Round[]): Comparison {
-  const perRequest = (rounds: Round[]) => rounds.reduce((sum, r) => sum + r.cpuMs, 0) / rounds.reduce((sum, r) => sum + r.requests, 0);
+  const perRequest = (rounds: Round[]) =>
+    rounds.reduce((sum, r) => sum + r.cpuMs, 0) / rounds.reduce((sum, r) => sum + r.requests, 0);
   return { offCpuMs: perRequest(off), onCpuMs: perRequest(on), ratio: perRequest(on) / perRequest(off) };
 }
 
@@ -143,11 +153,15 @@ export async function measureTelemetryCost(options: {
         const server = servers[index]!;
         const figures = index === 0 ? page.off : page.on;
         await keepSessionFresh(server);
-        figures.push(await measure(server, () => loadProtectedPage(server, options.connections, options.secondsPerRound)));
+        figures.push(
+          await measure(server, () => loadProtectedPage(server, options.connections, options.secondsPerRound)),
+        );
       }
       for (const index of order) {
         const server = servers[index]!;
-        (index === 0 ? signIns.off : signIns.on).push(await measure(server, () => signInTimes(server, options.signInsPerRound)));
+        (index === 0 ? signIns.off : signIns.on).push(
+          await measure(server, () => signInTimes(server, options.signInsPerRound)),
+        );
       }
     }
     await collector.waitFor(() => collector.requests.traces > 0);
@@ -159,7 +173,10 @@ export async function measureTelemetryCost(options: {
       protectedPage: compare(page.off, page.on),
       signIn: { ...compare(signIns.off, signIns.on), signInsPerRound: options.signInsPerRound },
       exportRequests: { traces: collector.requests.traces, metrics: collector.requests.metrics },
-      spansPerRequest: { protectedPage: spansPerRequest(collector.spans(), 'store.listPasskeys'), signIn: spansPerRequest(collector.spans(), 'sign_in') },
+      spansPerRequest: {
+        protectedPage: spansPerRequest(collector.spans(), 'store.listPasskeys'),
+        signIn: spansPerRequest(collector.spans(), 'sign_in'),
+      },
       spanCostMicros,
     };
   } finally {
@@ -175,10 +192,16 @@ export async function measureTelemetryCost(options: {
 function spansPerRequest(spans: CollectedSpan[], marker: string): number {
   const traces = new Map<string, CollectedSpan[]>();
   for (const span of spans) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
-  const mean = (list: CollectedSpan[][]) => (list.length ? list.reduce((sum, trace) => sum + trace.length, 0) / list.length : 0);
-  const route = (trace: CollectedSpan[]) => trace.some((span) => span.name === 'sign_in' || span.name === 'store.listPasskeys');
-  const middlewareOnly = [...traces.values()].filter((trace) => !route(trace) && trace.some((span) => span.name.startsWith('middleware ')));
-  return mean([...traces.values()].filter((trace) => trace.some((span) => span.name === marker))) + mean(middlewareOnly);
+  const mean = (list: CollectedSpan[][]) =>
+    list.length ? list.reduce((sum, trace) => sum + trace.length, 0) / list.length : 0;
+  const route = (trace: CollectedSpan[]) =>
+    trace.some((span) => span.name === 'sign_in' || span.name === 'store.listPasskeys');
+  const middlewareOnly = [...traces.values()].filter(
+    (trace) => !route(trace) && trace.some((span) => span.name.startsWith('middleware ')),
+  );
+  return (
+    mean([...traces.values()].filter((trace) => trace.some((span) => span.name === marker))) + mean(middlewareOnly)
+  );
 }
 
 /**
@@ -189,7 +212,8 @@ function spansPerRequest(spans: CollectedSpan[], marker: string): number {
 async function measureSpanCost(iterations: number): Promise<{ off: number; on: number; iterations: number }> {
   const run = async () => {
     const before = process.cpuUsage();
-    for (let i = 0; i < iterations; i++) await withSpan('bench.span', { 'bench.attribute': 'value' }, async () => undefined);
+    for (let i = 0; i < iterations; i++)
+      await withSpan('bench.span', { 'bench.attribute': 'value' }, async () => undefined);
     return before;
   };
   const micros = (before: NodeJS.CpuUsage) => {
@@ -206,7 +230,9 @@ async function measureSpanCost(iterations: number): Promise<{ off: number; on: n
     sdk.start();
     await run();
     const before = await run();
-    await (api.trace.getTracerProvider() as unknown as { getDelegate(): { forceFlush(): Promise<void> } }).getDelegate().forceFlush();
+    await (api.trace.getTracerProvider() as unknown as { getDelegate(): { forceFlush(): Promise<void> } })
+      .getDelegate()
+      .forceFlush();
     return { off, on: micros(before), iterations };
   } finally {
     await sdk.shutdown();

@@ -35,7 +35,8 @@ export function createVerifyAuthChallengeHandler(
     });
     event.response.answerCorrect = check.valid;
     if (check.valid) log({ msg: 'challenge answer accepted', kid: check.kid });
-    else log({ msg: 'challenge answer refused', reason: check.reason, kid: check.kid, trustedKids: [...trusted.keys()] });
+    else
+      log({ msg: 'challenge answer refused', reason: check.reason, kid: check.kid, trustedKids: [...trusted.keys()] });
     return event;
   };
 }
@@ -52,10 +53,12 @@ export function challengeKeysFromEnvironment(env: Record<string, string | undefi
     throw new ChallengeKeySetError('set AUTH_CHALLENGE_PUBLIC_KEYS or AUTH_CHALLENGE_PUBLIC_KEY, not both');
   }
   const variable = set ? 'AUTH_CHALLENGE_PUBLIC_KEYS' : 'AUTH_CHALLENGE_PUBLIC_KEY';
-  if (!set && !single) throw new ChallengeKeySetError('neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set');
+  if (!set && !single)
+    throw new ChallengeKeySetError('neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set');
   try {
     const keys = parseChallengePublicKeys((set ?? single)!);
-    if (!set && keys.size > 1) throw new ChallengeKeySetError('holds several keys: use AUTH_CHALLENGE_PUBLIC_KEYS for a set');
+    if (!set && keys.size > 1)
+      throw new ChallengeKeySetError('holds several keys: use AUTH_CHALLENGE_PUBLIC_KEYS for a set');
     return keys;
   } catch (error) {
     if (error instanceof ChallengeKeySetError) throw new ChallengeKeySetError(`${variable} ${error.message}`);

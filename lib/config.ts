@@ -1,5 +1,10 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { DEFAULT_QUOTA_MAX_WAIT_MS, QUOTA_CATEGORIES, QUOTA_CATEGORY_NAMES, type QuotaCategory } from './cognito/quota-categories';
+import {
+  DEFAULT_QUOTA_MAX_WAIT_MS,
+  QUOTA_CATEGORIES,
+  QUOTA_CATEGORY_NAMES,
+  type QuotaCategory,
+} from './cognito/quota-categories';
 
 /**
  * The whole configuration, parsed once from the environment. Nothing else in the
@@ -33,8 +38,7 @@ export interface AppConfig {
 
 /** SQLite under DATA_DIR (one machine), or one DynamoDB table shared by every instance. */
 export type PasskeyStoreConfig =
-  | { backend: 'sqlite' }
-  | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
+  { backend: 'sqlite' } | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
 
 export interface CognitoQuotaConfig {
   /** Requests per second per category, for all instances together (COGNITO_QUOTA_<CATEGORY>). */
@@ -205,7 +209,8 @@ function parseCognito(env: Env, embedded: boolean): CognitoConfig {
   if (!POOL_ID.test(userPoolId)) {
     throw new ConfigError('COGNITO_USER_POOL_ID', 'is malformed (expected e.g. eu-central-1_AbCdEf123)');
   }
-  const region = read(env, 'COGNITO_REGION') ?? (userPoolId.startsWith('local_') ? 'us-east-1' : userPoolId.split('_')[0]!);
+  const region =
+    read(env, 'COGNITO_REGION') ?? (userPoolId.startsWith('local_') ? 'us-east-1' : userPoolId.split('_')[0]!);
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
     throw new ConfigError('COGNITO_REGION', 'is malformed (expected e.g. eu-central-1)');
   }
@@ -216,9 +221,7 @@ function parseCognito(env: Env, embedded: boolean): CognitoConfig {
   if (!CLIENT_ID.test(clientId)) throw new ConfigError('COGNITO_CLIENT_ID', 'is malformed');
   const rawEndpoint = read(env, 'COGNITO_ENDPOINT');
   const endpoint = rawEndpoint ? parseBaseUrl('COGNITO_ENDPOINT', rawEndpoint) : null;
-  const issuer = endpoint
-    ? `${endpoint}/${userPoolId}`
-    : `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+  const issuer = endpoint ? `${endpoint}/${userPoolId}` : `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
   return {
     region,
     userPoolId,
@@ -230,16 +233,30 @@ function parseCognito(env: Env, embedded: boolean): CognitoConfig {
   };
 }
 
-function parseEndpointCredentials(env: Env, endpoint: string | null, embedded: boolean): CognitoConfig['endpointCredentials'] {
+function parseEndpointCredentials(
+  env: Env,
+  endpoint: string | null,
+  embedded: boolean,
+): CognitoConfig['endpointCredentials'] {
   const accessKeyId = read(env, 'COGNITO_ACCESS_KEY_ID');
   const secretAccessKey = read(env, 'COGNITO_SECRET_ACCESS_KEY');
   if (!accessKeyId && !secretAccessKey) {
-    if (embedded) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is missing: the embedded Cognito answers only signed calls (the launcher sets it)');
+    if (embedded)
+      throw new ConfigError(
+        'COGNITO_ACCESS_KEY_ID',
+        'is missing: the embedded Cognito answers only signed calls (the launcher sets it)',
+      );
     return null;
   }
-  if (!endpoint) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is only for COGNITO_ENDPOINT (AWS uses its default credential chain)');
-  if (!accessKeyId) throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is missing (needed with COGNITO_SECRET_ACCESS_KEY)');
-  if (!secretAccessKey) throw new ConfigError('COGNITO_SECRET_ACCESS_KEY', 'is missing (needed with COGNITO_ACCESS_KEY_ID)');
+  if (!endpoint)
+    throw new ConfigError(
+      'COGNITO_ACCESS_KEY_ID',
+      'is only for COGNITO_ENDPOINT (AWS uses its default credential chain)',
+    );
+  if (!accessKeyId)
+    throw new ConfigError('COGNITO_ACCESS_KEY_ID', 'is missing (needed with COGNITO_SECRET_ACCESS_KEY)');
+  if (!secretAccessKey)
+    throw new ConfigError('COGNITO_SECRET_ACCESS_KEY', 'is missing (needed with COGNITO_ACCESS_KEY_ID)');
   return { accessKeyId, secretAccessKey };
 }
 
@@ -259,7 +276,10 @@ function parseFrontendApiUrlSuffix(env: Env, projectId: string, frontendApi: str
   const explicit = read(env, 'CORBADO_FRONTEND_API_URL_SUFFIX');
   if (explicit) {
     if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(explicit)) {
-      throw new ConfigError('CORBADO_FRONTEND_API_URL_SUFFIX', 'must be a host name with an optional port (e.g. frontendapi.corbado.io)');
+      throw new ConfigError(
+        'CORBADO_FRONTEND_API_URL_SUFFIX',
+        'must be a host name with an optional port (e.g. frontendapi.corbado.io)',
+      );
     }
     return explicit.toLowerCase();
   }
@@ -300,10 +320,24 @@ function parseCorbado(env: Env): CorbadoConfig | null {
   );
   if (mode === 'complete') {
     if (read(env, 'CORBADO_ACTIONS_SECRET')) {
-      throw new ConfigError('CORBADO_ACTIONS_SECRET', 'is for Corbado Connect: unset it, or unset CORBADO_MODE=complete');
+      throw new ConfigError(
+        'CORBADO_ACTIONS_SECRET',
+        'is for Corbado Connect: unset it, or unset CORBADO_MODE=complete',
+      );
     }
-    const frontendApi = parseBaseUrl('CORBADO_FRONTEND_API', rawFrontendApi ?? `https://${projectId}.frontendapi.cloud.corbado.io`);
-    return { mode, projectId, apiSecret, frontendApi, backendApi, frontendApiUrlSuffix: 'frontendapi.corbado.io', actionsSecret: null };
+    const frontendApi = parseBaseUrl(
+      'CORBADO_FRONTEND_API',
+      rawFrontendApi ?? `https://${projectId}.frontendapi.cloud.corbado.io`,
+    );
+    return {
+      mode,
+      projectId,
+      apiSecret,
+      frontendApi,
+      backendApi,
+      frontendApiUrlSuffix: 'frontendapi.corbado.io',
+      actionsSecret: null,
+    };
   }
   const explicitFrontendApi = rawFrontendApi ? parseBaseUrl('CORBADO_FRONTEND_API', rawFrontendApi) : null;
   const frontendApiUrlSuffix = parseFrontendApiUrlSuffix(env, projectId, explicitFrontendApi);
@@ -358,7 +392,11 @@ export function parseConfig(env: Env): AppConfig {
       absoluteTimeoutSeconds: parseSeconds(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 7 * 24 * 3600, 300),
     },
     authChallenge: parseChallengeKey(env),
-    relyingParty: { id: new URL(appOrigin).hostname, name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in', origin: appOrigin },
+    relyingParty: {
+      id: new URL(appOrigin).hostname,
+      name: read(env, 'RELYING_PARTY_NAME') ?? 'Passkey sign-in',
+      origin: appOrigin,
+    },
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
     passkeyStore: parsePasskeyStore(env, cognito.region),
@@ -367,7 +405,9 @@ export function parseConfig(env: Env): AppConfig {
   };
   refuseBrokenDeployments(env, config);
   if (production && !embedded && !config.redisUrl) {
-    config.warnings.push('Warning: REDIS_URL is not set: rate limits are counted per instance, so N instances allow N times the limits');
+    config.warnings.push(
+      'Warning: REDIS_URL is not set: rate limits are counted per instance, so N instances allow N times the limits',
+    );
   }
   return config;
 }
@@ -377,7 +417,8 @@ function parseCognitoQuota(env: Env): CognitoQuotaConfig {
   const positive = (name: string, fallback: number, what: string) => {
     const raw = read(env, name);
     if (raw === undefined) return fallback;
-    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new ConfigError(name, `must be a positive number (${what})`);
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0)
+      throw new ConfigError(name, `must be a positive number (${what})`);
     return Number(raw);
   };
   const perSecond = Object.fromEntries(
@@ -396,10 +437,12 @@ function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig 
   if (backend === 'sqlite') return { backend };
   if (backend !== 'dynamodb') throw new ConfigError('PASSKEY_STORE', 'must be sqlite or dynamodb');
   const table = required(env, 'DYNAMODB_TABLE', 'the passkey table (infra/ creates it; see docs/DEPLOYMENT.md)');
-  if (!TABLE_NAME.test(table)) throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  if (!TABLE_NAME.test(table))
+    throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
   // Not AWS_REGION: Vercel sets that to the function's own region, which need not be the table's.
   const region = read(env, 'DYNAMODB_REGION') ?? cognitoRegion;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new ConfigError('DYNAMODB_REGION', 'is malformed (expected e.g. eu-central-1)');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new ConfigError('DYNAMODB_REGION', 'is malformed (expected e.g. eu-central-1)');
   const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
   return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
 }
@@ -426,7 +469,10 @@ function refuseBrokenDeployments(env: Env, config: AppConfig): void {
   if (config.corbado?.mode === 'complete') return;
   const onSqlite = config.passkeyStore.backend === 'sqlite';
   if (onSqlite && read(env, 'VERCEL') !== undefined) {
-    throw new ConfigError('PASSKEY_STORE', 'must be dynamodb on Vercel: its file system is read-only and not shared between instances');
+    throw new ConfigError(
+      'PASSKEY_STORE',
+      'must be dynamodb on Vercel: its file system is read-only and not shared between instances',
+    );
   }
   if (!config.production || config.embedded) return;
   if (onSqlite && !singleInstance) {
@@ -450,7 +496,10 @@ function parseRedisUrl(env: Env): string | null {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('REDIS_URL', 'is not a URL (expected e.g. redis://localhost:6379 or rediss://user:password@host:6380)');
+    throw new ConfigError(
+      'REDIS_URL',
+      'is not a URL (expected e.g. redis://localhost:6379 or rediss://user:password@host:6380)',
+    );
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
@@ -479,7 +528,6 @@ export function getConfig(): AppConfig {
   cached ??= parseConfig(process.env);
   return cached;
 }
-
 
 /** At server boot: a bad configuration ends the process with one line naming the variable. */
 export function stopOnConfigurationError(): void {

@@ -37,7 +37,8 @@ export const ERRORS = {
   not_found: { status: 404, message: 'Not found.' },
   account_exists: {
     status: 409,
-    message: 'An account with this email already exists. Sign in with your password, then add a passkey from your account page.',
+    message:
+      'An account with this email already exists. Sign in with your password, then add a passkey from your account page.',
   },
   method_not_allowed: { status: 405, message: 'Method not allowed.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },

@@ -36,7 +36,10 @@ async function timed(check: () => Promise<boolean>): Promise<DependencyHealth> {
  * Reachable when the URL answers with a status `accept` takes (by default 200). Public key
  * documents need no credentials.
  */
-function probeUrl(url: string, accept: (status: number) => boolean = (status) => status === 200): Promise<DependencyHealth> {
+function probeUrl(
+  url: string,
+  accept: (status: number) => boolean = (status) => status === 200,
+): Promise<DependencyHealth> {
   return timed(async () => {
     const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), cache: 'no-store' });
     await response.body?.cancel();
@@ -83,7 +86,9 @@ export async function checkHealth(): Promise<Health> {
       : null,
     redisUrl ? probeRedis(redisUrl) : null,
   ]);
-  const ready = [cognitoHealth, passkeys, store, redis].every((dependency) => dependency === null || dependency.reachable);
+  const ready = [cognitoHealth, passkeys, store, redis].every(
+    (dependency) => dependency === null || dependency.reachable,
+  );
   return {
     status: ready ? 'ok' : 'degraded',
     mode: embedded ? 'embedded' : 'aws',

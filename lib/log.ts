@@ -12,7 +12,14 @@ import { activeTraceIds } from './telemetry/tracing';
 type Level = 'info' | 'warn' | 'error';
 
 function write(level: Level, event: string, fields: Record<string, unknown>): void {
-  const entry = { time: new Date().toISOString(), level, event, requestId: currentRequestId(), ...activeTraceIds(), ...fields };
+  const entry = {
+    time: new Date().toISOString(),
+    level,
+    event,
+    requestId: currentRequestId(),
+    ...activeTraceIds(),
+    ...fields,
+  };
   const line = JSON.stringify(entry, (_key, value) =>
     value instanceof Error ? { name: value.name, message: value.message } : value,
   );

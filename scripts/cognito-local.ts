@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const { cognito, variables } = await startEmbeddedEnvironment(env, secrets);
   const { accessKeyId, secretAccessKey } = cognito.accessKey;
   console.log(`Embedded Cognito listening at ${cognito.endpoint}. Variables for a client:`);
-  for (const [name, value] of Object.entries(variables)) if (name !== 'COGNITO_CLIENT_SECRET') console.log(`${name}=${value}`);
+  for (const [name, value] of Object.entries(variables))
+    if (name !== 'COGNITO_CLIENT_SECRET') console.log(`${name}=${value}`);
   console.log('COGNITO_CLIENT_SECRET is in the emulator data folder (cognito/clients.json).');
   console.log(
     [

@@ -78,7 +78,8 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
 async function setUpEmbeddedPool(options: Options): Promise<() => Promise<void>> {
   // Loaded only here: the emulator's modules take a second to load, and AWS mode never needs them.
   const { TRIGGER_ARNS } = await import('../lib/embedded-cognito');
-  const { embeddedSecrets, runningInstanceVariables, startEmbeddedEnvironment } = await import('../lib/embedded-cognito/environment');
+  const { embeddedSecrets, runningInstanceVariables, startEmbeddedEnvironment } =
+    await import('../lib/embedded-cognito/environment');
   const secrets = embeddedSecrets(process.env, console.log);
   Object.assign(process.env, secrets);
   for (const trigger of TRIGGERS) options.triggers[trigger] ??= TRIGGER_ARNS[trigger];
@@ -113,7 +114,9 @@ function generateMissingSecrets(env: NodeJS.ProcessEnv): string[] {
 
 async function describeClient(cognito: CognitoIdentityProviderClient, userPoolId: string, clientId: string) {
   try {
-    const { UserPoolClient } = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
+    const { UserPoolClient } = await cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }),
+    );
     return UserPoolClient ?? null;
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') return null;
@@ -131,7 +134,9 @@ async function findAppClient(
   if (configured?.ClientSecret) return configured;
   let NextToken: string | undefined;
   do {
-    const page = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken }));
+    const page = await cognito.send(
+      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken }),
+    );
     for (const listed of page.UserPoolClients ?? []) {
       if (listed.ClientName !== APP_CLIENT_NAME || listed.ClientId === clientId) continue;
       const candidate = await describeClient(cognito, userPoolId, listed.ClientId!);
@@ -142,7 +147,11 @@ async function findAppClient(
   return configured;
 }
 
-async function readState(cognito: CognitoIdentityProviderClient, userPoolId: string, clientId: string | null): Promise<SetupState> {
+async function readState(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  clientId: string | null,
+): Promise<SetupState> {
   const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
   if (!UserPool) throw new Error(`user pool ${userPoolId} was not described`);
   return { pool: UserPool, client: await findAppClient(cognito, userPoolId, clientId) };
@@ -155,8 +164,10 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
     console.log(`Applying: ${step.summary}`);
     if (step.kind === 'add-custom-attribute') await cognito.send(new AddCustomAttributesCommand(step.request));
     if (step.kind === 'update-pool') await cognito.send(new UpdateUserPoolCommand(step.request));
-    if (step.kind === 'update-client') appClient = (await cognito.send(new UpdateUserPoolClientCommand(step.request))).UserPoolClient ?? appClient;
-    if (step.kind === 'create-client') appClient = (await cognito.send(new CreateUserPoolClientCommand(step.request))).UserPoolClient ?? null;
+    if (step.kind === 'update-client')
+      appClient = (await cognito.send(new UpdateUserPoolClientCommand(step.request))).UserPoolClient ?? appClient;
+    if (step.kind === 'create-client')
+      appClient = (await cognito.send(new CreateUserPoolClientCommand(step.request))).UserPoolClient ?? null;
   }
   return appClient;
 }
@@ -170,7 +181,9 @@ function passkeyStoreLines(embedded: boolean): string[] {
   const table = process.env.DYNAMODB_TABLE?.trim();
   return table
     ? ['PASSKEY_STORE=dynamodb', `DYNAMODB_TABLE=${table}`]
-    : ['# Self-hosted passkeys on several instances: PASSKEY_STORE=dynamodb and DYNAMODB_TABLE=<infra/ output PasskeyTableName>'];
+    : [
+        '# Self-hosted passkeys on several instances: PASSKEY_STORE=dynamodb and DYNAMODB_TABLE=<infra/ output PasskeyTableName>',
+      ];
 }
 
 async function main(): Promise<void> {
@@ -197,9 +210,15 @@ async function main(): Promise<void> {
     let client = state.client;
     if (options.apply && plan.steps.length > 0) {
       client = await applyPlan(cognito, plan, client);
-      const after = planCognitoSetup(await readState(cognito, config.cognito.userPoolId, client?.ClientId ?? clientId), needs);
-      if (after.steps.length > 0) throw new Error(`the pool still differs after applying: ${describePlan(after).join('; ')}`);
-      console.log(`Applied ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}; a second run finds nothing to change.`);
+      const after = planCognitoSetup(
+        await readState(cognito, config.cognito.userPoolId, client?.ClientId ?? clientId),
+        needs,
+      );
+      if (after.steps.length > 0)
+        throw new Error(`the pool still differs after applying: ${describePlan(after).join('; ')}`);
+      console.log(
+        `Applied ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}; a second run finds nothing to change.`,
+      );
       const triggersChanged = plan.steps.some((step) => step.kind === 'update-pool');
       if (triggersChanged && !embedded) {
         console.log(

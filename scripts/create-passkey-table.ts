@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const endpoint = process.env.DYNAMODB_ENDPOINT?.trim();
   const table = process.env.DYNAMODB_TABLE?.trim();
   if (!endpoint || !table) {
-    console.error('Set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:4567) and DYNAMODB_TABLE; on AWS, infra/ creates the table');
+    console.error(
+      'Set DYNAMODB_ENDPOINT (e.g. http://127.0.0.1:4567) and DYNAMODB_TABLE; on AWS, infra/ creates the table',
+    );
     process.exit(1);
   }
   const client = new DynamoDBClient({ region: process.env.DYNAMODB_REGION?.trim() || 'us-east-1', endpoint });

@@ -39,19 +39,30 @@ async function main(): Promise<void> {
       '  The stand-in keeps its passkeys in memory: a restart forgets them (the Cognito users stay).',
     ].join('\n'),
   );
-  const dev = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), '--conditions=react-server', 'scripts/run.ts', 'dev', '-p', String(APP_PORT)], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      APP_ORIGIN: appOrigin,
-      CORBADO_PROJECT_ID: cloud.projectId,
-      CORBADO_API_SECRET: cloud.apiSecret,
-      CORBADO_FRONTEND_API: cloud.frontendApi,
-      CORBADO_BACKEND_API: cloud.backendApi,
-      CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
+  const dev = spawn(
+    process.execPath,
+    [
+      path.resolve('node_modules/tsx/dist/cli.mjs'),
+      '--conditions=react-server',
+      'scripts/run.ts',
+      'dev',
+      '-p',
+      String(APP_PORT),
+    ],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        APP_ORIGIN: appOrigin,
+        CORBADO_PROJECT_ID: cloud.projectId,
+        CORBADO_API_SECRET: cloud.apiSecret,
+        CORBADO_FRONTEND_API: cloud.frontendApi,
+        CORBADO_BACKEND_API: cloud.backendApi,
+        CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
+      },
     },
-  });
+  );
   const stop = () => dev.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

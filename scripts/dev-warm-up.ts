@@ -31,7 +31,9 @@ export const WARM_UP_REQUESTS: WarmUpRequest[] = [
 
 /** The page's own scripts (`/_next/static/...`), which the dev server compiles on request. */
 export function scriptsOf(html: string): string[] {
-  return [...new Set([...html.matchAll(/<script[^>]+src="(\/_next\/static\/[^"]+)"/g)].map((match) => match[1] as string))];
+  return [
+    ...new Set([...html.matchAll(/<script[^>]+src="(\/_next\/static\/[^"]+)"/g)].map((match) => match[1] as string)),
+  ];
 }
 
 /**

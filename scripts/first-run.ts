@@ -21,9 +21,17 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** Runs `command` in `cwd`, its output kept for a failure; rejects on a non-zero exit. */
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: PHASE_TIMEOUT_MS, maxBuffer: 64 << 20 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: PHASE_TIMEOUT_MS,
+    maxBuffer: 64 << 20,
+  });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
 }
 
@@ -41,11 +49,15 @@ async function oneRun(options: FirstRunOptions, browser: Browser, index: number)
       if (options.ref) run('git', ['checkout', '--quiet', options.ref], dir);
     });
     if (options.linkModules) {
-      await timed(phases, dir, 'install (node_modules linked)', () => run('cp', ['-al', path.join(ROOT, 'node_modules'), dir], dir));
+      await timed(phases, dir, 'install (node_modules linked)', () =>
+        run('cp', ['-al', path.join(ROOT, 'node_modules'), dir], dir),
+      );
     } else {
       const cache = options.cache === 'cold' ? path.join(scratch, 'npm-cache') : options.cache;
       const env = cache ? { ...process.env, npm_config_cache: cache } : process.env;
-      await timed(phases, dir, `npm ci (${options.cache === 'cold' ? 'cold' : 'warm'} cache)`, () => run('npm', ['ci'], dir, env));
+      await timed(phases, dir, `npm ci (${options.cache === 'cold' ? 'cold' : 'warm'} cache)`, () =>
+        run('npm', ['ci'], dir, env),
+      );
     }
     await timed(phases, dir, 'npm run dev ready', async () => (dev = await startDev(dir)));
     await firstClicks(browser, dev!.url, dir, phases);
@@ -56,7 +68,8 @@ async function oneRun(options: FirstRunOptions, browser: Browser, index: number)
   } finally {
     clearInterval(sampler);
     await dev?.stop();
-    if (load.length) console.log(`  load average (1 min) during the run: ${(load.reduce((a, b) => a + b) / load.length).toFixed(2)}`);
+    if (load.length)
+      console.log(`  load average (1 min) during the run: ${(load.reduce((a, b) => a + b) / load.length).toFixed(2)}`);
     if (!options.keep) rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
   }
 }

@@ -10,7 +10,9 @@ import { challengeKeyId } from '../lib/auth-challenge/keys';
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');
 console.log(`# kid ${challengeKeyId(publicKey)}`);
-console.log('# The app signs with the private key (keep it secret, e.g. in your host\'s secret store):');
+console.log("# The app signs with the private key (keep it secret, e.g. in your host's secret store):");
 console.log(`AUTH_CHALLENGE_PRIVATE_KEY="${oneLine(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())}"`);
-console.log('# The verify-auth-challenge Lambda holds only public keys; during a rotation, this one after the current one:');
+console.log(
+  '# The verify-auth-challenge Lambda holds only public keys; during a rotation, this one after the current one:',
+);
 console.log(`AUTH_CHALLENGE_PUBLIC_KEYS="${oneLine(publicKey.export({ type: 'spki', format: 'pem' }).toString())}"`);

@@ -82,7 +82,9 @@ async function main(): Promise<void> {
 
   // Production runs Next behind our own server, which records the peer address (next-server.mjs).
   // Development runs Turbopack (docs/BENCHMARKS.md, "First run").
-  const server = dev ? [require.resolve('next/dist/bin/next'), 'dev', '--turbopack'] : [path.join(__dirname, 'next-server.mjs')];
+  const server = dev
+    ? [require.resolve('next/dist/bin/next'), 'dev', '--turbopack']
+    : [path.join(__dirname, 'next-server.mjs')];
   if (dev) {
     console.log('Compiling the first pages before giving the address, so that no click waits on a compile…');
     // Piped through the launcher (devOutput), so keep Next's colours where the terminal has them.
@@ -146,7 +148,9 @@ function devOutput(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, warms
         warming = true;
         const started = performance.now();
         void warmUp(address).then(() =>
-          console.log(`Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`),
+          console.log(
+            `Ready: open ${address}/login (first pages compiled in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          ),
         );
       }
       for (const shown of filter.push(line)) to.write(`${shown}\n`);

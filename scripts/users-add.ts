@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   const { createPasswordUser } = await import('../lib/cognito/users');
   try {
     const outcome = await createPasswordUser(email, password);
-    console.log(outcome === 'created' ? `Created ${email}; sign in at /login.` : `${email} already exists; nothing changed.`);
+    console.log(
+      outcome === 'created' ? `Created ${email}; sign in at /login.` : `${email} already exists; nothing changed.`,
+    );
   } finally {
     await close();
   }

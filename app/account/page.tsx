@@ -70,7 +70,9 @@ export default async function AccountPage() {
               To add or delete passkeys, <a href="/login?reauth=1&amp;next=/account">confirm it’s you</a> first.
             </p>
           )}
-          <LazyConnectPasskeys project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }} />
+          <LazyConnectPasskeys
+            project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
+          />
           <SignOutButton />
         </>
       ) : corbado ? (

@@ -16,7 +16,13 @@ type Busy = { kind: 'add' } | { kind: 'rename' | 'delete'; id: string } | null;
  * sign-in at most 5 minutes old: once that window closes (or the server says so), the page says
  * why and offers to confirm, and after the confirmation it does what was asked, once.
  */
-export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: PasskeySummary[]; recentSignInSecondsLeft: number }) {
+export function PasskeyManager({
+  initial,
+  recentSignInSecondsLeft,
+}: {
+  initial: PasskeySummary[];
+  recentSignInSecondsLeft: number;
+}) {
   const [passkeys, setPasskeys] = useState(initial);
   const [busy, setBusy] = useState<Busy>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -88,7 +94,8 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
   async function remove(passkey: Pick<PasskeySummary, 'id' | 'name'>, confirmed = false) {
     const action: PendingAction = { kind: 'delete', id: passkey.id, name: passkey.name };
     if (expired) return askToConfirm(action);
-    if (!confirmed && !window.confirm(`Delete “${passkey.name}”? You will no longer be able to sign in with it.`)) return;
+    if (!confirmed && !window.confirm(`Delete “${passkey.name}”? You will no longer be able to sign in with it.`))
+      return;
     setError(null);
     setStatus(`Deleting “${passkey.name}”…`);
     setBusy({ kind: 'delete', id: passkey.id });
@@ -128,14 +135,22 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
       ) : (
         <ul className="passkeys">
           {passkeys.map((passkey) => (
-            <li key={passkey.id} aria-busy={isBusy('delete', passkey.id)} className={isBusy('delete', passkey.id) ? 'pending' : undefined}>
+            <li
+              key={passkey.id}
+              aria-busy={isBusy('delete', passkey.id)}
+              className={isBusy('delete', passkey.id) ? 'pending' : undefined}
+            >
               {renaming === passkey.id ? (
                 <form onSubmit={(event) => rename(event, passkey)} className="inline">
                   <label>
                     New name
                     <input name="name" defaultValue={passkey.name} maxLength={64} required autoFocus />
                   </label>
-                  <button type="submit" disabled={isBusy('rename', passkey.id)} aria-busy={isBusy('rename', passkey.id)}>
+                  <button
+                    type="submit"
+                    disabled={isBusy('rename', passkey.id)}
+                    aria-busy={isBusy('rename', passkey.id)}
+                  >
                     {isBusy('rename', passkey.id) ? 'Saving…' : 'Save'}
                   </button>
                   <button type="button" className="secondary" onClick={() => setRenaming(null)}>
@@ -159,7 +174,12 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
                     </span>
                   </div>
                   <div className="actions">
-                    <button type="button" className="link" onClick={() => setRenaming(passkey.id)} disabled={busy !== null}>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => setRenaming(passkey.id)}
+                      disabled={busy !== null}
+                    >
                       Rename<span className="visually-hidden"> {passkey.name}</span>
                     </button>
                     <button
@@ -189,7 +209,11 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
           </p>
           <div className="actions">
             <button type="button" onClick={() => window.location.assign(confirmationUrl(waiting))}>
-              {waiting?.kind === 'delete' ? 'Confirm it’s you and delete' : waiting?.kind === 'add' ? 'Confirm it’s you and create' : 'Confirm it’s you'}
+              {waiting?.kind === 'delete'
+                ? 'Confirm it’s you and delete'
+                : waiting?.kind === 'add'
+                  ? 'Confirm it’s you and create'
+                  : 'Confirm it’s you'}
             </button>
             {waiting && (
               <button type="button" className="secondary" onClick={() => setWaiting(null)}>
@@ -200,7 +224,11 @@ export function PasskeyManager({ initial, recentSignInSecondsLeft }: { initial: 
         </div>
       )}
       <button type="button" onClick={addPasskey} disabled={busy !== null} aria-busy={busy?.kind === 'add'}>
-        {busy?.kind === 'add' ? 'Creating your passkey…' : passkeys.length === 0 ? 'Create a passkey' : 'Add another passkey'}
+        {busy?.kind === 'add'
+          ? 'Creating your passkey…'
+          : passkeys.length === 0
+            ? 'Create a passkey'
+            : 'Add another passkey'}
       </button>
       <p className="status" role="status" aria-live="polite">
         {status}

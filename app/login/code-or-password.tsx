@@ -18,7 +18,14 @@ type Props = Omit<EmailCodeFormProps, 'email' | 'onEmailChange' | 'showEmailFiel
  * The email-code form and "Sign in with your password instead", sharing one email: while the
  * password form is open, its Email field (filled with what was typed) is the only one shown.
  */
-export function CodeOrPassword({ next, initialEmail = '', passwordFirst = false, onPasswordSignedIn, children, ...codeForm }: Props) {
+export function CodeOrPassword({
+  next,
+  initialEmail = '',
+  passwordFirst = false,
+  onPasswordSignedIn,
+  children,
+  ...codeForm
+}: Props) {
   const [email, setEmail] = useState(initialEmail);
   const [passwordOpen, setPasswordOpen] = useState(passwordFirst);
   return (

@@ -40,7 +40,9 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
   }
 
   async function appendToken(): Promise<string> {
-    const result = await callApi<{ token: string }>('/api/corbado/connect/tokens', { body: { type: 'passkey-append' } });
+    const result = await callApi<{ token: string }>('/api/corbado/connect/tokens', {
+      body: { type: 'passkey-append' },
+    });
     if (!result.ok) throw new Error(result.message);
     return result.data.token;
   }
@@ -56,7 +58,11 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
               onLoaded={() => undefined}
               onSignupClick={() => setStep({ kind: 'fallback', identifier: '', message: null })}
             />
-            <button type="button" className="link" onClick={() => setStep({ kind: 'fallback', identifier: '', message: null })}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => setStep({ kind: 'fallback', identifier: '', message: null })}
+            >
               New here, or no passkey? Use an email code or your password
             </button>
           </>
@@ -82,7 +88,14 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
               onSignedIn={offerPasskey}
               onPasswordSignedIn={offerPasskey}
             />
-            <button type="button" className="link" onClick={() => { setError(null); setStep({ kind: 'passkey' }); }}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                setError(null);
+                setStep({ kind: 'passkey' });
+              }}
+            >
               Try a passkey again
             </button>
           </div>
@@ -92,7 +105,9 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
           <section className="passkey-offer stack" data-testid="connect-append" aria-labelledby="passkey-offer-title">
             <div>
               <h1 id="passkey-offer-title">Add a passkey for next time?</h1>
-              <p className="lead">You’re signed in. A passkey lets you sign in next time with your fingerprint, face or screen lock.</p>
+              <p className="lead">
+                You’re signed in. A passkey lets you sign in next time with your fingerprint, face or screen lock.
+              </p>
             </div>
             <CorbadoConnectAppend appendTokenProvider={appendToken} onSkip={finish} onComplete={finish} />
           </section>

@@ -29,7 +29,16 @@ export interface EmailCodeFormProps {
  * self-hosted and Connect mode alike. Every answer replaces the line before it: a rate limit
  * says how long to wait instead of "We sent…", a refused code what the try found.
  */
-export function EmailCodeForm({ email, onEmailChange, formLabel, emailAutoComplete, showEmailField, onChooseEmail, onSignedIn, children }: EmailCodeFormProps) {
+export function EmailCodeForm({
+  email,
+  onEmailChange,
+  formLabel,
+  emailAutoComplete,
+  showEmailField,
+  onChooseEmail,
+  onSignedIn,
+  children,
+}: EmailCodeFormProps) {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState<'sending' | 'resending' | 'checking' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -47,7 +56,11 @@ export function EmailCodeForm({ email, onEmailChange, formLabel, emailAutoComple
       return setError(result.message);
     }
     setSent(true);
-    setNotice(again ? `A new code is on its way to ${email}. Use the newest one.` : `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`);
+    setNotice(
+      again
+        ? `A new code is on its way to ${email}. Use the newest one.`
+        : `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`,
+    );
   }
 
   async function verifyCode(event: FormEvent<HTMLFormElement>) {
@@ -68,20 +81,38 @@ export function EmailCodeForm({ email, onEmailChange, formLabel, emailAutoComple
     setError(null);
   }
 
-  const busyText = { sending: 'Sending a code…', resending: 'Sending a new code…', checking: 'Checking the code…' } as const;
+  const busyText = {
+    sending: 'Sending a code…',
+    resending: 'Sending a new code…',
+    checking: 'Checking the code…',
+  } as const;
   return (
     <div className="stack">
       {sent ? (
         <form onSubmit={verifyCode} aria-label="Enter your code">
           <label>
             6-digit code
-            <input name="code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} autoComplete="one-time-code" required autoFocus />
+            <input
+              name="code"
+              inputMode="numeric"
+              pattern="[0-9]{6}"
+              maxLength={6}
+              autoComplete="one-time-code"
+              required
+              autoFocus
+            />
           </label>
           <button type="submit" disabled={busy !== null} aria-busy={busy === 'checking'}>
             Continue
           </button>
           <div className="actions">
-            <button type="button" className="link" onClick={() => sendCode(true)} disabled={busy !== null} aria-busy={busy === 'resending'}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => sendCode(true)}
+              disabled={busy !== null}
+              aria-busy={busy === 'resending'}
+            >
               {busy === 'resending' ? 'Sending a new code…' : 'Send a new code'}
             </button>
             <button type="button" className="link" onClick={useAnotherEmail} disabled={busy !== null}>

@@ -60,7 +60,12 @@ export function PasskeyOffer({ onDone }: { onDone: () => void }) {
           You’re signed in. Next time, sign in with your fingerprint, face or screen lock instead of waiting for a code.
         </p>
       </div>
-      <button type="button" onClick={createPasskey} disabled={busy !== null} aria-busy={busy === 'Creating your passkey…'}>
+      <button
+        type="button"
+        onClick={createPasskey}
+        disabled={busy !== null}
+        aria-busy={busy === 'Creating your passkey…'}
+      >
         Create a passkey
       </button>
       <div className="actions">

@@ -95,7 +95,12 @@ export function PasskeySignIn({ next }: { next: string }) {
         onSignedIn={codeAccepted}
       >
         {passkeysSupported && (
-          <button type="button" onClick={passkeyButton} disabled={passkeyPending || verifying} aria-busy={passkeyPending || verifying}>
+          <button
+            type="button"
+            onClick={passkeyButton}
+            disabled={passkeyPending || verifying}
+            aria-busy={passkeyPending || verifying}
+          >
             {passkeyPending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
           </button>
         )}

@@ -63,7 +63,10 @@ export class CognitoPasskeysStack extends Stack {
   readonly passkeyTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
-    super(scope, id, { description: 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client', ...props });
+    super(scope, id, {
+      description: 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client',
+      ...props,
+    });
 
     this.triggers = {
       DefineAuthChallenge: this.triggerFunction('DefineAuthChallenge', settings, {}),
@@ -93,7 +96,8 @@ export class CognitoPasskeysStack extends Stack {
     this.passkeyTable = this.createPasskeyTable();
     const indexArn = `${this.passkeyTable.tableArn}/index/${PASSKEY_TABLE.ownerIndex.name}`;
     const tablePolicy = new iam.ManagedPolicy(this, 'AppPasskeyTableAccess', {
-      description: 'The DynamoDB calls of the self-hosted passkey layer, on its table alone; attach to the app runtime role or IAM user',
+      description:
+        'The DynamoDB calls of the self-hosted passkey layer, on its table alone; attach to the app runtime role or IAM user',
       statements: [
         new iam.PolicyStatement({
           actions: APP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`),
@@ -108,9 +112,13 @@ export class CognitoPasskeysStack extends Stack {
 
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     if (this.appClient) new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
-    for (const [name, fn] of Object.entries(this.triggers)) new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
+    for (const [name, fn] of Object.entries(this.triggers))
+      new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
     new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
-    new CfnOutput(this, 'PasskeyTableName', { description: 'DYNAMODB_TABLE (with PASSKEY_STORE=dynamodb)', value: this.passkeyTable.tableName });
+    new CfnOutput(this, 'PasskeyTableName', {
+      description: 'DYNAMODB_TABLE (with PASSKEY_STORE=dynamodb)',
+      value: this.passkeyTable.tableName,
+    });
     new CfnOutput(this, 'PasskeyTablePolicyArn', { value: tablePolicy.managedPolicyArn });
     new CfnOutput(this, 'NextStep', {
       description: settings.existingUserPoolId
@@ -133,7 +141,11 @@ export class CognitoPasskeysStack extends Stack {
     });
   }
 
-  private triggerFunction(name: TriggerName, settings: DeploymentSettings, environment: Record<string, string>): lambda.Function {
+  private triggerFunction(
+    name: TriggerName,
+    settings: DeploymentSettings,
+    environment: Record<string, string>,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${name}Logs`, {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -165,7 +177,13 @@ export class CognitoPasskeysStack extends Stack {
       customAttributes: Object.fromEntries(
         APP_CUSTOM_ATTRIBUTES.map((name) => [name, new cognito.StringAttribute({ mutable: true })]),
       ),
-      passwordPolicy: { minLength: 8, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: false },
+      passwordPolicy: {
+        minLength: 8,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: false,
+      },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       deletionProtection: true,
       // The pool holds the users: deleting the stack must never delete them.
@@ -237,5 +255,4 @@ export class CognitoPasskeysStack extends Stack {
     });
     return table;
   }
-
 }

@@ -70,17 +70,29 @@ function flag(context: Context, key: string, fallback: boolean): boolean {
  * most 4), or the single authChallengePublicKey of earlier deployments. A private key is
  * refused: it must never reach AWS Lambda.
  */
-function parsePublicKeys(context: Context): Pick<DeploymentSettings, 'authChallengePublicKeysPem' | 'authChallengeKeyIds'> {
+function parsePublicKeys(
+  context: Context,
+): Pick<DeploymentSettings, 'authChallengePublicKeysPem' | 'authChallengeKeyIds'> {
   const set = text(context, 'authChallengePublicKeys');
   const single = text(context, 'authChallengePublicKey');
-  if (set && single) throw new SettingsError('authChallengePublicKeys', 'and authChallengePublicKey are both set: give only authChallengePublicKeys');
+  if (set && single)
+    throw new SettingsError(
+      'authChallengePublicKeys',
+      'and authChallengePublicKey are both set: give only authChallengePublicKeys',
+    );
   const key = single ? 'authChallengePublicKey' : 'authChallengePublicKeys';
   const raw = set ?? single;
   if (!raw) {
-    throw new SettingsError(key, 'is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)');
+    throw new SettingsError(
+      key,
+      'is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)',
+    );
   }
   if (/PRIVATE KEY-----|"d"\s*:/.test(raw)) {
-    throw new SettingsError(key, 'holds a private key: give PEM public keys (-----BEGIN PUBLIC KEY-----); never give the private key to the stack');
+    throw new SettingsError(
+      key,
+      'holds a private key: give PEM public keys (-----BEGIN PUBLIC KEY-----); never give the private key to the stack',
+    );
   }
   let keys;
   try {
@@ -89,9 +101,12 @@ function parsePublicKeys(context: Context): Pick<DeploymentSettings, 'authChalle
     if (error instanceof ChallengeKeySetError) throw new SettingsError(key, error.message);
     throw error;
   }
-  if (single && keys.size > 1) throw new SettingsError(key, 'holds several keys: use authChallengePublicKeys for a set');
+  if (single && keys.size > 1)
+    throw new SettingsError(key, 'holds several keys: use authChallengePublicKeys for a set');
   return {
-    authChallengePublicKeysPem: [...keys.values()].map((k) => k.export({ type: 'spki', format: 'pem' }).toString()).join(''),
+    authChallengePublicKeysPem: [...keys.values()]
+      .map((k) => k.export({ type: 'spki', format: 'pem' }).toString())
+      .join(''),
     authChallengeKeyIds: [...keys.keys()],
   };
 }
@@ -104,7 +119,10 @@ export function readSettings(context: Context, infraDir: string): DeploymentSett
   const lambdasDir = path.resolve(infraDir, text(context, 'lambdasDir') ?? '../dist/lambdas');
   for (const name of LAMBDA_HANDLERS) {
     if (!existsSync(path.join(lambdasDir, name, 'index.mjs'))) {
-      throw new SettingsError('lambdasDir', `has no ${name}/index.mjs in ${lambdasDir}: run \`npm run lambdas:build\` in the app first`);
+      throw new SettingsError(
+        'lambdasDir',
+        `has no ${name}/index.mjs in ${lambdasDir}: run \`npm run lambdas:build\` in the app first`,
+      );
     }
   }
   const idAndAccessTokenMinutes = whole(context, 'tokenValidityMinutes', 60, 5, 60);

@@ -19,7 +19,12 @@ function runApp(context: Record<string, string>): Promise<{ code: number; stderr
       [path.join(INFRA_DIR, 'node_modules/tsx/dist/cli.mjs'), path.join(INFRA_DIR, 'bin/cognito-passkeys.ts')],
       {
         cwd: INFRA_DIR,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify(context),
+        },
       },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr, outdir }),
     );
@@ -28,7 +33,10 @@ function runApp(context: Record<string, string>): Promise<{ code: number; stderr
 
 describe('the CDK app', () => {
   it('synthesizes the stack template and the three bundle assets from context, as `cdk synth` runs it', async () => {
-    const run = await runApp({ authChallengePublicKey: publicKeyPem.replace(/\n/g, '\\n'), existingUserPoolId: 'us-east-2_Abc123' });
+    const run = await runApp({
+      authChallengePublicKey: publicKeyPem.replace(/\n/g, '\\n'),
+      existingUserPoolId: 'us-east-2_Abc123',
+    });
     expect(run.code, run.stderr).toBe(0);
     const template = JSON.parse(readFileSync(path.join(run.outdir, 'CognitoPasskeys.template.json'), 'utf8'));
     const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
@@ -59,34 +67,49 @@ describe('deployment settings', () => {
 
   it('refuse a key that is not EC P-256', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-    expect(() => read({ authChallengePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toThrow('is not an EC P-256 public key');
+    expect(() =>
+      read({ authChallengePublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+    ).toThrow('is not an EC P-256 public key');
   });
 
   it('take a key set for a rotation, named by RFC 7638 thumbprints, in authChallengePublicKeys', () => {
     const next = challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const settings = readSettings((key) => ({ authChallengePublicKeys: (publicKeyPem + next).replace(/\n/g, '\\n'), lambdasDir: LAMBDAS_DIR })[key], INFRA_DIR);
+    const settings = readSettings(
+      (key) => ({ authChallengePublicKeys: (publicKeyPem + next).replace(/\n/g, '\\n'), lambdasDir: LAMBDAS_DIR })[key],
+      INFRA_DIR,
+    );
     expect(settings.authChallengePublicKeysPem).toBe(publicKeyPem + next);
     expect(settings.authChallengeKeyIds).toHaveLength(2);
     expect(settings.authChallengeKeyIds[0]).toMatch(/^[\w-]{43}$/);
   });
 
   it('refuse a malformed key set: too many keys, a repeat, or both context keys', () => {
-    const pems = Array.from({ length: 5 }, () => challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const pems = Array.from({ length: 5 }, () =>
+      challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    );
     expect(() => read({ authChallengePublicKey: '', authChallengePublicKeys: pems.join('') })).toThrow(
       'context authChallengePublicKeys holds 5 keys; at most 4',
     );
-    expect(() => read({ authChallengePublicKey: '', authChallengePublicKeys: publicKeyPem + publicKeyPem })).toThrow('repeats an earlier key');
+    expect(() => read({ authChallengePublicKey: '', authChallengePublicKeys: publicKeyPem + publicKeyPem })).toThrow(
+      'repeats an earlier key',
+    );
     expect(() => read({ authChallengePublicKeys: publicKeyPem })).toThrow('are both set');
-    expect(() => read({ authChallengePublicKey: publicKeyPem + pems[0] })).toThrow('use authChallengePublicKeys for a set');
+    expect(() => read({ authChallengePublicKey: publicKeyPem + pems[0] })).toThrow(
+      'use authChallengePublicKeys for a set',
+    );
   });
 
   it('refuse a malformed existing pool id and token lifetimes beyond an hour', () => {
     expect(() => read({ existingUserPoolId: 'my-pool' })).toThrow('context existingUserPoolId is malformed');
-    expect(() => read({ tokenValidityMinutes: '120' })).toThrow('context tokenValidityMinutes must be a whole number from 5 to 60');
+    expect(() => read({ tokenValidityMinutes: '120' })).toThrow(
+      'context tokenValidityMinutes must be a whole number from 5 to 60',
+    );
   });
 
   it('point at `npm run lambdas:build` when the bundles are not built', () => {
-    expect(() => read({}, path.join(tmpdir(), 'no-bundles-here'))).toThrow('run `npm run lambdas:build` in the app first');
+    expect(() => read({}, path.join(tmpdir(), 'no-bundles-here'))).toThrow(
+      'run `npm run lambdas:build` in the app first',
+    );
   });
 
   it('take the region of an existing pool from its id', () => {

@@ -46,7 +46,12 @@ describe('Dockerfile', () => {
     const output = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        [path.join(INFRA_DIR, 'node_modules/dockerfilelint/bin/dockerfilelint'), '-o', 'json', path.join(APP_DIR, 'Dockerfile')],
+        [
+          path.join(INFRA_DIR, 'node_modules/dockerfilelint/bin/dockerfilelint'),
+          '-o',
+          'json',
+          path.join(APP_DIR, 'Dockerfile'),
+        ],
         (error, stdout) => (stdout ? resolve(stdout) : reject(error)),
       ),
     );
@@ -60,8 +65,12 @@ describe('Dockerfile', () => {
     expect(all[all.length - 1]!.name).toBe('runtime');
     expect(stage('build').lines).toContainEqual(expect.stringContaining('NEXT_OUTPUT=standalone npm run build'));
     expect(stage('runtime').lines).toContain('CMD ["node", "scripts/next-server.mjs"]');
-    expect(stage('runtime').lines).toContainEqual(expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/standalone \.\/$/));
-    expect(stage('runtime').lines).toContainEqual(expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/static \.\/\.next\/static$/));
+    expect(stage('runtime').lines).toContainEqual(
+      expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/standalone \.\/$/),
+    );
+    expect(stage('runtime').lines).toContainEqual(
+      expect.stringMatching(/^COPY --from=build .*\/app\/\.next\/static \.\/\.next\/static$/),
+    );
   });
 
   it('takes nothing into the final images from the stage with dev dependencies but the build output', () => {
@@ -70,7 +79,9 @@ describe('Dockerfile', () => {
       expect(copies.some((line) => line.includes('--from=deps'))).toBe(false);
     }
     expect(stage('production-deps').lines).toContain('RUN npm prune --omit=dev --no-audit --no-fund');
-    expect(stage('embedded').lines).toContainEqual(expect.stringMatching(/^COPY --from=production-deps .*\/app\/node_modules/));
+    expect(stage('embedded').lines).toContainEqual(
+      expect.stringMatching(/^COPY --from=production-deps .*\/app\/node_modules/),
+    );
   });
 
   it('runs both final images as the unprivileged node user, with a health check on /api/health', () => {
@@ -79,7 +90,7 @@ describe('Dockerfile', () => {
       const user = lines.indexOf('USER node');
       expect(user).toBeGreaterThan(-1);
       expect(lines.slice(user + 1).some((line) => /^(RUN|COPY|ADD)\b/.test(line))).toBe(false);
-      expect(lines.find((line) => line.startsWith('HEALTHCHECK'))).toContain("/api/health");
+      expect(lines.find((line) => line.startsWith('HEALTHCHECK'))).toContain('/api/health');
       expect(lines.some((line) => /^ENV .*NODE_ENV=production/.test(line))).toBe(true);
     }
   });
@@ -90,18 +101,23 @@ describe('Dockerfile', () => {
     expect(lines).toContain('CMD ["node_modules/.bin/tsx", "--conditions=react-server", "scripts/run.ts", "start"]');
     const fromContext = lines.filter((line) => /^COPY (--chown=\S+ )?[^-]/.test(line));
     for (const line of fromContext) {
-      const sources = line.replace(/^COPY (--chown=\S+ )?/, '').split(/\s+/).slice(0, -1);
+      const sources = line
+        .replace(/^COPY (--chown=\S+ )?/, '')
+        .split(/\s+/)
+        .slice(0, -1);
       for (const source of sources) expect(existsSync(path.join(APP_DIR, source)), source).toBe(true);
     }
   });
 
-  it('builds and runs every stage on one Node LTS image, the Lambdas\' major, within the app\'s engines', () => {
+  it("builds and runs every stage on one Node LTS image, the Lambdas' major, within the app's engines", () => {
     const images = new Set(stages().map((s) => s.from));
     expect([...images]).toEqual([expect.stringMatching(/^node:(22|24)-bookworm-slim$/)]);
     const major = /^node:(\d+)-/.exec([...images][0]!)![1];
     const stack = readFileSync(path.join(INFRA_DIR, 'lib/cognito-passkeys-stack.ts'), 'utf8');
     expect(stack).toContain(`lambda.Runtime.NODEJS_${major}_X`);
-    const engines = (JSON.parse(readFileSync(path.join(APP_DIR, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const engines = (
+      JSON.parse(readFileSync(path.join(APP_DIR, 'package.json'), 'utf8')) as { engines: { node: string } }
+    ).engines.node;
     expect(engines.split(/\s*\|\|\s*/)).toContainEqual(expect.stringMatching(new RegExp(`^\\^${major}\\.`)));
   });
 
@@ -112,14 +128,26 @@ describe('Dockerfile', () => {
 
 describe('.dockerignore', () => {
   it('keeps secrets, local data, installed modules and builds out of the build context', () => {
-    const ignored = readFileSync(path.join(APP_DIR, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', '.env.*', '.data', 'node_modules', '.next', 'dist', 'infra', '.git']) expect(ignored).toContain(entry);
+    const ignored = readFileSync(path.join(APP_DIR, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const entry of ['.env', '.env.*', '.data', 'node_modules', '.next', 'dist', 'infra', '.git'])
+      expect(ignored).toContain(entry);
   });
 });
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(path.join(APP_DIR, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { build: { target: string }; profiles?: string[]; environment?: Record<string, string>; env_file?: { path: string; required: boolean }[]; ports: string[] }>;
+    services: Record<
+      string,
+      {
+        build: { target: string };
+        profiles?: string[];
+        environment?: Record<string, string>;
+        env_file?: { path: string; required: boolean }[];
+        ports: string[];
+      }
+    >;
   };
 
   it('starts the standalone image on port 3000 with the optional .env by default', () => {

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { passkeyTableDefinition } from '../../lib/store/dynamodb-table';
-import { APP_ADMIN_ACTIONS, APP_CUSTOM_ATTRIBUTES, APP_INDEX_ACTIONS, APP_TABLE_ACTIONS } from '../lib/cognito-passkeys-stack';
+import {
+  APP_ADMIN_ACTIONS,
+  APP_CUSTOM_ATTRIBUTES,
+  APP_INDEX_ACTIONS,
+  APP_TABLE_ACTIONS,
+} from '../lib/cognito-passkeys-stack';
 import { APP_DIR, LAMBDAS_DIR, publicKeyPem, synthesize } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
@@ -19,7 +24,8 @@ function functionsByBundle(template: Template, assetDirOf: (logicalId: string) =
   for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
     const bundle = readFileSync(path.join(assetDirOf(id), 'index.mjs'));
     for (const name of ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge']) {
-      if (bundle.equals(readFileSync(path.join(LAMBDAS_DIR, name, 'index.mjs')))) byBundle[name] = { id, props: fn.Properties };
+      if (bundle.equals(readFileSync(path.join(LAMBDAS_DIR, name, 'index.mjs'))))
+        byBundle[name] = { id, props: fn.Properties };
     }
   }
   return byBundle;
@@ -36,12 +42,17 @@ describe('stack for a new user pool', () => {
     outdir = synthesized.outdir;
     // A function's code is the zip of a staged asset folder, named after the same hash.
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    assetDirOf = (id) => path.join(outdir, `asset.${String(functions[id]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    assetDirOf = (id) =>
+      path.join(outdir, `asset.${String(functions[id]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
   });
 
   it('deploys each trigger from its own `npm run lambdas:build` bundle, alone in its asset, on a Node.js 20+ runtime', () => {
     const functions = functionsByBundle(template, assetDirOf);
-    expect(Object.keys(functions).sort()).toEqual(['create-auth-challenge', 'define-auth-challenge', 'verify-auth-challenge']);
+    expect(Object.keys(functions).sort()).toEqual([
+      'create-auth-challenge',
+      'define-auth-challenge',
+      'verify-auth-challenge',
+    ]);
     template.resourceCountIs('AWS::Lambda::Function', 3);
     for (const { id, props } of Object.values(functions)) {
       expect(readdirSync(assetDirOf(id))).toEqual(['index.mjs']);
@@ -63,8 +74,14 @@ describe('stack for a new user pool', () => {
 
     // The verify bundle, run bare with exactly that environment, loads the key and judges an answer.
     const bundle = path.join(assetDirOf(functions['verify-auth-challenge']!.id), 'index.mjs');
-    const event = { userName: 'u', callerContext: { clientId: 'c' }, request: { privateChallengeParameters: { nonce: 'n' }, challengeAnswer: 'not-an-assertion' }, response: {} };
-    const script = 'import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write(\'\\n\' + JSON.stringify(e.response)))';
+    const event = {
+      userName: 'u',
+      callerContext: { clientId: 'c' },
+      request: { privateChallengeParameters: { nonce: 'n' }, challengeAnswer: 'not-an-assertion' },
+      response: {},
+    };
+    const script =
+      "import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write('\\n' + JSON.stringify(e.response)))";
     const output = execFileSync(process.execPath, ['-e', script, bundle, JSON.stringify(event)], {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH, AUTH_CHALLENGE_PUBLIC_KEYS: env.AUTH_CHALLENGE_PUBLIC_KEYS },
@@ -105,7 +122,9 @@ describe('stack for a new user pool', () => {
           CreateAuthChallenge: arn('create-auth-challenge'),
           VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
         },
-        Schema: Match.arrayWith(APP_CUSTOM_ATTRIBUTES.map((Name) => ({ Name, AttributeDataType: 'String', Mutable: true }))),
+        Schema: Match.arrayWith(
+          APP_CUSTOM_ATTRIBUTES.map((Name) => ({ Name, AttributeDataType: 'String', Mutable: true })),
+        ),
       }),
     });
   });
@@ -114,7 +133,11 @@ describe('stack for a new user pool', () => {
     const clients = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolClient'));
     expect(clients).toHaveLength(1);
     const client = clients[0]!.Properties;
-    expect([...client.ExplicitAuthFlows].sort()).toEqual(['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH']);
+    expect([...client.ExplicitAuthFlows].sort()).toEqual([
+      'ALLOW_CUSTOM_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+    ]);
     expect(client).toMatchObject({
       ClientName: 'cognito-passkeys-app',
       GenerateSecret: true,
@@ -132,13 +155,28 @@ describe('stack for a new user pool', () => {
   });
 
   it('grants the app every admin call its code makes, and no other, on this pool only', () => {
-    const sources = execFileSync('grep', ['-rhoE', '\\bAdmin[A-Za-z]+Command\\b', 'lib', 'app', 'middleware.ts'], { cwd: APP_DIR }).toString();
-    const used = [...new Set(sources.split('\n').filter(Boolean).map((name) => name.replace(/Command$/, '')))].sort();
+    const sources = execFileSync('grep', ['-rhoE', '\\bAdmin[A-Za-z]+Command\\b', 'lib', 'app', 'middleware.ts'], {
+      cwd: APP_DIR,
+    }).toString();
+    const used = [
+      ...new Set(
+        sources
+          .split('\n')
+          .filter(Boolean)
+          .map((name) => name.replace(/Command$/, '')),
+      ),
+    ].sort();
     expect([...APP_ADMIN_ACTIONS].sort()).toEqual(used);
     const pool = Object.keys(resourcesOf(template, 'AWS::Cognito::UserPool'))[0]!;
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
-        Statement: [{ Effect: 'Allow', Action: used.map((action) => `cognito-idp:${action}`), Resource: { 'Fn::GetAtt': [pool, 'Arn'] } }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: used.map((action) => `cognito-idp:${action}`),
+            Resource: { 'Fn::GetAtt': [pool, 'Arn'] },
+          },
+        ],
       },
     });
   });
@@ -173,7 +211,8 @@ describe('the passkey table of the self-hosted layer', () => {
     const table = resourcesOf(template, 'AWS::DynamoDB::Table')[tableId]!.Properties;
     const app = passkeyTableDefinition('any');
     expect(table.KeySchema).toEqual(app.KeySchema);
-    const byName = (list: { AttributeName: string }[]) => [...list].sort((x, y) => x.AttributeName.localeCompare(y.AttributeName));
+    const byName = (list: { AttributeName: string }[]) =>
+      [...list].sort((x, y) => x.AttributeName.localeCompare(y.AttributeName));
     expect(byName(table.AttributeDefinitions)).toEqual(byName(app.AttributeDefinitions));
     expect(table.GlobalSecondaryIndexes).toEqual(app.GlobalSecondaryIndexes);
     expect(table.BillingMode).toBe(app.BillingMode);
@@ -192,16 +231,39 @@ describe('the passkey table of the self-hosted layer', () => {
   });
 
   it('the app’s table policy allows exactly the calls lib/store/dynamodb.ts makes, on this table and its index only', () => {
-    const sources = execFileSync('grep', ['-rhoE', '\\b[A-Za-z]+Command\\b', 'lib/store/dynamodb.ts'], { cwd: APP_DIR }).toString();
-    const used = [...new Set(sources.split('\n').filter(Boolean).map((name) => name.replace(/Command$/, '')))].sort();
-    const actions = { Batch: 'BatchGetItem', BatchGet: 'BatchGetItem', Delete: 'DeleteItem', Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Query: 'Query' };
-    expect([...APP_TABLE_ACTIONS, ...APP_INDEX_ACTIONS].sort()).toEqual(used.map((name) => actions[name as keyof typeof actions] ?? name).sort());
+    const sources = execFileSync('grep', ['-rhoE', '\\b[A-Za-z]+Command\\b', 'lib/store/dynamodb.ts'], {
+      cwd: APP_DIR,
+    }).toString();
+    const used = [
+      ...new Set(
+        sources
+          .split('\n')
+          .filter(Boolean)
+          .map((name) => name.replace(/Command$/, '')),
+      ),
+    ].sort();
+    const actions = {
+      Batch: 'BatchGetItem',
+      BatchGet: 'BatchGetItem',
+      Delete: 'DeleteItem',
+      Get: 'GetItem',
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Query: 'Query',
+    };
+    expect([...APP_TABLE_ACTIONS, ...APP_INDEX_ACTIONS].sort()).toEqual(
+      used.map((name) => actions[name as keyof typeof actions] ?? name).sort(),
+    );
     const policies = Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).filter((policy) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('dynamodb:'),
     );
     expect(policies).toHaveLength(1);
     expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: APP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`), Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: APP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`),
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
       {
         Effect: 'Allow',
         Action: `dynamodb:${APP_INDEX_ACTIONS[0]}`,
@@ -223,7 +285,9 @@ describe('stack attached to an existing user pool', () => {
     for (const permission of permissions) {
       expect(permission.Properties.Principal).toBe('cognito-idp.amazonaws.com');
       expect(permission.Properties.SourceAccount).toBe('123456789012');
-      expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`:cognito-idp:eu-west-1:123456789012:userpool/${existing}`);
+      expect(JSON.stringify(permission.Properties.SourceArn)).toContain(
+        `:cognito-idp:eu-west-1:123456789012:userpool/${existing}`,
+      );
     }
   });
 
@@ -231,7 +295,11 @@ describe('stack attached to an existing user pool', () => {
     const { template } = synthesize({ existingUserPoolId: existing });
     const clients = Object.values(resourcesOf(template, 'AWS::Cognito::UserPoolClient'));
     expect(clients).toHaveLength(1);
-    expect(clients[0]!.Properties).toMatchObject({ UserPoolId: existing, GenerateSecret: true, PreventUserExistenceErrors: 'ENABLED' });
+    expect(clients[0]!.Properties).toMatchObject({
+      UserPoolId: existing,
+      GenerateSecret: true,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
     expect(clients[0]!.Properties.WriteAttributes).toBeUndefined();
   });
 

@@ -108,7 +108,8 @@ export async function checkChallengeAssertion(
   const keys = publicKeys instanceof Map ? publicKeys : singleKey(publicKeys as Key);
   if (!keys) return { valid: false, reason: 'wrong_key_type' };
   const kid = header.kid;
-  if (kid !== undefined && (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH)) return { valid: false, reason: 'malformed' };
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH))
+    return { valid: false, reason: 'malformed' };
   let key: KeyObject | undefined;
   if (kid === undefined) {
     if (keys.size !== 1) return { valid: false, reason: 'missing_kid' };
@@ -135,7 +136,8 @@ export async function checkChallengeAssertion(
     const right = payload.nonce === expected.nonce && lifetime > 0 && lifetime <= ASSERTION_MAX_TTL_SECONDS;
     return right ? { valid: true, kid: usedKid } : { valid: false, reason: 'wrong_claims', kid: usedKid };
   } catch (error) {
-    if (error instanceof errors.JWSSignatureVerificationFailed) return { valid: false, reason: 'bad_signature', kid: usedKid };
+    if (error instanceof errors.JWSSignatureVerificationFailed)
+      return { valid: false, reason: 'bad_signature', kid: usedKid };
     // JWTExpired is also raised for a token older than maxTokenAge.
     if (error instanceof errors.JWTExpired) return { valid: false, reason: 'expired', kid: usedKid };
     if (error instanceof errors.JWTClaimValidationFailed) return { valid: false, reason: 'wrong_claims', kid: usedKid };

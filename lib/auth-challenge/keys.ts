@@ -23,7 +23,9 @@ export class ChallengeKeySetError extends Error {
 }
 
 export function isP256PublicKey(key: KeyObject): boolean {
-  return key.type === 'public' && key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  return (
+    key.type === 'public' && key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+  );
 }
 
 /** The RFC 7638 thumbprint (SHA-256, base64url) of a P-256 key; a private key gives its public half's. */
@@ -44,7 +46,8 @@ export function challengeKeySet(keys: readonly KeyObject[]): ChallengeKeySet {
   }
   const set = new Map<string, KeyObject>();
   keys.forEach((key, index) => {
-    if (key.type !== 'public') throw new ChallengeKeySetError(`key ${index + 1} is a private key: give only public keys`);
+    if (key.type !== 'public')
+      throw new ChallengeKeySetError(`key ${index + 1} is a private key: give only public keys`);
     if (!isP256PublicKey(key)) throw new ChallengeKeySetError(`key ${index + 1} is not an EC P-256 public key (ES256)`);
     const kid = challengeKeyId(key);
     if (set.has(kid)) throw new ChallengeKeySetError(`key ${index + 1} repeats an earlier key (kid ${kid})`);
@@ -76,7 +79,9 @@ function fromPems(raw: string): ChallengeKeySet {
   }
   const keys = blocks.map(([pem, label], index) => {
     if (label !== 'PUBLIC KEY') {
-      throw new ChallengeKeySetError(`key ${index + 1} is a "${label}" block: give only SPKI public keys (BEGIN PUBLIC KEY)`);
+      throw new ChallengeKeySetError(
+        `key ${index + 1} is a "${label}" block: give only SPKI public keys (BEGIN PUBLIC KEY)`,
+      );
     }
     try {
       return createPublicKey(pem);
@@ -113,7 +118,9 @@ function fromJwks(raw: string): ChallengeKeySet {
     }
     // The app names its key by thumbprint; a kid chosen by hand would never match an assertion.
     if (jwk.kid !== undefined && jwk.kid !== challengeKeyId(key)) {
-      throw new ChallengeKeySetError(`key ${index + 1} has kid ${JSON.stringify(jwk.kid)}, not its RFC 7638 thumbprint ${challengeKeyId(key)}`);
+      throw new ChallengeKeySetError(
+        `key ${index + 1} has kid ${JSON.stringify(jwk.kid)}, not its RFC 7638 thumbprint ${challengeKeyId(key)}`,
+      );
     }
     return key;
   });

@@ -2,7 +2,8 @@ import { AppError } from '../errors';
 
 const MAX_EMAIL_LENGTH = 254;
 // Printable ASCII without spaces, quotes, brackets or separators; one @; a dotted domain.
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** The canonical (trimmed, lower-case) email, or null when it is not a plausible address. */
 export function normalizeEmail(input: unknown): string | null {

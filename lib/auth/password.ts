@@ -15,7 +15,11 @@ const PASSWORD_FAILURES_PER_ACCOUNT = { name: 'password-failures:email', limit: 
  * concurrent guesses at most 10 reach Cognito, and it is given back unless the password was
  * wrong. After 10 wrong passwords even the right one waits: a 429 with Retry-After.
  */
-export async function checkPasswordUnderLockout(email: string, password: string, perClient: RateLimitCheck): Promise<CognitoTokens> {
+export async function checkPasswordUnderLockout(
+  email: string,
+  password: string,
+  perClient: RateLimitCheck,
+): Promise<CognitoTokens> {
   const perAccount = { rule: PASSWORD_FAILURES_PER_ACCOUNT, key: email };
   await enforceRateLimits([perAccount, perClient]);
   let wrongPassword = false;

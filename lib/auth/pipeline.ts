@@ -55,7 +55,10 @@ const sealSession = traced('sign_in.session', createSessionCookies);
 /** Why a sign-in that must not provision found no Cognito user (see signInWithPasskey). */
 const USER_GONE = new Error('the Cognito user no longer exists');
 
-export async function signInVerifiedIdentity(identity: VerifiedIdentity, options = { provision: true }): Promise<SignedIn> {
+export async function signInVerifiedIdentity(
+  identity: VerifiedIdentity,
+  options = { provision: true },
+): Promise<SignedIn> {
   const authorize = async (user: ChallengedUser) => {
     if (!(await identity.mayUseExistingUser(user))) {
       log.warn('sign_in_refused_existing_user', { method: identity.method });
@@ -63,7 +66,8 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity, options
     }
   };
   let attempt = await customAuth(identity.email, authorize);
-  if (attempt.outcome === 'user_not_found' && !options.provision) throw new AppError('passkey_rejected', undefined, { cause: USER_GONE });
+  if (attempt.outcome === 'user_not_found' && !options.provision)
+    throw new AppError('passkey_rejected', undefined, { cause: USER_GONE });
   if (attempt.outcome !== 'signed_in') {
     await provision(identity.email, { corbadoUserId: identity.corbadoUserId });
     attempt = await customAuth(identity.email, authorize);
@@ -83,7 +87,10 @@ export async function signInVerifiedIdentity(identity: VerifiedIdentity, options
  * calls. The user must be exactly that one: a name that Cognito resolves to another user (an
  * email alias, say) leaves the challenge unanswered, and no tokens are issued.
  */
-export async function signInExistingUser(username: string, method: Exclude<SignInMethod, 'password'>): Promise<SignedIn> {
+export async function signInExistingUser(
+  username: string,
+  method: Exclude<SignInMethod, 'password'>,
+): Promise<SignedIn> {
   const attempt = await customAuth(username, async (user) => {
     if (user.username !== username) {
       log.warn('sign_in_refused_other_user', { method });
@@ -103,7 +110,8 @@ export async function signInExistingUser(username: string, method: Exclude<SignI
  * the passkey was registered to (same sub), or nothing is signed in; a deleted account is
  * never re-created, and its passkey is removed.
  */
-export const signInWithPasskey = (cookies: CookieReader, response: unknown) => recordSignIn('passkey', () => passkeySignIn(cookies, response));
+export const signInWithPasskey = (cookies: CookieReader, response: unknown) =>
+  recordSignIn('passkey', () => passkeySignIn(cookies, response));
 async function passkeySignIn(cookies: CookieReader, response: unknown): Promise<SignedIn> {
   // A retry after Cognito's quota held the sign-in back uses the kept proof: no second prompt.
   return signInKeepingProof<Extract<KeptProof, { method: 'passkey' }>>(
@@ -122,7 +130,10 @@ async function signInPasskeyOwner(passkey: Pick<StoredPasskey, 'id' | 'userSub' 
   let signedIn: SignedIn;
   try {
     // A passkey only ever signs in the account it was added to: it never makes a new one.
-    signedIn = await signInVerifiedIdentity({ email: passkey.email, method: 'passkey', mayUseExistingUser: async () => true }, { provision: false });
+    signedIn = await signInVerifiedIdentity(
+      { email: passkey.email, method: 'passkey', mayUseExistingUser: async () => true },
+      { provision: false },
+    );
   } catch (error) {
     if (error instanceof AppError && error.cause === USER_GONE) {
       // Its account was deleted in Cognito: the credential is an orphan, and goes.
@@ -141,7 +152,8 @@ async function signInPasskeyOwner(passkey: Pick<StoredPasskey, 'id' | 'userSub' 
 }
 
 /** One-time email codes prove the address, so they may sign in to any account with that email. */
-export const signInWithEmailCode = (email: string, code: unknown) => recordSignIn('email_code', () => emailCodeSignIn(email, code));
+export const signInWithEmailCode = (email: string, code: unknown) =>
+  recordSignIn('email_code', () => emailCodeSignIn(email, code));
 async function emailCodeSignIn(email: string, code: unknown): Promise<SignedIn> {
   let used: UsedEmailCode;
   try {
@@ -187,7 +199,10 @@ export const signInWithPasswordCredentials = (email: string, password: string, c
   recordSignIn('password', () => passwordSignIn(email, password, clientAddress));
 async function passwordSignIn(email: string, password: string, clientAddress: string): Promise<SignedIn> {
   try {
-    const tokens = await checkPasswordUnderLockout(email, password, { rule: PASSWORD_TRIES_PER_ADDRESS, key: clientAddress });
+    const tokens = await checkPasswordUnderLockout(email, password, {
+      rule: PASSWORD_TRIES_PER_ADDRESS,
+      key: clientAddress,
+    });
     const signedIn = await sealSession(tokens, 'password');
     audit('sign_in', { method: 'password', sub: signedIn.user.sub });
     return signedIn;

@@ -50,7 +50,11 @@ export function keepCookieName(): string {
 
 function clearedKeepCookie(): CookieToSet {
   const name = keepCookieName();
-  return { name, value: '', options: { httpOnly: true, secure: name.startsWith('__Host-'), sameSite: 'lax', path: '/', maxAge: 0 } };
+  return {
+    name,
+    value: '',
+    options: { httpOnly: true, secure: name.startsWith('__Host-'), sameSite: 'lax', path: '/', maxAge: 0 },
+  };
 }
 
 /** Keeps a verified proof for the retry; null when less than a second of its 60 s is left. */
@@ -65,14 +69,22 @@ async function keep(proof: KeptProof, verifiedAt: number): Promise<CookieToSet |
 }
 
 function isKeptCookie(data: Partial<KeptCookie> | null, method: KeptProof['method']): data is KeptCookie {
-  return data?.v === 1 && typeof data.nonce === 'string' && typeof data.verifiedAt === 'number' && data.proof?.method === method;
+  return (
+    data?.v === 1 &&
+    typeof data.nonce === 'string' &&
+    typeof data.verifiedAt === 'number' &&
+    data.proof?.method === method
+  );
 }
 
 /**
  * The proof this browser's keep cookie holds, taken (so used up), or null: no cookie, another
  * method's, tampered, older than 60 s, or already used.
  */
-export async function takeKeptProof(cookies: CookieReader, method: KeptProof['method']): Promise<{ proof: KeptProof; verifiedAt: number } | null> {
+export async function takeKeptProof(
+  cookies: CookieReader,
+  method: KeptProof['method'],
+): Promise<{ proof: KeptProof; verifiedAt: number } | null> {
   const data = await openCookie<KeptCookie>(cookies, keepCookieName());
   if (!isKeptCookie(data, method)) return null;
   const expiresAt = data.verifiedAt + KEEP_SECONDS * 1000;
@@ -129,5 +141,7 @@ export async function signInKeepingProof<P extends KeptProof>(
     throw error;
   }
   if (kept) log.info('sign_in_retry_used', { method, afterMs: Date.now() - verifiedAt });
-  return cookies.get(keepCookieName()) ? { ...signedIn, cookies: [...signedIn.cookies, clearedKeepCookie()] } : signedIn;
+  return cookies.get(keepCookieName())
+    ? { ...signedIn, cookies: [...signedIn.cookies, clearedKeepCookie()] }
+    : signedIn;
 }

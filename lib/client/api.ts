@@ -31,7 +31,8 @@ export async function callApi<T>(url: string, init: { method?: string; body?: un
     } catch {
       return { ok: false, status: 0, message: 'The network is unreachable. Check your connection and try again.' };
     }
-    const data = (await response.json().catch(() => null)) as (T & { error?: { message?: string }; retry?: unknown }) | null;
+    const data = (await response.json().catch(() => null)) as
+      (T & { error?: { message?: string }; retry?: unknown }) | null;
     if (response.ok) return { ok: true, data: data as T };
     const delay = automaticRetryDelay(response, data);
     if (delay !== null && retries < RETRY_LIMITS.attempts && Date.now() + delay - startedAt <= RETRY_LIMITS.withinMs) {

@@ -51,7 +51,9 @@ export function cognitoClient(): CognitoIdentityProviderClient {
       ...(cognito.endpoint ? { endpoint: cognito.endpoint } : {}),
       // The embedded emulator answers only calls signed with its generated key; AWS uses the default provider chain.
       ...(cognito.endpointCredentials ? signEveryCall(cognito.endpointCredentials) : {}),
-      retryStrategy: new AdaptiveRetryStrategy(COGNITO_CALL_BUDGET.maxAttempts, { rateLimiter: new DefaultRateLimiter(ADAPTIVE_RATE_FLOOR) }),
+      retryStrategy: new AdaptiveRetryStrategy(COGNITO_CALL_BUDGET.maxAttempts, {
+        rateLimiter: new DefaultRateLimiter(ADAPTIVE_RATE_FLOOR),
+      }),
       requestHandler: {
         requestTimeout: COGNITO_CALL_BUDGET.attemptTimeoutMs,
         // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
@@ -72,5 +74,9 @@ export function cognitoClient(): CognitoIdentityProviderClient {
 export function secretHashFor(username: string): { SECRET_HASH: string } | Record<string, never> {
   const { clientId, clientSecret } = getConfig().cognito;
   if (!clientSecret) return {};
-  return { SECRET_HASH: createHmac('sha256', clientSecret).update(username + clientId).digest('base64') };
+  return {
+    SECRET_HASH: createHmac('sha256', clientSecret)
+      .update(username + clientId)
+      .digest('base64'),
+  };
 }

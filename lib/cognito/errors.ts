@@ -37,10 +37,18 @@ export function unexpectedCognitoError(operation: string, error: unknown): AppEr
   const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
   const status = metadata?.httpStatusCode;
   const attempts = metadata?.attempts ?? 1;
-  const unavailable = (name !== undefined && UNAVAILABLE.has(name)) || status === undefined || status >= 500 || attempts > 1;
-  log.error('cognito_call_failed', { operation, error: name ?? 'unknown', status, attempts, message: (error as Error)?.message });
+  const unavailable =
+    (name !== undefined && UNAVAILABLE.has(name)) || status === undefined || status >= 500 || attempts > 1;
+  log.error('cognito_call_failed', {
+    operation,
+    error: name ?? 'unknown',
+    status,
+    attempts,
+    message: (error as Error)?.message,
+  });
   // Throttled by Cognito through every attempt: the quota budget (quota.ts) set when to come back.
   const retryAfterSeconds = (error as { $retryAfterSeconds?: number }).$retryAfterSeconds;
-  if (retryAfterSeconds !== undefined && name !== undefined && THROTTLING_ERRORS.has(name)) return throttledError(retryAfterSeconds, error);
+  if (retryAfterSeconds !== undefined && name !== undefined && THROTTLING_ERRORS.has(name))
+    return throttledError(retryAfterSeconds, error);
   return new AppError(unavailable ? 'upstream_unavailable' : 'internal', undefined, { cause: error });
 }

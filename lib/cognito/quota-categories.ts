@@ -19,7 +19,13 @@ export const QUOTA_CATEGORIES = {
     env: 'COGNITO_QUOTA_USER_AUTHENTICATION',
     defaultPerSecond: 120,
     // REFRESH_TOKEN_AUTH is an InitiateAuth: refreshes count against sign-ins.
-    operations: ['AdminInitiateAuth', 'AdminRespondToAuthChallenge', 'InitiateAuth', 'RespondToAuthChallenge', 'GetTokensFromRefreshToken'],
+    operations: [
+      'AdminInitiateAuth',
+      'AdminRespondToAuthChallenge',
+      'InitiateAuth',
+      'RespondToAuthChallenge',
+      'GetTokensFromRefreshToken',
+    ],
   },
   UserCreation: {
     env: 'COGNITO_QUOTA_USER_CREATION',
@@ -71,7 +77,9 @@ export type QuotaCategory = keyof typeof QUOTA_CATEGORIES;
 export const QUOTA_CATEGORY_NAMES = Object.keys(QUOTA_CATEGORIES) as QuotaCategory[];
 
 const BY_OPERATION = new Map<string, QuotaCategory>(
-  QUOTA_CATEGORY_NAMES.flatMap((category) => QUOTA_CATEGORIES[category].operations.map((operation) => [operation, category] as const)),
+  QUOTA_CATEGORY_NAMES.flatMap((category) =>
+    QUOTA_CATEGORIES[category].operations.map((operation) => [operation, category] as const),
+  ),
 );
 
 /** The quota category of a Cognito operation (`AdminInitiateAuth`), or null if none is shaped. */

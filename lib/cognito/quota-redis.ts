@@ -48,7 +48,14 @@ export class RedisQuotaBudget implements QuotaBudget {
     if (Date.now() < this.redisDownUntil) return this.local.reserve(category, perSecond, maxWaitMs);
     try {
       const keys = [`cognito-quota:${category}:slot`, `cognito-quota:${category}:appointment`];
-      const [granted, ms] = await this.redis.run<[number, string]>(['EVAL', RESERVE, '2', ...keys, String(1000 / perSecond), String(maxWaitMs)]);
+      const [granted, ms] = await this.redis.run<[number, string]>([
+        'EVAL',
+        RESERVE,
+        '2',
+        ...keys,
+        String(1000 / perSecond),
+        String(maxWaitMs),
+      ]);
       const value = Number(ms);
       if (!Number.isFinite(value)) throw new Error('unexpected reply from the quota script');
       if (this.redisDownUntil) {
@@ -57,7 +64,8 @@ export class RedisQuotaBudget implements QuotaBudget {
       }
       return granted === 1 ? { granted: true, waitMs: value } : { granted: false, appointmentMs: value };
     } catch (error) {
-      if (!this.redisDownUntil) log.error('cognito_quota_store_unavailable', { error, fallback: 'per-instance budget' });
+      if (!this.redisDownUntil)
+        log.error('cognito_quota_store_unavailable', { error, fallback: 'per-instance budget' });
       this.redisDownUntil = Date.now() + RETRY_REDIS_AFTER_MS;
       return this.local.reserve(category, perSecond, maxWaitMs);
     }

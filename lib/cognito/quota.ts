@@ -1,6 +1,10 @@
 import 'server-only';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CognitoIdentityProviderClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-cognito-identity-provider';
+import type {
+  CognitoIdentityProviderClient,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { FinalizeRequestMiddleware, InitializeMiddleware } from '@smithy/types';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
@@ -93,7 +97,11 @@ export const RETRY_AFTER_JITTER_MS = 1_000;
  * may come back up to `maxWaitMs / 2` early, since it can wait that long in the queue and the
  * earlier it returns the sooner the burst drains, plus up to RETRY_AFTER_JITTER_MS of jitter.
  */
-export function retryAfterSeconds(appointmentMs: number, maxWaitMs: number, random: () => number = Math.random): number {
+export function retryAfterSeconds(
+  appointmentMs: number,
+  maxWaitMs: number,
+  random: () => number = Math.random,
+): number {
   const due = Math.max(0, appointmentMs - Math.max(0, maxWaitMs) / 2) + random() * RETRY_AFTER_JITTER_MS;
   return Math.max(1, Math.ceil(due / 1000));
 }
@@ -159,18 +167,25 @@ export function withCognitoQuota(client: CognitoIdentityProviderClient): Cognito
     await waitForQuota(operationOf(context.commandName));
     return next(args);
   };
-  const throttleRetryAfter: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
-    try {
-      return await next(args);
-    } catch (error) {
-      const name = (error as { name?: string } | null)?.name;
-      if (name && THROTTLING_ERRORS.has(name)) {
-        (error as { $retryAfterSeconds?: number }).$retryAfterSeconds = await retryAfterForThrottledCall(operationOf(context.commandName));
+  const throttleRetryAfter: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const name = (error as { name?: string } | null)?.name;
+        if (name && THROTTLING_ERRORS.has(name)) {
+          (error as { $retryAfterSeconds?: number }).$retryAfterSeconds = await retryAfterForThrottledCall(
+            operationOf(context.commandName),
+          );
+        }
+        throw error;
       }
-      throw error;
-    }
-  };
-  client.middlewareStack.addRelativeTo(paced, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'cognitoQuotaBudget' });
+    };
+  client.middlewareStack.addRelativeTo(paced, {
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    name: 'cognitoQuotaBudget',
+  });
   client.middlewareStack.add(throttleRetryAfter, { step: 'initialize', name: 'cognitoThrottleRetryAfter' });
   return client;
 }

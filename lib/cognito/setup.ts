@@ -180,7 +180,11 @@ export function clientUpdateRequest(
 const SECONDS_PER: Record<TimeUnitsType, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
 /** A token lifetime in seconds, with Cognito's defaults for what the client leaves unset. */
-function lifetimeSeconds(value: number | undefined, unit: TimeUnitsType | undefined, defaults: { value: number; unit: TimeUnitsType }): number {
+function lifetimeSeconds(
+  value: number | undefined,
+  unit: TimeUnitsType | undefined,
+  defaults: { value: number; unit: TimeUnitsType },
+): number {
   if (value === undefined) return defaults.value * SECONDS_PER[defaults.unit];
   return value * SECONDS_PER[unit ?? defaults.unit];
 }
@@ -248,7 +252,9 @@ function planPoolUpdate(pool: UserPoolType, wanted: TriggerArns, plan: SetupPlan
       changes.push(current[trigger] ? `${trigger}: ${current[trigger]} -> ${arn}` : `${trigger}: attach ${arn}`);
     } else if (!arn && !current[trigger]) {
       const input = TRIGGER_INPUTS[trigger];
-      plan.blockers.push(`no ${trigger} trigger on the pool: pass ${input.flag}=<function ARN> (or set ${input.env}); infra/ deploys the function`);
+      plan.blockers.push(
+        `no ${trigger} trigger on the pool: pass ${input.flag}=<function ARN> (or set ${input.env}); infra/ deploys the function`,
+      );
     }
   }
   if (changes.length > 0) {
@@ -271,7 +277,9 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
   const { client, pool } = state;
   if (!client || !client.ClientSecret) {
     if (client) {
-      plan.notes.push(`app client ${client.ClientId} has no secret, and Cognito cannot add one to an existing client: a new client takes its place`);
+      plan.notes.push(
+        `app client ${client.ClientId} has no secret, and Cognito cannot add one to an existing client: a new client takes its place`,
+      );
     }
     plan.steps.push({
       kind: 'create-client',
@@ -291,7 +299,9 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
   }
   const extra = flows.filter((flow) => !APP_AUTH_FLOWS.includes(flow));
   if (extra.length > 0) {
-    plan.notes.push(`the client also allows ${extra.join(', ')}, which this app does not use; kept, in case another app relies on them`);
+    plan.notes.push(
+      `the client also allows ${extra.join(', ')}, which this app does not use; kept, in case another app relies on them`,
+    );
   }
   if (client.PreventUserExistenceErrors !== 'ENABLED') {
     update.PreventUserExistenceErrors = 'ENABLED';
@@ -304,7 +314,10 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
 
   const units: TokenValidityUnitsType = { ...client.TokenValidityUnits };
   const hourDefault = { value: 1, unit: 'hours' as const };
-  for (const [token, field] of [['IdToken', 'IdTokenValidity'], ['AccessToken', 'AccessTokenValidity']] as const) {
+  for (const [token, field] of [
+    ['IdToken', 'IdTokenValidity'],
+    ['AccessToken', 'AccessTokenValidity'],
+  ] as const) {
     const seconds = lifetimeSeconds(client[field], client.TokenValidityUnits?.[token], hourDefault);
     if (seconds > MAX_ID_ACCESS_TOKEN_MINUTES * 60) {
       update[field] = MAX_ID_ACCESS_TOKEN_MINUTES;
@@ -312,7 +325,10 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
       changes.push(`${token} lifetime: ${describeSeconds(seconds)} -> ${MAX_ID_ACCESS_TOKEN_MINUTES} min`);
     }
   }
-  const refreshSeconds = lifetimeSeconds(client.RefreshTokenValidity, client.TokenValidityUnits?.RefreshToken, { value: 30, unit: 'days' });
+  const refreshSeconds = lifetimeSeconds(client.RefreshTokenValidity, client.TokenValidityUnits?.RefreshToken, {
+    value: 30,
+    unit: 'days',
+  });
   if (refreshSeconds < needs.sessionLifetimeSeconds) {
     const days = refreshTokenDays(needs.sessionLifetimeSeconds);
     update.RefreshTokenValidity = days;
@@ -321,7 +337,11 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
       `RefreshToken lifetime: ${describeSeconds(refreshSeconds)} -> ${days} d (sessions last up to ${describeSeconds(needs.sessionLifetimeSeconds)})`,
     );
   }
-  if (update.IdTokenValidity !== undefined || update.AccessTokenValidity !== undefined || update.RefreshTokenValidity !== undefined) {
+  if (
+    update.IdTokenValidity !== undefined ||
+    update.AccessTokenValidity !== undefined ||
+    update.RefreshTokenValidity !== undefined
+  ) {
     update.TokenValidityUnits = units;
   }
 
@@ -329,7 +349,9 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
   const writable = client.WriteAttributes?.filter((name) => appOwned.includes(name)) ?? [];
   if (writable.length > 0) {
     update.WriteAttributes = client.WriteAttributes!.filter((name) => !appOwned.includes(name));
-    changes.push(`write attributes: remove ${writable.join(', ')} (only the app may set them, never a user with their own token)`);
+    changes.push(
+      `write attributes: remove ${writable.join(', ')} (only the app may set them, never a user with their own token)`,
+    );
   }
 
   if (changes.length > 0) {
@@ -370,7 +392,8 @@ export function describePlan(plan: SetupPlan): string[] {
   }
   for (const [index, step] of plan.steps.entries()) {
     lines.push(`${index + 1}. ${step.summary}`);
-    if (step.kind === 'update-pool' || step.kind === 'update-client') for (const change of step.changes) lines.push(`   - ${change}`);
+    if (step.kind === 'update-pool' || step.kind === 'update-client')
+      for (const change of step.changes) lines.push(`   - ${change}`);
   }
   for (const blocker of plan.blockers) lines.push(`Cannot do: ${blocker}`);
   for (const note of plan.notes) lines.push(`Note: ${note}`);
@@ -410,7 +433,9 @@ export function challengeKeySetReport(
   if (!publicKeysText?.trim()) {
     const oneLine = publicPem.trim().replace(/\n/g, '\\n');
     return {
-      lines: [`# The verify-auth-challenge function trusts the app's key (kid ${kid}): AUTH_CHALLENGE_PUBLIC_KEYS="${oneLine}"`],
+      lines: [
+        `# The verify-auth-challenge function trusts the app's key (kid ${kid}): AUTH_CHALLENGE_PUBLIC_KEYS="${oneLine}"`,
+      ],
       blocker: null,
     };
   }
@@ -418,7 +443,8 @@ export function challengeKeySetReport(
   try {
     set = parseChallengePublicKeys(publicKeysText);
   } catch (error) {
-    if (error instanceof ChallengeKeySetError) return { lines: [], blocker: `AUTH_CHALLENGE_PUBLIC_KEYS ${error.message}` };
+    if (error instanceof ChallengeKeySetError)
+      return { lines: [], blocker: `AUTH_CHALLENGE_PUBLIC_KEYS ${error.message}` };
     throw error;
   }
   const kids = [...set.keys()].map((k) => (k === kid ? `${k} (the app signs with it)` : k));

@@ -92,8 +92,7 @@ export async function checkIdToken(token: string): Promise<IdTokenCheck> {
     // jose checks the signature before the claims, so an expired token's payload is authentic.
     if (error instanceof errors.JWTExpired && error.payload.token_use === 'id') {
       const { payload } = error;
-      const claims =
-        payload.iss === issuer && payload.aud === clientId ? claimsFrom(payload) : null;
+      const claims = payload.iss === issuer && payload.aud === clientId ? claimsFrom(payload) : null;
       return claims ? { status: 'expired', claims } : { status: 'invalid' };
     }
     if (error instanceof errors.JWKSTimeout || isFetchFailure(error)) return { status: 'unavailable' };

@@ -126,7 +126,11 @@ async function setPermanentPassword(email: string, password: string): Promise<vo
   }
 }
 
-async function createUser(email: string, attributes: AttributeType[], temporaryPassword: string): Promise<'created' | 'exists'> {
+async function createUser(
+  email: string,
+  attributes: AttributeType[],
+  temporaryPassword: string,
+): Promise<'created' | 'exists'> {
   try {
     await cognitoClient().send(
       new AdminCreateUserCommand({
@@ -165,7 +169,10 @@ export function provisionPasswordlessUser(email: string, link: { corbadoUserId?:
 const inFlight = new Map<string, Promise<void>>();
 
 async function createOrRepairPasswordlessUser(email: string, corbadoUserId: string | undefined): Promise<void> {
-  const attributes = [{ Name: CREATED_BY_CORBADO, Value: 'true' }, ...(corbadoUserId ? [{ Name: CORBADO_USER_ID, Value: corbadoUserId }] : [])];
+  const attributes = [
+    { Name: CREATED_BY_CORBADO, Value: 'true' },
+    ...(corbadoUserId ? [{ Name: CORBADO_USER_ID, Value: corbadoUserId }] : []),
+  ];
   const outcome = await createUser(email, attributes, generateUnusablePassword());
   if (outcome === 'exists') {
     const user = await findUserByEmail(email);

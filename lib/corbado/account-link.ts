@@ -26,7 +26,11 @@ export async function mayCorbadoUserTakeOver(user: ChallengedUser, identity: Cor
     return false;
   }
   await recordCorbadoLink(user.username, identity.userId);
-  audit('account_linked', { method: 'corbado', corbadoUserId: identity.userId, replacedLink: user.corbadoUserId !== null });
+  audit('account_linked', {
+    method: 'corbado',
+    corbadoUserId: identity.userId,
+    replacedLink: user.corbadoUserId !== null,
+  });
   return true;
 }
 

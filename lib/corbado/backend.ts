@@ -17,7 +17,9 @@ const bareUserId = (userId: string) => userId.replace(/^usr-/, '');
 export async function corbadoEmailIsVerified(userId: string, email: string): Promise<boolean> {
   let identifiers;
   try {
-    ({ identifiers } = await corbadoCall('identifiers.list', () => corbadoSdk().identifiers().listByUserIdAndType(userId, 'email', undefined, 1, 100)));
+    ({ identifiers } = await corbadoCall('identifiers.list', () =>
+      corbadoSdk().identifiers().listByUserIdAndType(userId, 'email', undefined, 1, 100),
+    ));
   } catch (error) {
     throw corbadoBackendError('identifiers.list', error);
   }

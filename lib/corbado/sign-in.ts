@@ -14,7 +14,8 @@ import { verifyCorbadoSessionToken } from './session-token';
  * assertion, sealed cookies. An existing user not linked to this Corbado user (a password user,
  * or one provisioned for another) is used only under the rule of mayCorbadoUserTakeOver.
  */
-export const signInWithCorbadoSession = (token: string | null) => recordSignIn('corbado', () => corbadoSessionSignIn(token));
+export const signInWithCorbadoSession = (token: string | null) =>
+  recordSignIn('corbado', () => corbadoSessionSignIn(token));
 async function corbadoSessionSignIn(token: string | null): Promise<SignedIn> {
   corbadoProject('complete');
   let identity;
@@ -23,7 +24,8 @@ async function corbadoSessionSignIn(token: string | null): Promise<SignedIn> {
   } catch (error) {
     if (error instanceof AppError) {
       // The detail is one of the checks' own names (JWT_EXPIRED, no exp...), never token content.
-      const detail = error.code === 'corbado_session_invalid' && error.cause instanceof Error ? error.cause.message : undefined;
+      const detail =
+        error.code === 'corbado_session_invalid' && error.cause instanceof Error ? error.cause.message : undefined;
       audit('sign_in_failed', { method: 'corbado', reason: error.code, detail });
     }
     throw error;

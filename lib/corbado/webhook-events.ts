@@ -60,7 +60,8 @@ const REPLAY_WINDOW_SECONDS = 24 * 3600;
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isId = (value: unknown, prefix: string): value is string =>
   typeof value === 'string' && value.length <= 128 && value.startsWith(prefix) && value.length > prefix.length;
 
@@ -78,7 +79,12 @@ function checkUserData(data: Json): CheckedEvent {
   if (!isObject(user) || !isId(user.id, 'usr-') || typeof user.status !== 'string') {
     throw bad('data.user needs an id (usr-...) and a status.');
   }
-  if (!Array.isArray(identifiers) || identifiers.some((i) => !isObject(i) || typeof i.type !== 'string' || typeof i.value !== 'string' || typeof i.status !== 'string')) {
+  if (
+    !Array.isArray(identifiers) ||
+    identifiers.some(
+      (i) => !isObject(i) || typeof i.type !== 'string' || typeof i.value !== 'string' || typeof i.status !== 'string',
+    )
+  ) {
     throw bad('data.identifiers must list objects with type, value and status.');
   }
   return { corbadoUserId: user.id };
@@ -158,6 +164,12 @@ export async function handleCorbadoEvent(body: Json, headerType: string | null):
     log.info('corbado_event_replayed', { corbadoEvent: type, eventKey });
     return { received: true, duplicate: true };
   }
-  audit(AUDIT_EVENT[type], { source: 'corbado_webhook', corbadoEvent: type, eventKey, occurredAt: timestamp, ...checked });
+  audit(AUDIT_EVENT[type], {
+    source: 'corbado_webhook',
+    corbadoEvent: type,
+    eventKey,
+    occurredAt: timestamp,
+    ...checked,
+  });
   return { received: true, duplicate: false };
 }

@@ -107,7 +107,9 @@ async function passwordIsCorrect(email: string, password: string, perAddress: Ra
   } catch (error) {
     const refused =
       error instanceof AppError &&
-      (error.code === 'invalid_credentials' || error.code === 'account_blocked' || error.code === 'password_change_required');
+      (error.code === 'invalid_credentials' ||
+        error.code === 'account_blocked' ||
+        error.code === 'password_change_required');
     if (refused) return false;
     throw error;
   }

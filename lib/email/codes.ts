@@ -74,7 +74,10 @@ export interface UsedEmailCode {
 function refusal(outcome: Exclude<EmailCodeTry, { result: 'right' }>): AppError {
   switch (outcome.result) {
     case 'wrong':
-      return new AppError('invalid_code', `That code is wrong. ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left.`);
+      return new AppError(
+        'invalid_code',
+        `That code is wrong. ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left.`,
+      );
     case 'expired':
       return new AppError('invalid_code', 'That code has expired. Request a new code.');
     case 'used_up':

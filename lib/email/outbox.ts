@@ -23,7 +23,12 @@ export async function sendEmail(message: OutgoingEmail): Promise<void> {
   const { email, dataDir } = getConfig();
   if (email.smtpUrl) {
     // A mail server that accepts but never answers must not hold the request for nodemailer's 30 s.
-    transport ??= createTransport({ url: email.smtpUrl, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 });
+    transport ??= createTransport({
+      url: email.smtpUrl,
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 10_000,
+    });
     try {
       await transport.sendMail({ from: email.from, ...message });
     } catch (error) {

@@ -85,7 +85,9 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 export function secretHash(clientSecret: string, username: string, clientId: string): string {
-  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
+  return createHmac('sha256', clientSecret)
+    .update(username + clientId)
+    .digest('base64');
 }
 
 /** Challenge sessions live only here: opaque handles, single use, expiring (3 minutes, as Cognito's default). */
@@ -144,7 +146,9 @@ export class AuthFlows {
   private checkSecretHash(client: AppClient, username: string, provided: string | undefined): void {
     if (!client.ClientSecret) return;
     if (!provided) {
-      throw new NotAuthorizedError(`Client ${client.ClientId} is configured with secret but SECRET_HASH was not received`);
+      throw new NotAuthorizedError(
+        `Client ${client.ClientId} is configured with secret but SECRET_HASH was not received`,
+      );
     }
     if (!safeEqual(secretHash(client.ClientSecret, username, client.ClientId), provided)) {
       throw new NotAuthorizedError(`Unable to verify secret hash for client ${client.ClientId}`);
@@ -232,12 +236,19 @@ export class AuthFlows {
         // Cognito still asks the define trigger, telling it the user is unknown; ours fails.
         await this.invoke('DefineAuthChallenge', () =>
           this.triggers.defineAuthChallenge(
-            this.event<DefineAuthChallengeTriggerEvent>(pool, client, username, 'DefineAuthChallenge_Authentication', {
-              userAttributes: {},
-              session: [],
-              clientMetadata,
-              userNotFound: true,
-            }, { issueTokens: false, failAuthentication: false }),
+            this.event<DefineAuthChallengeTriggerEvent>(
+              pool,
+              client,
+              username,
+              'DefineAuthChallenge_Authentication',
+              {
+                userAttributes: {},
+                session: [],
+                clientMetadata,
+                userNotFound: true,
+              },
+              { issueTokens: false, failAuthentication: false },
+            ),
           ),
         );
       }
@@ -259,12 +270,19 @@ export class AuthFlows {
     const userAttributes = { ...attributesToRecord(user.Attributes), 'cognito:user_status': user.UserStatus };
     const defined = await this.invoke('DefineAuthChallenge', () =>
       this.triggers.defineAuthChallenge(
-        this.event<DefineAuthChallengeTriggerEvent>(pool, client, user.Username, 'DefineAuthChallenge_Authentication', {
-          userAttributes,
-          session: structuredClone(history),
-          clientMetadata,
-          userNotFound: false,
-        }, { issueTokens: false, failAuthentication: false }),
+        this.event<DefineAuthChallengeTriggerEvent>(
+          pool,
+          client,
+          user.Username,
+          'DefineAuthChallenge_Authentication',
+          {
+            userAttributes,
+            session: structuredClone(history),
+            clientMetadata,
+            userNotFound: false,
+          },
+          { issueTokens: false, failAuthentication: false },
+        ),
       ),
     );
     const decision = defined.response;
@@ -279,13 +297,20 @@ export class AuthFlows {
     }
     const created = await this.invoke('CreateAuthChallenge', () =>
       this.triggers.createAuthChallenge(
-        this.event<CreateAuthChallengeTriggerEvent>(pool, client, user.Username, 'CreateAuthChallenge_Authentication', {
-          userAttributes,
-          challengeName: 'CUSTOM_CHALLENGE',
-          session: structuredClone(history),
-          clientMetadata,
-          userNotFound: false,
-        }, { publicChallengeParameters: {}, privateChallengeParameters: {}, challengeMetadata: '' }),
+        this.event<CreateAuthChallengeTriggerEvent>(
+          pool,
+          client,
+          user.Username,
+          'CreateAuthChallenge_Authentication',
+          {
+            userAttributes,
+            challengeName: 'CUSTOM_CHALLENGE',
+            session: structuredClone(history),
+            clientMetadata,
+            userNotFound: false,
+          },
+          { publicChallengeParameters: {}, privateChallengeParameters: {}, challengeMetadata: '' },
+        ),
       ),
     );
     const session = this.sessions.open(
@@ -339,7 +364,12 @@ export class AuthFlows {
     this.checkSecretHash(client, responses.USERNAME, responses.SECRET_HASH);
     const state = this.sessions.take(req.Session);
     if (state === 'expired') throw new NotAuthorizedError('Invalid session for the user, session is expired.');
-    if (!state || state.kind !== req.ChallengeName || state.clientId !== client.ClientId || state.poolId !== pool.options.Id) {
+    if (
+      !state ||
+      state.kind !== req.ChallengeName ||
+      state.clientId !== client.ClientId ||
+      state.poolId !== pool.options.Id
+    ) {
       throw new NotAuthorizedError('Invalid session for the user.');
     }
     const user = await pool.getUserByUsername(ctx, responses.USERNAME);
@@ -348,21 +378,36 @@ export class AuthFlows {
 
     if (state.kind === 'NEW_PASSWORD_REQUIRED') {
       if (!responses.NEW_PASSWORD) throw new InvalidParameterError('Missing required parameter NEW_PASSWORD');
-      const confirmed: User = { ...user, Password: responses.NEW_PASSWORD, UserStatus: 'CONFIRMED', UserLastModifiedDate: new Date() };
+      const confirmed: User = {
+        ...user,
+        Password: responses.NEW_PASSWORD,
+        UserStatus: 'CONFIRMED',
+        UserLastModifiedDate: new Date(),
+      };
       await pool.saveUser(ctx, confirmed);
-      return { ChallengeParameters: {}, AuthenticationResult: await this.issuer.issue(pool.options.Id, client, confirmed) };
+      return {
+        ChallengeParameters: {},
+        AuthenticationResult: await this.issuer.issue(pool.options.Id, client, confirmed),
+      };
     }
 
     if (responses.ANSWER === undefined) throw new InvalidParameterError('Missing required parameter ANSWER');
     const verified = await this.invoke('VerifyAuthChallengeResponse', () =>
       this.triggers.verifyAuthChallengeResponse(
-        this.event<VerifyAuthChallengeResponseTriggerEvent>(pool, client, user.Username, 'VerifyAuthChallengeResponse_Authentication', {
-          userAttributes: { ...attributesToRecord(user.Attributes), 'cognito:user_status': user.UserStatus },
-          privateChallengeParameters: { ...state.privateParameters },
-          challengeAnswer: responses.ANSWER,
-          clientMetadata: req.ClientMetadata,
-          userNotFound: false,
-        }, { answerCorrect: false }),
+        this.event<VerifyAuthChallengeResponseTriggerEvent>(
+          pool,
+          client,
+          user.Username,
+          'VerifyAuthChallengeResponse_Authentication',
+          {
+            userAttributes: { ...attributesToRecord(user.Attributes), 'cognito:user_status': user.UserStatus },
+            privateChallengeParameters: { ...state.privateParameters },
+            challengeAnswer: responses.ANSWER,
+            clientMetadata: req.ClientMetadata,
+            userNotFound: false,
+          },
+          { answerCorrect: false },
+        ),
       ),
     );
     const history: ChallengeHistory = [
@@ -380,7 +425,10 @@ export class AuthFlows {
     if (!req.AccessToken) throw new InvalidParameterError('Missing required parameter AccessToken');
     let poolId = '';
     try {
-      poolId = String(decodeJwt(req.AccessToken).iss ?? '').split('/').pop() ?? '';
+      poolId =
+        String(decodeJwt(req.AccessToken).iss ?? '')
+          .split('/')
+          .pop() ?? '';
     } catch {
       throw new NotAuthorizedError('Invalid Access Token');
     }

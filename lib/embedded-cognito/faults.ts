@@ -176,12 +176,20 @@ export class CognitoFaults {
     this.received += 1;
     this.counts.set(operation, this.arrived(operation) + 1);
     const sdkAttempt = req.headers['amz-sdk-request'];
-    this.log.push({ operation, at: Date.now(), sdkAttempt: typeof sdkAttempt === 'string' ? sdkAttempt : null, fault: fault?.kind ?? null });
+    this.log.push({
+      operation,
+      at: Date.now(),
+      sdkAttempt: typeof sdkAttempt === 'string' ? sdkAttempt : null,
+      fault: fault?.kind ?? null,
+    });
     if (this.log.length > ARRIVAL_LOG_LIMIT) this.log = this.log.slice(-ARRIVAL_LOG_LIMIT / 2);
   }
 }
 
-function answerError(res: ServerResponse, { status, type, message }: { status: number; type: string; message: string }): void {
+function answerError(
+  res: ServerResponse,
+  { status, type, message }: { status: number; type: string; message: string },
+): void {
   const body = JSON.stringify({ __type: type, message });
   res.writeHead(status, {
     'content-type': 'application/x-amz-json-1.1',

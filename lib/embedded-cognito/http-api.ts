@@ -71,12 +71,17 @@ export function cognitoApi(options: CognitoApiOptions): RequestListener {
     }
     if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
       // Preflights included: no Access-Control-* header is ever sent, so browsers block cross-origin calls.
-      fail(res, { status: 405, type: 'UnknownOperationException', message: 'Only signed POST requests to / are served.' }, { allow: 'POST' });
+      fail(
+        res,
+        { status: 405, type: 'UnknownOperationException', message: 'Only signed POST requests to / are served.' },
+        { allow: 'POST' },
+      );
       return;
     }
     void handle(options, req, res).catch((error: Error) => {
       ctx.logger.error(error, 'embedded Cognito: request failed');
-      if (!res.headersSent) fail(res, { status: 500, type: 'InternalErrorException', message: 'Internal server error' });
+      if (!res.headersSent)
+        fail(res, { status: 500, type: 'InternalErrorException', message: 'Internal server error' });
     });
   };
 }
@@ -87,7 +92,11 @@ async function handle(options: CognitoApiOptions, req: IncomingMessage, res: Ser
     fail(res, { status: 413, type: 'SerializationException', message: 'Request body too large.' });
     return;
   }
-  const refusal = await checkSignature({ method: 'POST', url: req.url ?? '/', headers: req.headers, body }, options.accessKey, options.now());
+  const refusal = await checkSignature(
+    { method: 'POST', url: req.url ?? '/', headers: req.headers, body },
+    options.accessKey,
+    options.now(),
+  );
   if (refusal) {
     options.ctx.logger.warn(`embedded Cognito: refused an unauthenticated request (${refusal.type})`);
     fail(res, refusal);
@@ -101,7 +110,9 @@ async function handle(options: CognitoApiOptions, req: IncomingMessage, res: Ser
   }
   let input: unknown;
   try {
-    input = (req.headers['content-type'] ?? '').startsWith(JSON_TYPE) ? JSON.parse(body.toString('utf8') || '{}') : null;
+    input = (req.headers['content-type'] ?? '').startsWith(JSON_TYPE)
+      ? JSON.parse(body.toString('utf8') || '{}')
+      : null;
   } catch {
     input = null;
   }
@@ -116,7 +127,11 @@ async function handle(options: CognitoApiOptions, req: IncomingMessage, res: Ser
       options.ctx.logger.warn(error, `Error handling target: ${target}`);
       fail(res, { status: 400, type: error.code, message: error.message });
     } else if (error instanceof UnsupportedError) {
-      fail(res, { status: 500, type: 'CognitoLocal#Unsupported', message: `Cognito Local unsupported feature: ${error.message}` });
+      fail(res, {
+        status: 500,
+        type: 'CognitoLocal#Unsupported',
+        message: `Cognito Local unsupported feature: ${error.message}`,
+      });
     } else {
       options.ctx.logger.error(error, `Error handling target: ${target}`);
       fail(res, { status: 500, type: 'InternalErrorException', message: 'Internal server error' });

@@ -248,8 +248,13 @@ const EMBEDDED_CUSTOM_ATTRIBUTES = [
 ];
 
 /** A pool kept in DATA_DIR by an older version gets the custom attributes added since, as cognito:setup would. */
-async function addMissingAttributes(userPoolId: string, call: (target: string, req: object) => Promise<object>): Promise<void> {
-  const { UserPool } = (await call('DescribeUserPool', { UserPoolId: userPoolId })) as { UserPool: { SchemaAttributes?: { Name?: string }[] } };
+async function addMissingAttributes(
+  userPoolId: string,
+  call: (target: string, req: object) => Promise<object>,
+): Promise<void> {
+  const { UserPool } = (await call('DescribeUserPool', { UserPoolId: userPoolId })) as {
+    UserPool: { SchemaAttributes?: { Name?: string }[] };
+  };
   const present = new Set(UserPool.SchemaAttributes?.map((attribute) => attribute.Name));
   const missing = EMBEDDED_CUSTOM_ATTRIBUTES.filter((attribute) => !present.has(`custom:${attribute.Name}`));
   if (missing.length > 0) await call('AddCustomAttributes', { UserPoolId: userPoolId, CustomAttributes: missing });
@@ -282,7 +287,13 @@ async function ensurePoolAndClient(
     Schema: EMBEDDED_CUSTOM_ATTRIBUTES,
     LambdaConfig: TRIGGER_ARNS,
     Policies: {
-      PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false },
+      PasswordPolicy: {
+        MinimumLength: 8,
+        RequireUppercase: true,
+        RequireLowercase: true,
+        RequireNumbers: true,
+        RequireSymbols: false,
+      },
     },
   })) as { UserPool: { Id: string } };
   const userPoolId = created.UserPool.Id;

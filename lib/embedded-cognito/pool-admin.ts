@@ -25,7 +25,8 @@ export function poolAdminTargets(services: Services): Record<string, Target> {
         throw new ResourceNotFoundError(`User pool client ${req.ClientId} does not exist.`);
       }
       const pool = await services.cognito.getUserPool(ctx, existing.UserPoolId);
-      const updated: AppClient & Pick<UpdateUserPoolClientRequest, 'AuthSessionValidity' | 'EnablePropagateAdditionalUserContextData'> = {
+      const updated: AppClient &
+        Pick<UpdateUserPoolClientRequest, 'AuthSessionValidity' | 'EnablePropagateAdditionalUserContextData'> = {
         ClientId: existing.ClientId,
         ClientSecret: existing.ClientSecret,
         UserPoolId: existing.UserPoolId,

@@ -14,7 +14,13 @@ import type { TokenIssuer } from './token-issuer';
 type Request = { AccessToken?: unknown; ClientId?: unknown };
 
 /** Throws NotAuthorizedException, with AWS's messages, when `req` may not run `target`. */
-export async function enforcePoolRules(services: Services, issuer: TokenIssuer, ctx: Context, target: string, req: Request): Promise<void> {
+export async function enforcePoolRules(
+  services: Services,
+  issuer: TokenIssuer,
+  ctx: Context,
+  target: string,
+  req: Request,
+): Promise<void> {
   // Every operation that takes an access token (GetUser, UpdateUserAttributes, ChangePassword, ...).
   if (req.AccessToken !== undefined) await verifyAccessToken(services, issuer, ctx, req.AccessToken);
   if (target === 'SignUp' && typeof req.ClientId === 'string') {
@@ -33,7 +39,10 @@ async function verifyAccessToken(services: Services, issuer: TokenIssuer, ctx: C
   if (typeof token !== 'string') throw invalid;
   let poolId: string;
   try {
-    poolId = String(decodeJwt(token).iss ?? '').split('/').pop() ?? '';
+    poolId =
+      String(decodeJwt(token).iss ?? '')
+        .split('/')
+        .pop() ?? '';
   } catch {
     throw invalid;
   }

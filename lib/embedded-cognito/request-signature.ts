@@ -99,13 +99,22 @@ function header(request: ReceivedRequest, name: string): string | undefined {
 }
 
 /** null when the request carries a valid, fresh signature by `key`; else why it is refused. */
-export async function checkSignature(request: ReceivedRequest, key: AccessKey, now = Date.now()): Promise<Refusal | null> {
+export async function checkSignature(
+  request: ReceivedRequest,
+  key: AccessKey,
+  now = Date.now(),
+): Promise<Refusal | null> {
   const authorization = header(request, 'authorization');
   if (!authorization) return refuse('MissingAuthenticationTokenException', 'Missing Authentication Token');
   const parsed = AUTHORIZATION.exec(authorization);
   if (!parsed) return refuse('IncompleteSignatureException', 'The request signature is malformed.');
   const [, accessKeyId, scopeDate, region, service, signedList, signature] = parsed as unknown as string[];
-  if (!timingSafeEqual(createHash('sha256').update(accessKeyId!).digest(), createHash('sha256').update(key.accessKeyId).digest())) {
+  if (
+    !timingSafeEqual(
+      createHash('sha256').update(accessKeyId!).digest(),
+      createHash('sha256').update(key.accessKeyId).digest(),
+    )
+  ) {
     return refuse('UnrecognizedClientException', 'The security token included in the request is invalid.');
   }
   if (service !== SERVICE) {
@@ -119,7 +128,10 @@ export async function checkSignature(request: ReceivedRequest, key: AccessKey, n
   const [, year, month, day, hour, minute, second] = date.map(Number) as number[];
   const signingDate = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
   if (Math.abs(now - signingDate.getTime()) > SIGNATURE_MAX_SKEW_MS) {
-    return refuse('InvalidSignatureException', `Signature expired: ${amzDate} is more than 5 minutes from the server's time.`);
+    return refuse(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is more than 5 minutes from the server's time.`,
+    );
   }
   const signedHeaders = signedList!.split(';');
   if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) {
@@ -162,7 +174,10 @@ export async function checkSignature(request: ReceivedRequest, key: AccessKey, n
     { signingDate, signableHeaders: new Set(signedHeaders) },
   );
   const expectedSignature = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers.authorization ?? ''))?.[1] ?? '';
-  if (expectedSignature.length !== signature!.length || !timingSafeEqual(Buffer.from(expectedSignature), Buffer.from(signature!))) {
+  if (
+    expectedSignature.length !== signature!.length ||
+    !timingSafeEqual(Buffer.from(expectedSignature), Buffer.from(signature!))
+  ) {
     return refuse(
       'InvalidSignatureException',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',

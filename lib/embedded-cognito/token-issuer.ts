@@ -81,7 +81,14 @@ export class TokenIssuer {
     const records = existsSync(refreshFile)
       ? (JSON.parse(readFileSync(refreshFile, 'utf8')) as Record<string, RefreshRecord>)
       : {};
-    return new TokenIssuer(privateKey, await importJWK(publicJwk, 'RS256'), publicJwk, refreshFile, new Map(Object.entries(records)), '');
+    return new TokenIssuer(
+      privateKey,
+      await importJWK(publicJwk, 'RS256'),
+      publicJwk,
+      refreshFile,
+      new Map(Object.entries(records)),
+      '',
+    );
   }
 
   /** The endpoint is known only once the server listens. */
@@ -132,7 +139,12 @@ export class TokenIssuer {
       idTtl,
     );
     const AccessToken = await sign(
-      { client_id: client.ClientId, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: user.Username },
+      {
+        client_id: client.ClientId,
+        token_use: 'access',
+        scope: 'aws.cognito.signin.user.admin',
+        username: user.Username,
+      },
       accessTtl,
     );
     const tokens: IssuedTokens = { IdToken, AccessToken, ExpiresIn: idTtl, TokenType: 'Bearer' };

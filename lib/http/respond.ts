@@ -16,7 +16,12 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 5;
  * `retry`: the request may be sent again unchanged after Retry-After (Cognito's quota held it
  * back); the body says `retry: true` and lib/client/api.ts then retries on its own.
  */
-export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, retryAfterSeconds?: number, retry = false): Response {
+export function errorResponse(
+  code: ErrorCode,
+  message: string = ERRORS[code].message,
+  retryAfterSeconds?: number,
+  retry = false,
+): Response {
   const status = ERRORS[code].status;
   // Every 503 tells when to try again, so clients and proxies back off instead of hammering.
   const retryAfter = retryAfterSeconds ?? (status === 503 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
@@ -35,7 +40,8 @@ function isDatabaseBusy(error: unknown): boolean {
 
 /** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
 export function responseForError(error: unknown): Response {
-  if (error instanceof AppError) return errorResponse(error.code, error.userMessage, error.retryAfterSeconds, error.retry);
+  if (error instanceof AppError)
+    return errorResponse(error.code, error.userMessage, error.retryAfterSeconds, error.retry);
   if (isDatabaseBusy(error)) {
     log.error('database_busy', { error });
     return errorResponse('upstream_unavailable', 'The service is busy. Try again in a moment.');

@@ -21,7 +21,8 @@ function cookieName(): string {
 
 const hash = (value: string) => createHash('sha256').update(value).digest('hex');
 
-const mac = (nonce: string, secret: string) => createHmac('sha256', secret).update(`ceremony\n${nonce}`).digest('base64url');
+const mac = (nonce: string, secret: string) =>
+  createHmac('sha256', secret).update(`ceremony\n${nonce}`).digest('base64url');
 
 /**
  * The browser's binding: `<nonce>.<HMAC of it>`, made only here. A browser keeps its value
@@ -32,7 +33,9 @@ function serverMadeBinding(existing: string | undefined): string {
   const { sealWith, openWith } = getConfig().session;
   const [nonce, given] = existing?.split('.') ?? [];
   if (nonce && given && /^[\w-]{43}$/.test(nonce) && /^[\w-]{43}$/.test(given)) {
-    const valid = Object.values(openWith).some((secret) => timingSafeEqual(Buffer.from(mac(nonce, secret)), Buffer.from(given)));
+    const valid = Object.values(openWith).some((secret) =>
+      timingSafeEqual(Buffer.from(mac(nonce, secret)), Buffer.from(given)),
+    );
     if (valid) return existing!;
   }
   const fresh = randomBytes(32).toString('base64url');

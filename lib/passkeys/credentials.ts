@@ -5,7 +5,10 @@ import type { StoredPasskey } from '../store/passkey-store';
 export type { StoredPasskey } from '../store/passkey-store';
 
 /** What the account page shows: no key material. */
-export type PasskeySummary = Pick<StoredPasskey, 'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'backedUp' | 'deviceType'>;
+export type PasskeySummary = Pick<
+  StoredPasskey,
+  'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'backedUp' | 'deviceType'
+>;
 
 export function findPasskey(id: string): Promise<StoredPasskey | null> {
   return passkeyStore().findPasskey(id);

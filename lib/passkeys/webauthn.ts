@@ -71,7 +71,12 @@ export async function finishPasskeySignIn(cookies: CookieReader, response: unkno
       expectedChallenge: ceremony.challenge,
       expectedOrigin: relyingParty.origin,
       expectedRPID: relyingParty.id,
-      credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports },
+      credential: {
+        id: passkey.id,
+        publicKey: passkey.publicKey,
+        counter: passkey.counter,
+        transports: passkey.transports,
+      },
       requireUserVerification: true,
     });
   } catch (error) {
@@ -157,13 +162,22 @@ const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-
 /** The transports WebAuthn defines, once each: the browser's list is stored and sent back in options. */
 function knownTransports(input: unknown): string[] {
   if (!Array.isArray(input)) return [];
-  return [...new Set(input.filter((transport): transport is string => typeof transport === 'string' && TRANSPORTS.has(transport)))];
+  return [
+    ...new Set(
+      input.filter((transport): transport is string => typeof transport === 'string' && TRANSPORTS.has(transport)),
+    ),
+  ];
 }
 
 /** `input` as a printable name of at most 64 characters; null when nothing printable is left. */
 function printableName(input: unknown): string | null {
   if (typeof input !== 'string') return null;
-  return input.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64) || null;
+  return (
+    input
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .trim()
+      .slice(0, 64) || null
+  );
 }
 
 /** A printable name of at most 64 characters, or the default. */

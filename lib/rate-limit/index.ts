@@ -48,7 +48,12 @@ export type RateLimitCheck = { rule: RateLimitRule; key: string };
  */
 function limited(rule: RateLimitRule, resetAt: number): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
-  log.warn('rate_limited', { rule: rule.name, limit: rule.limit, windowSeconds: rule.windowSeconds, retryAfterSeconds });
+  log.warn('rate_limited', {
+    rule: rule.name,
+    limit: rule.limit,
+    windowSeconds: rule.windowSeconds,
+    retryAfterSeconds,
+  });
   instruments().rateLimitRefusals.add(1, { 'rate_limit.rule': rule.name });
   return new AppError('rate_limited', undefined, { retryAfterSeconds });
 }

@@ -79,7 +79,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     const waited = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
     });
-    await Promise.race([connecting.then(() => undefined, () => undefined), waited]);
+    await Promise.race([
+      connecting.then(
+        () => undefined,
+        () => undefined,
+      ),
+      waited,
+    ]);
     clearTimeout(timer);
   }
 
@@ -96,7 +102,10 @@ export class RedisRateLimitStore implements RateLimitStore {
       // Timers run before the event loop reads sockets: on a busy process a reply that has
       // arrived would lose to its own timeout. setImmediate lets the loop read it first, so only
       // a Redis that really has not answered counts as failed.
-      timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))), timeoutMs);
+      timer = setTimeout(
+        () => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
     });
     try {
       const command = client.sendCommand<T>(args);
@@ -108,7 +117,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async hit(key: string, windowSeconds: number): Promise<RateLimitWindow> {
-    return windowFrom(await this.run<[number, number]>(['EVAL', HIT, '1', this.key(key), String(windowSeconds * 1000)]));
+    return windowFrom(
+      await this.run<[number, number]>(['EVAL', HIT, '1', this.key(key), String(windowSeconds * 1000)]),
+    );
   }
 
   async peek(key: string): Promise<RateLimitWindow | null> {
@@ -127,6 +138,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 }
 
 function windowFrom([count, ttl]: [number, number]): RateLimitWindow {
-  if (typeof count !== 'number' || typeof ttl !== 'number') throw new Error('unexpected reply from the rate-limit script');
+  if (typeof count !== 'number' || typeof ttl !== 'number')
+    throw new Error('unexpected reply from the rate-limit script');
   return { count, resetAt: Date.now() + Math.max(ttl, 0) };
 }

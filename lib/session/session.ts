@@ -6,7 +6,14 @@ import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { log } from '../log';
 import { countedRefresh } from '../telemetry/session';
-import { clearedCookies, openCookie, sealCookie, sessionCookieNames, type CookieReader, type CookieToSet } from './cookies';
+import {
+  clearedCookies,
+  openCookie,
+  sealCookie,
+  sessionCookieNames,
+  type CookieReader,
+  type CookieToSet,
+} from './cookies';
 
 export type SignInMethod = 'password' | 'passkey' | 'email_code' | 'corbado';
 
@@ -79,7 +86,11 @@ export async function createSessionCookies(
   const sid = randomBytes(16).toString('base64url');
   const lifetime = getConfig().session.absoluteTimeoutSeconds;
   const cookies = await Promise.all([
-    sealCookie(names.id, { v: 1, sid, idToken: tokens.idToken, method, createdAt, lastSeenAt: createdAt } satisfies IdCookie, lifetime),
+    sealCookie(
+      names.id,
+      { v: 1, sid, idToken: tokens.idToken, method, createdAt, lastSeenAt: createdAt } satisfies IdCookie,
+      lifetime,
+    ),
     sealCookie(names.access, { v: 1, sid, accessToken: tokens.accessToken } satisfies AccessCookie, lifetime),
     sealCookie(names.refresh, { v: 1, sid, refreshToken: tokens.refreshToken } satisfies RefreshCookie, lifetime),
   ]);
@@ -104,7 +115,10 @@ const refreshTokens = countedRefresh(refreshCognitoTokens);
  * The session behind the request's cookies. With `refresh`, an expired ID token is renewed
  * with the refresh token (middleware does this, so pages and handlers see fresh tokens).
  */
-export async function resolveSession(cookies: CookieReader, { refresh }: { refresh: boolean }): Promise<SessionResolution> {
+export async function resolveSession(
+  cookies: CookieReader,
+  { refresh }: { refresh: boolean },
+): Promise<SessionResolution> {
   const names = sessionCookieNames();
   const signedOut: SessionResolution = { kind: 'none', cookies: clearedCookies() };
   const data = await openCookie<IdCookie>(cookies, names.id);

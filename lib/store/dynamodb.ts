@@ -14,7 +14,13 @@ import {
 import { AppError } from '../errors';
 import { log } from '../log';
 import { PASSKEY_TABLE } from './dynamodb-table';
-import { refusedEmailCodeTry, type CeremonyChallenge, type CeremonyPurpose, type PasskeyStore, type StoredPasskey } from './passkey-store';
+import {
+  refusedEmailCodeTry,
+  type CeremonyChallenge,
+  type CeremonyPurpose,
+  type PasskeyStore,
+  type StoredPasskey,
+} from './passkey-store';
 
 /**
  * The DynamoDB store: one table shared by any number of app instances (lib/store/dynamodb-table.ts
@@ -76,7 +82,10 @@ async function conditional<T>(write: Promise<T>): Promise<T | null> {
   try {
     return await write;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as { name?: unknown })?.name === 'ConditionalCheckFailedException') {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as { name?: unknown })?.name === 'ConditionalCheckFailedException'
+    ) {
       return null;
     }
     throw error;
@@ -112,7 +121,15 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       await client.send(
         new PutCommand({
           TableName,
-          Item: { ...challengeKey(challenge), browserHash, purpose, challenge, forSub: userSub, expiresAt, [TTL]: ttlOf(expiresAt) },
+          Item: {
+            ...challengeKey(challenge),
+            browserHash,
+            purpose,
+            challenge,
+            forSub: userSub,
+            expiresAt,
+            [TTL]: ttlOf(expiresAt),
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
         }),
@@ -134,7 +151,13 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       );
       const item = taken?.Attributes;
       if (!item) return null;
-      return { browserHash, purpose, challenge, userSub: (item.forSub as string | null) ?? null, expiresAt: item.expiresAt as number } satisfies CeremonyChallenge;
+      return {
+        browserHash,
+        purpose,
+        challenge,
+        userSub: (item.forSub as string | null) ?? null,
+        expiresAt: item.expiresAt as number,
+      } satisfies CeremonyChallenge;
     },
 
     async insertPasskey(passkey) {
@@ -192,7 +215,9 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       for (let start = 0; start < ids.length; start += 100) {
         let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map((pk) => ({ [PK]: pk }));
         while (keys?.length) {
-          const batch: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }));
+          const batch: BatchGetCommandOutput = await client.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
           found.push(...(batch.Responses?.[TableName] ?? []).map(fromItem));
           keys = batch.UnprocessedKeys?.[TableName]?.Keys;
         }
@@ -208,7 +233,10 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
             Key: passkeyKey(id),
             UpdateExpression: 'SET #counter = :counter, lastUsedAt = :usedAt',
             // Forward only; an authenticator that keeps no counter (0) stays at 0.
-            ConditionExpression: counter === 0 ? 'attribute_exists(#pk) AND #counter = :counter' : 'attribute_exists(#pk) AND #counter < :counter',
+            ConditionExpression:
+              counter === 0
+                ? 'attribute_exists(#pk) AND #counter = :counter'
+                : 'attribute_exists(#pk) AND #counter < :counter',
             ExpressionAttributeNames: { '#pk': PK, '#counter': 'counter' },
             ExpressionAttributeValues: { ':counter': counter, ':usedAt': usedAt },
           }),
@@ -342,7 +370,9 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
 
     async probe() {
       const probedAt = Date.now();
-      await client.send(new PutCommand({ TableName, Item: { ...PROBE_KEY, probedAt, [TTL]: ttlOf(probedAt + 3_600_000) } }));
+      await client.send(
+        new PutCommand({ TableName, Item: { ...PROBE_KEY, probedAt, [TTL]: ttlOf(probedAt + 3_600_000) } }),
+      );
       await client.send(new GetCommand({ TableName, Key: PROBE_KEY, ConsistentRead: true }));
     },
   };

@@ -15,7 +15,10 @@ let store: PasskeyStore | undefined;
 export function passkeyStore(): PasskeyStore {
   if (!store) {
     const { passkeyStore: chosen, dataDir } = getConfig();
-    const backend = chosen.backend === 'dynamodb' ? createDynamoDbStore(chosen) : createSqliteStore(path.join(dataDir, 'passkeys.sqlite'));
+    const backend =
+      chosen.backend === 'dynamodb'
+        ? createDynamoDbStore(chosen)
+        : createSqliteStore(path.join(dataDir, 'passkeys.sqlite'));
     store = tracedStore(backend, chosen.backend);
   }
   return store;

@@ -49,7 +49,11 @@ export type EmailCodeTry =
  * A try that did not use the code, given the code's state once the try was counted: one rule
  * for every backend.
  */
-export function refusedEmailCodeTry(code: { attempts: number; expiresAt: number }, maxAttempts: number, now: number): EmailCodeTry {
+export function refusedEmailCodeTry(
+  code: { attempts: number; expiresAt: number },
+  maxAttempts: number,
+  now: number,
+): EmailCodeTry {
   if (code.expiresAt < now) return { result: 'expired' };
   if (code.attempts >= maxAttempts) return { result: 'used_up' };
   return { result: 'wrong', triesLeft: maxAttempts - code.attempts };

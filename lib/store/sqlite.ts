@@ -3,7 +3,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { refusedEmailCodeTry, type CeremonyChallenge, type CeremonyPurpose, type PasskeyStore, type StoredPasskey } from './passkey-store';
+import {
+  refusedEmailCodeTry,
+  type CeremonyChallenge,
+  type CeremonyPurpose,
+  type PasskeyStore,
+  type StoredPasskey,
+} from './passkey-store';
 
 /**
  * The SQLite store: the self-hosted passkey layer's own data (credentials, ceremony challenges,
@@ -72,7 +78,9 @@ export function openDatabase(file: string): Database.Database {
 }
 
 function migrate(database: Database.Database): void {
-  database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  database.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
   // The version is read inside a transaction that holds the write lock from its start, so two
   // processes opening an older file at once apply each migration exactly once.
   database
@@ -82,12 +90,13 @@ function migrate(database: Database.Database): void {
       };
       MIGRATIONS.slice(applied.version).forEach((sql, index) => {
         database.exec(sql);
-        database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(applied.version + index + 1, Date.now());
+        database
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(applied.version + index + 1, Date.now());
       });
     })
     .immediate();
 }
-
 
 interface PasskeyRow {
   id: string;
@@ -170,7 +179,9 @@ export function createSqliteStore(file: string): PasskeyStore {
     },
 
     async listPasskeys(userSub) {
-      const rows = db().prepare('SELECT * FROM passkey_credentials WHERE user_sub = ? ORDER BY created_at').all(userSub) as PasskeyRow[];
+      const rows = db()
+        .prepare('SELECT * FROM passkey_credentials WHERE user_sub = ? ORDER BY created_at')
+        .all(userSub) as PasskeyRow[];
       return rows.map(fromRow);
     },
 
@@ -178,17 +189,24 @@ export function createSqliteStore(file: string): PasskeyStore {
       // The counter check is part of the update itself, so two racing sign-ins cannot both count.
       return (
         db()
-          .prepare('UPDATE passkey_credentials SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))')
+          .prepare(
+            'UPDATE passkey_credentials SET counter = ?, last_used_at = ? WHERE id = ? AND (counter < ? OR (counter = 0 AND ? = 0))',
+          )
           .run(counter, usedAt, id, counter, counter).changes === 1
       );
     },
 
     async renamePasskey(userSub, id, name) {
-      return db().prepare('UPDATE passkey_credentials SET name = ? WHERE id = ? AND user_sub = ?').run(name, id, userSub).changes === 1;
+      return (
+        db().prepare('UPDATE passkey_credentials SET name = ? WHERE id = ? AND user_sub = ?').run(name, id, userSub)
+          .changes === 1
+      );
     },
 
     async deletePasskey(userSub, id) {
-      return db().prepare('DELETE FROM passkey_credentials WHERE id = ? AND user_sub = ?').run(id, userSub).changes === 1;
+      return (
+        db().prepare('DELETE FROM passkey_credentials WHERE id = ? AND user_sub = ?').run(id, userSub).changes === 1
+      );
     },
 
     async storeEmailCode(email, hash, expiresAt) {
@@ -227,7 +245,9 @@ export function createSqliteStore(file: string): PasskeyStore {
 
     async finishEmailCode(email, hashes) {
       db()
-        .prepare(`DELETE FROM email_codes WHERE email = ? AND code_hash IN (${placeholders(hashes)}) AND used_at IS NOT NULL`)
+        .prepare(
+          `DELETE FROM email_codes WHERE email = ? AND code_hash IN (${placeholders(hashes)}) AND used_at IS NOT NULL`,
+        )
         .run(email, ...hashes);
     },
 
@@ -241,7 +261,11 @@ export function createSqliteStore(file: string): PasskeyStore {
     },
 
     async probe() {
-      db().prepare('INSERT INTO store_probe (id, probed_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at').run(Date.now());
+      db()
+        .prepare(
+          'INSERT INTO store_probe (id, probed_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at',
+        )
+        .run(Date.now());
       db().prepare('SELECT probed_at FROM store_probe WHERE id = 1').get();
     },
   };

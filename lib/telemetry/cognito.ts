@@ -35,7 +35,12 @@ export const cognitoTelemetry = {
       (next, context) => (args) => {
         const operation = operationOf(context as Context);
         const category = cognitoCategory(operation);
-        const attributes = { 'rpc.system': 'aws-api', 'rpc.service': 'CognitoIdentityProvider', 'rpc.method': operation, 'cognito.quota_category': category };
+        const attributes = {
+          'rpc.system': 'aws-api',
+          'rpc.service': 'CognitoIdentityProvider',
+          'rpc.method': operation,
+          'cognito.quota_category': category,
+        };
         return withSpan(`cognito.${operation}`, attributes, async (span) => {
           const started = performance.now();
           let failure: string | undefined;
@@ -65,7 +70,10 @@ export const cognitoTelemetry = {
         } catch (error) {
           if (isThrottle(error)) {
             const operation = operationOf(context as Context);
-            instruments().cognitoThrottles.add(1, { 'rpc.method': operation, 'cognito.quota_category': cognitoCategory(operation) });
+            instruments().cognitoThrottles.add(1, {
+              'rpc.method': operation,
+              'cognito.quota_category': cognitoCategory(operation),
+            });
           }
           throw error;
         }

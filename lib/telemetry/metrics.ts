@@ -30,8 +30,14 @@ function createInstruments(provider: MeterProvider) {
       unit: '{attempt}',
       description: 'Cognito call attempts refused with TooManyRequestsException',
     }),
-    rateLimitRefusals: meter.createCounter('rate_limit.refusals', { unit: '{request}', description: 'Requests refused by a rate limit (429)' }),
-    sessionRefreshes: meter.createCounter('session.refreshes', { unit: '{refresh}', description: 'Expired ID tokens renewed with the refresh token' }),
+    rateLimitRefusals: meter.createCounter('rate_limit.refusals', {
+      unit: '{request}',
+      description: 'Requests refused by a rate limit (429)',
+    }),
+    sessionRefreshes: meter.createCounter('session.refreshes', {
+      unit: '{refresh}',
+      description: 'Expired ID tokens renewed with the refresh token',
+    }),
   };
 }
 

@@ -17,6 +17,7 @@ export const DEFAULT_SERVICE_NAME = 'cognito-passkeys';
  * instrumentation.ts loads this module only when telemetryRequested() (switch.ts) says so.
  */
 export function startTelemetry(env: Record<string, string | undefined> = process.env): void {
-  const named = Boolean(env.OTEL_SERVICE_NAME?.trim()) || /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const named =
+    Boolean(env.OTEL_SERVICE_NAME?.trim()) || /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
   new NodeSDK(named ? {} : { serviceName: DEFAULT_SERVICE_NAME }).start();
 }

@@ -8,7 +8,9 @@ import { errorType, withSpan } from './tracing';
  * `unavailable` (anything else: the request gets a 503). Used by resolveSession, which
  * middleware.ts calls for every protected request whose ID token has expired.
  */
-export function countedRefresh<A extends unknown[], R>(refresh: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function countedRefresh<A extends unknown[], R>(
+  refresh: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return (...args) =>
     withSpan('session.refresh', {}, async (span) => {
       let outcome = 'refreshed';

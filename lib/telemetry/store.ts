@@ -15,7 +15,9 @@ export function tracedStore<S extends object>(store: S, backend: string): S {
       if (!wrapped.has(property)) {
         const method = value as (...args: unknown[]) => unknown;
         const attributes = { 'db.system.name': backend, 'db.operation.name': property };
-        wrapped.set(property, (...args: unknown[]) => withSpan(`store.${property}`, attributes, async () => method.apply(target, args)));
+        wrapped.set(property, (...args: unknown[]) =>
+          withSpan(`store.${property}`, attributes, async () => method.apply(target, args)),
+        );
       }
       return wrapped.get(property);
     },

@@ -58,6 +58,9 @@ export function annotateActiveSpan(attributes: Attributes): void {
 }
 
 /** `run` as a function whose every call is a span `name` (see withSpan). */
-export function traced<A extends unknown[], R>(name: string, run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function traced<A extends unknown[], R>(
+  name: string,
+  run: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return (...args) => withSpan(name, {}, () => run(...args));
 }

@@ -117,7 +117,10 @@ export async function startDev(dir: string, baseEnv: NodeJS.ProcessEnv = process
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`npm run dev exited (${code}) before it was ready:\n${output}`)));
-    setTimeout(() => reject(new Error(`npm run dev not ready after ${PHASE_TIMEOUT_MS / 1000} s:\n${output}`)), PHASE_TIMEOUT_MS).unref();
+    setTimeout(
+      () => reject(new Error(`npm run dev not ready after ${PHASE_TIMEOUT_MS / 1000} s:\n${output}`)),
+      PHASE_TIMEOUT_MS,
+    ).unref();
   }).catch(async (error: Error) => {
     await stop();
     throw error;
@@ -166,4 +169,3 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
     await context.close();
   }
 }
-

@@ -54,7 +54,10 @@ async function signInAgedBy(page: Page, email: string, ageSeconds = 0): Promise<
   if (ageSeconds > 0) vi.setSystemTime(Date.now() - ageSeconds * 1000);
   try {
     const answer = await page.evaluate(
-      (body) => fetch('/api/auth/password', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
+      (body) =>
+        fetch('/api/auth/password', { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+          (r) => r.status,
+        ),
       JSON.stringify({ email, password: PASSWORD }),
     );
     expect(answer).toBe(200);
@@ -124,240 +127,270 @@ async function createPasskeyFromAccount(page: Page) {
 }
 
 describe('passkeys on /account: names, and progress you can see', () => {
-  it('a new passkey is named after the device when its AAGUID is unknown; add, rename and delete show that they are under way', async () => {
-    const email = await newUser('names@example.com');
-    const page = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await signInAgedBy(page, email);
-    await page.goto(url('/account'));
-    await expectNoAxeViolations(page);
+  it(
+    'a new passkey is named after the device when its AAGUID is unknown; add, rename and delete show that they are under way',
+    async () => {
+      const email = await newUser('names@example.com');
+      const page = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      await expectNoAxeViolations(page);
 
-    // Add: the button says so while the new passkey is saved, then the list has it.
-    const saving = await hold(page, 'POST', '**/api/account/passkeys');
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    await saving.seen;
-    const adding = page.getByRole('button', { name: 'Creating your passkey…' });
-    expect(await adding.isDisabled()).toBe(true);
-    expect(await adding.getAttribute('aria-busy')).toBe('true');
-    await saving.release();
-    await eventually(() => passkeyRows(page).count()).toBe(1);
-    expect(await authenticator.credentialCount()).toBe(1);
-    // The virtual authenticator's AAGUID is in no provider list: the name is the browser and system.
-    const device = describeDevice(await page.evaluate(() => navigator.userAgent));
-    expect(device).toBe('Chrome on Linux');
-    expect(await passkeyRows(page).locator('strong').textContent()).toBe(device);
-    expect(await status(page).textContent()).toBe(`Passkey “${device}” created.`);
-    await expectNoAxeViolations(page);
+      // Add: the button says so while the new passkey is saved, then the list has it.
+      const saving = await hold(page, 'POST', '**/api/account/passkeys');
+      await page.getByRole('button', { name: 'Create a passkey' }).click();
+      await saving.seen;
+      const adding = page.getByRole('button', { name: 'Creating your passkey…' });
+      expect(await adding.isDisabled()).toBe(true);
+      expect(await adding.getAttribute('aria-busy')).toBe('true');
+      await saving.release();
+      await eventually(() => passkeyRows(page).count()).toBe(1);
+      expect(await authenticator.credentialCount()).toBe(1);
+      // The virtual authenticator's AAGUID is in no provider list: the name is the browser and system.
+      const device = describeDevice(await page.evaluate(() => navigator.userAgent));
+      expect(device).toBe('Chrome on Linux');
+      expect(await passkeyRows(page).locator('strong').textContent()).toBe(device);
+      expect(await status(page).textContent()).toBe(`Passkey “${device}” created.`);
+      await expectNoAxeViolations(page);
 
-    // Rename.
-    await page.getByRole('button', { name: `Rename ${device}` }).click();
-    await page.getByLabel('New name').fill('Work laptop');
-    await expectNoAxeViolations(page);
-    const renaming = await hold(page, 'PATCH', '**/api/account/passkeys/*');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await renaming.seen;
-    expect(await page.getByRole('button', { name: 'Saving…' }).isDisabled()).toBe(true);
-    await renaming.release();
-    await eventually(() => passkeyRows(page).locator('strong').textContent()).toBe('Work laptop');
+      // Rename.
+      await page.getByRole('button', { name: `Rename ${device}` }).click();
+      await page.getByLabel('New name').fill('Work laptop');
+      await expectNoAxeViolations(page);
+      const renaming = await hold(page, 'PATCH', '**/api/account/passkeys/*');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await renaming.seen;
+      expect(await page.getByRole('button', { name: 'Saving…' }).isDisabled()).toBe(true);
+      await renaming.release();
+      await eventually(() => passkeyRows(page).locator('strong').textContent()).toBe('Work laptop');
 
-    // Delete: the row and its button say so until the server answers, then the row is gone.
-    const deleting = await hold(page, 'DELETE', '**/api/account/passkeys/*');
-    await page.getByRole('button', { name: 'Delete Work laptop' }).click();
-    await deleting.seen;
-    expect(await page.getByRole('button', { name: 'Deleting… Work laptop' }).isDisabled()).toBe(true);
-    expect(await passkeyRows(page).getAttribute('aria-busy')).toBe('true');
-    expect(await status(page).textContent()).toBe('Deleting “Work laptop”…');
-    await expectNoAxeViolations(page);
-    await deleting.release();
-    await eventually(() => passkeyRows(page).count()).toBe(0);
-    expect(await status(page).textContent()).toBe('Deleted “Work laptop”.');
-    await page.context().close();
-  }, TIMEOUT);
+      // Delete: the row and its button say so until the server answers, then the row is gone.
+      const deleting = await hold(page, 'DELETE', '**/api/account/passkeys/*');
+      await page.getByRole('button', { name: 'Delete Work laptop' }).click();
+      await deleting.seen;
+      expect(await page.getByRole('button', { name: 'Deleting… Work laptop' }).isDisabled()).toBe(true);
+      expect(await passkeyRows(page).getAttribute('aria-busy')).toBe('true');
+      expect(await status(page).textContent()).toBe('Deleting “Work laptop”…');
+      await expectNoAxeViolations(page);
+      await deleting.release();
+      await eventually(() => passkeyRows(page).count()).toBe(0);
+      expect(await status(page).textContent()).toBe('Deleted “Work laptop”.');
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
 });
 
 describe('the recent-sign-in window', () => {
-  it('closes on the open page, which says why; a delete asked for then is done after confirming, once', async () => {
-    const email = await newUser('window@example.com');
-    const page = await newPage();
-    await addAuthenticator(page);
-    await signInAgedBy(page, email);
-    await page.goto(url('/account'));
-    await createPasskeyFromAccount(page);
-    const name = describeDevice(await page.evaluate(() => navigator.userAgent));
+  it(
+    'closes on the open page, which says why; a delete asked for then is done after confirming, once',
+    async () => {
+      const email = await newUser('window@example.com');
+      const page = await newPage();
+      await addAuthenticator(page);
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      await createPasskeyFromAccount(page);
+      const name = describeDevice(await page.evaluate(() => navigator.userAgent));
 
-    // A sign-in 6 seconds short of the limit: the window closes while the page is open.
-    await signInAgedBy(page, email, WINDOW_SECONDS - 6);
-    await page.goto(url('/account'));
-    expect(await notice(page).count()).toBe(0);
-    await notice(page).waitFor({ timeout: 15_000 });
-    expect(await notice(page).textContent()).toContain('needs a sign-in in the last 5 minutes, and yours is older');
-    await expectNoAxeViolations(page);
+      // A sign-in 6 seconds short of the limit: the window closes while the page is open.
+      await signInAgedBy(page, email, WINDOW_SECONDS - 6);
+      await page.goto(url('/account'));
+      expect(await notice(page).count()).toBe(0);
+      await notice(page).waitFor({ timeout: 15_000 });
+      expect(await notice(page).textContent()).toContain('needs a sign-in in the last 5 minutes, and yours is older');
+      await expectNoAxeViolations(page);
 
-    const deletes = countRequests(page, 'DELETE', /^\/api\/account\/passkeys\//);
-    await page.getByRole('button', { name: `Delete ${name}` }).click();
-    expect(await notice(page).textContent()).toContain(`“${name}” is deleted right after`);
-    expect(await notice(page).evaluate((element) => element === document.activeElement)).toBe(true);
-    expect(deletes()).toBe(0);
-    await expectNoAxeViolations(page);
+      const deletes = countRequests(page, 'DELETE', /^\/api\/account\/passkeys\//);
+      await page.getByRole('button', { name: `Delete ${name}` }).click();
+      expect(await notice(page).textContent()).toContain(`“${name}” is deleted right after`);
+      expect(await notice(page).evaluate((element) => element === document.activeElement)).toBe(true);
+      expect(deletes()).toBe(0);
+      await expectNoAxeViolations(page);
 
-    await page.getByRole('button', { name: 'Confirm it’s you and delete' }).click();
-    await page.waitForURL(/\/login\?reauth=1&next=%2Faccount%3Fresume%3D[0-9a-f]{32}$/);
-    const marked = decodeURIComponent(new URL(page.url()).searchParams.get('next')!);
-    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await page.waitForURL(url('/account'));
-    await eventually(() => passkeyRows(page).count()).toBe(0);
-    await eventually(() => status(page).textContent()).toBe(`Deleted “${name}”.`);
-    expect(deletes()).toBe(1);
-    expect(await notice(page).count()).toBe(0);
+      await page.getByRole('button', { name: 'Confirm it’s you and delete' }).click();
+      await page.waitForURL(/\/login\?reauth=1&next=%2Faccount%3Fresume%3D[0-9a-f]{32}$/);
+      const marked = decodeURIComponent(new URL(page.url()).searchParams.get('next')!);
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await page.waitForURL(url('/account'));
+      await eventually(() => passkeyRows(page).count()).toBe(0);
+      await eventually(() => status(page).textContent()).toBe(`Deleted “${name}”.`);
+      expect(deletes()).toBe(1);
+      expect(await notice(page).count()).toBe(0);
 
-    // Never twice: not on reload, nor on the marked address again.
-    await page.reload();
-    await page.goto(url(marked));
-    await page.waitForLoadState('networkidle');
-    expect(deletes()).toBe(1);
-    expect(await page.locator('p.error').count()).toBe(0);
-    await page.context().close();
-  }, TIMEOUT);
+      // Never twice: not on reload, nor on the marked address again.
+      await page.reload();
+      await page.goto(url(marked));
+      await page.waitForLoadState('networkidle');
+      expect(deletes()).toBe(1);
+      expect(await page.locator('p.error').count()).toBe(0);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
 
-  it('when the server refuses anyway, the page asks to confirm; a passkey asked for then is created after confirming, once', async () => {
-    const email = await newUser('refused@example.com');
-    const page = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await signInAgedBy(page, email);
-    await page.goto(url('/account'));
-    // The page believes it has minutes left; the session behind it is older (another sign-in).
-    await page.context().clearCookies();
-    await signInAgedBy(page, email, WINDOW_SECONDS + 60);
+  it(
+    'when the server refuses anyway, the page asks to confirm; a passkey asked for then is created after confirming, once',
+    async () => {
+      const email = await newUser('refused@example.com');
+      const page = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      // The page believes it has minutes left; the session behind it is older (another sign-in).
+      await page.context().clearCookies();
+      await signInAgedBy(page, email, WINDOW_SECONDS + 60);
 
-    const saves = countRequests(page, 'POST', /^\/api\/account\/passkeys$/);
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    await notice(page).waitFor();
-    expect(await notice(page).textContent()).toContain('your new passkey is created right after');
-    expect(await page.getByRole('button', { name: 'Create a passkey' }).isEnabled()).toBe(true);
-    expect(await authenticator.credentialCount()).toBe(0);
+      const saves = countRequests(page, 'POST', /^\/api\/account\/passkeys$/);
+      await page.getByRole('button', { name: 'Create a passkey' }).click();
+      await notice(page).waitFor();
+      expect(await notice(page).textContent()).toContain('your new passkey is created right after');
+      expect(await page.getByRole('button', { name: 'Create a passkey' }).isEnabled()).toBe(true);
+      expect(await authenticator.credentialCount()).toBe(0);
 
-    await page.getByRole('button', { name: 'Confirm it’s you and create' }).click();
-    await confirmWithPassword(page, email);
-    await page.waitForURL(url('/account'));
-    await eventually(() => passkeyRows(page).count()).toBe(1);
-    expect(await authenticator.credentialCount()).toBe(1);
-    expect(saves()).toBe(1);
+      await page.getByRole('button', { name: 'Confirm it’s you and create' }).click();
+      await confirmWithPassword(page, email);
+      await page.waitForURL(url('/account'));
+      await eventually(() => passkeyRows(page).count()).toBe(1);
+      expect(await authenticator.credentialCount()).toBe(1);
+      expect(saves()).toBe(1);
 
-    await page.reload();
-    await page.waitForLoadState('networkidle');
-    expect(await passkeyRows(page).count()).toBe(1);
-    expect(saves()).toBe(1);
-    await page.context().close();
-  }, TIMEOUT);
+      await page.reload();
+      await page.waitForLoadState('networkidle');
+      expect(await passkeyRows(page).count()).toBe(1);
+      expect(saves()).toBe(1);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
 });
 
 describe('the whole app', () => {
-  it('has a favicon: /favicon.ico is an icon, and every page links to it', async () => {
-    const icon = await fetch(url('/favicon.ico'));
-    expect(icon.status).toBe(200);
-    expect(icon.headers.get('content-type')).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)/);
-    const page = await newPage();
-    for (const path of ['/login', '/no-such-page']) {
-      await page.goto(url(path));
-      expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe('/favicon.ico');
-    }
-    await page.context().close();
-  }, TIMEOUT);
+  it(
+    'has a favicon: /favicon.ico is an icon, and every page links to it',
+    async () => {
+      const icon = await fetch(url('/favicon.ico'));
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)/);
+      const page = await newPage();
+      for (const path of ['/login', '/no-such-page']) {
+        await page.goto(url(path));
+        expect(await page.locator('link[rel=icon]').getAttribute('href')).toBe('/favicon.ico');
+      }
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
 
-  it('no hydration warning and no console error on /, /login and /account (signed in, with passkeys), in another locale and time zone', async () => {
-    const email = await newUser('hydration@example.com');
-    const page = await newPage({ locale: 'de-DE', timezoneId: 'Pacific/Chatham' });
-    await addAuthenticator(page);
-    const messages: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || /hydrat/i.test(message.text())) messages.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`));
+  it(
+    'no hydration warning and no console error on /, /login and /account (signed in, with passkeys), in another locale and time zone',
+    async () => {
+      const email = await newUser('hydration@example.com');
+      const page = await newPage({ locale: 'de-DE', timezoneId: 'Pacific/Chatham' });
+      await addAuthenticator(page);
+      const messages: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' || /hydrat/i.test(message.text()))
+          messages.push(`${message.type()}: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`));
 
-    const settle = async () => {
+      const settle = async () => {
+        await page.waitForLoadState('networkidle');
+        // React reports a mismatch after hydrating, a moment after load.
+        await page.waitForTimeout(500);
+      };
+      await page.goto(url('/'));
+      await page.waitForURL(url('/login'));
+      await settle();
+      await page.goto(url('/login'));
+      await settle();
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      await createPasskeyFromAccount(page);
+      // Rendered again on the server, now with dates in the list.
+      await page.goto(url('/account'));
+      await settle();
+      expect(await passkeyRows(page).count()).toBe(1);
+      await page.goto(url('/'));
+      await page.waitForURL(url('/account'));
+      await settle();
+      expect(messages).toEqual([]);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a 360 px phone: nothing is wider than the screen, and the dates and the user id break only between their parts',
+    async () => {
+      const email = await newUser('a.rather.long.address.to.read.on.a.phone@example.com');
+      const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+      await addAuthenticator(page);
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      await createPasskeyFromAccount(page);
+      await page.reload();
       await page.waitForLoadState('networkidle');
-      // React reports a mismatch after hydrating, a moment after load.
-      await page.waitForTimeout(500);
-    };
-    await page.goto(url('/'));
-    await page.waitForURL(url('/login'));
-    await settle();
-    await page.goto(url('/login'));
-    await settle();
-    await signInAgedBy(page, email);
-    await page.goto(url('/account'));
-    await createPasskeyFromAccount(page);
-    // Rendered again on the server, now with dates in the list.
-    await page.goto(url('/account'));
-    await settle();
-    expect(await passkeyRows(page).count()).toBe(1);
-    await page.goto(url('/'));
-    await page.waitForURL(url('/account'));
-    await settle();
-    expect(messages).toEqual([]);
-    await page.context().close();
-  }, TIMEOUT);
 
-  it('a 360 px phone: nothing is wider than the screen, and the dates and the user id break only between their parts', async () => {
-    const email = await newUser('a.rather.long.address.to.read.on.a.phone@example.com');
-    const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-    await addAuthenticator(page);
-    await signInAgedBy(page, email);
-    await page.goto(url('/account'));
-    await createPasskeyFromAccount(page);
-    await page.reload();
-    await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate(() => {
+        const root = document.scrollingElement!;
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+      });
+      expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
 
-    const overflow = await page.evaluate(() => {
-      const root = document.scrollingElement!;
-      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
-    });
-    expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
+      /** Each part of the element's text (split at `separator`) lies on one line. */
+      const partsOnOneLine = (selector: string, separator: string) =>
+        page
+          .locator(selector)
+          .first()
+          .evaluate((element, separator) => {
+            const text = element.textContent ?? '';
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            const nodes: { node: Text; start: number }[] = [];
+            let offset = 0;
+            for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+              nodes.push({ node, start: offset });
+              offset += node.data.length;
+            }
+            const at = (index: number) => {
+              const found = nodes.findLast((entry) => entry.start <= index)!;
+              return { node: found.node, offset: index - found.start };
+            };
+            const broken: string[] = [];
+            let lines = new Set<number>();
+            let start = 0;
+            for (const part of text.split(separator)) {
+              if (part) {
+                const range = document.createRange();
+                const from = at(start);
+                const to = at(start + part.length - 1);
+                range.setStart(from.node, from.offset);
+                range.setEnd(to.node, to.offset + 1);
+                const tops = new Set(
+                  [...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)),
+                );
+                if (tops.size > 1) broken.push(part);
+                lines = new Set([...lines, ...tops]);
+              }
+              start += part.length + separator.length;
+            }
+            return { text, broken, lines: lines.size };
+          }, separator);
 
-    /** Each part of the element's text (split at `separator`) lies on one line. */
-    const partsOnOneLine = (selector: string, separator: string) =>
-      page.locator(selector).first().evaluate((element, separator) => {
-        const text = element.textContent ?? '';
-        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-        const nodes: { node: Text; start: number }[] = [];
-        let offset = 0;
-        for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
-          nodes.push({ node, start: offset });
-          offset += node.data.length;
-        }
-        const at = (index: number) => {
-          const found = nodes.findLast((entry) => entry.start <= index)!;
-          return { node: found.node, offset: index - found.start };
-        };
-        const broken: string[] = [];
-        let lines = new Set<number>();
-        let start = 0;
-        for (const part of text.split(separator)) {
-          if (part) {
-            const range = document.createRange();
-            const from = at(start);
-            const to = at(start + part.length - 1);
-            range.setStart(from.node, from.offset);
-            range.setEnd(to.node, to.offset + 1);
-            const tops = new Set([...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
-            if (tops.size > 1) broken.push(part);
-            lines = new Set([...lines, ...tops]);
-          }
-          start += part.length + separator.length;
-        }
-        return { text, broken, lines: lines.size };
-      }, separator);
-
-    const since = await partsOnOneLine('[data-testid=account-since]', ' ');
-    expect(since.text).toMatch(/^\d{1,2}\u00a0[A-Z][a-z]{2}\u00a0\d{4}, \d{2}:\d{2}\u00a0UTC$/);
-    expect(since.broken).toEqual([]);
-    const added = await partsOnOneLine('ul.passkeys li .muted', ' ');
-    expect(added.broken).toEqual([]);
-    // The list's line wraps on this screen, so the rule is tested where it applies.
-    expect(added.lines).toBeGreaterThan(1);
-    const id = await partsOnOneLine('[data-testid=account-user-id]', '-');
-    expect(id.text).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(id.broken).toEqual([]);
-    await page.context().close();
-  }, TIMEOUT);
+      const since = await partsOnOneLine('[data-testid=account-since]', ' ');
+      expect(since.text).toMatch(/^\d{1,2}\u00a0[A-Z][a-z]{2}\u00a0\d{4}, \d{2}:\d{2}\u00a0UTC$/);
+      expect(since.broken).toEqual([]);
+      const added = await partsOnOneLine('ul.passkeys li .muted', ' ');
+      expect(added.broken).toEqual([]);
+      // The list's line wraps on this screen, so the rule is tested where it applies.
+      expect(added.lines).toBeGreaterThan(1);
+      const id = await partsOnOneLine('[data-testid=account-user-id]', '-');
+      expect(id.text).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(id.broken).toEqual([]);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
 });

@@ -60,8 +60,13 @@ async function newPage(prepare: (context: BrowserContext) => Promise<void> = wit
 }
 
 async function cognitoUser(email: string) {
-  const user = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
-  return { username: user.Username!, attributes: Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value])) };
+  const user = await stack.app.sdk.send(
+    new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+  );
+  return {
+    username: user.Username!,
+    attributes: Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value])),
+  };
 }
 
 /** Corbado's login component has loaded (its email field), or its one-tap screen. */
@@ -125,36 +130,40 @@ async function acceptPasskeyOffer(page: Page) {
 }
 
 describe('an existing password user', () => {
-  it('password → append offer → passkey → sign out → passkey login → /account list → delete', { timeout: 120_000 }, async () => {
-    const email = 'olivia@example.com';
-    await addPasswordUser(stack.app, email, password);
-    const { page, consoleErrors } = await newPage();
-    const authenticator = await addAuthenticator(page);
+  it(
+    'password → append offer → passkey → sign out → passkey login → /account list → delete',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'olivia@example.com';
+      await addPasswordUser(stack.app, email, password);
+      const { page, consoleErrors } = await newPage();
+      const authenticator = await addAuthenticator(page);
 
-    await signInWithPassword(page, email);
-    await page.getByTestId('connect-append').waitFor();
-    await page.screenshot({ path: `${ARTIFACTS}/connect-append.png`, fullPage: true });
-    await acceptPasskeyOffer(page);
-    await expectSignedInAs(page, email, 'Password');
-    expect(await authenticator.credentialCount()).toBe(1);
-    const { username, attributes } = await cognitoUser(email);
-    expect(stack.cloud.passkeysOf(username)).toHaveLength(1);
-    expect(attributes['custom:hasPasskey']).toBe('true');
+      await signInWithPassword(page, email);
+      await page.getByTestId('connect-append').waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}/connect-append.png`, fullPage: true });
+      await acceptPasskeyOffer(page);
+      await expectSignedInAs(page, email, 'Password');
+      expect(await authenticator.credentialCount()).toBe(1);
+      const { username, attributes } = await cognitoUser(email);
+      expect(stack.cloud.passkeysOf(username)).toHaveLength(1);
+      expect(attributes['custom:hasPasskey']).toBe('true');
 
-    await signOut(page);
-    await signInWithPasskey(page, email);
-    await expectSignedInAs(page, email, 'Passkey (Corbado)');
+      await signOut(page);
+      await signInWithPasskey(page, email);
+      await expectSignedInAs(page, email, 'Passkey (Corbado)');
 
-    await page.locator('.cb-passkey-list-item').first().waitFor({ timeout: 20_000 });
-    expect(await page.locator('.cb-passkey-list-item').count()).toBe(1);
-    await page.screenshot({ path: `${ARTIFACTS}/connect-account.png`, fullPage: true });
-    await page.locator('.cb-passkey-list-item-delete-icon').first().click();
-    await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect.poll(() => stack.cloud.passkeysOf(username).length).toBe(0);
-    await expect.poll(() => page.locator('.cb-passkey-list-item').count()).toBe(0);
-    expect(consoleErrors).toEqual([]);
-    await page.context().close();
-  });
+      await page.locator('.cb-passkey-list-item').first().waitFor({ timeout: 20_000 });
+      expect(await page.locator('.cb-passkey-list-item').count()).toBe(1);
+      await page.screenshot({ path: `${ARTIFACTS}/connect-account.png`, fullPage: true });
+      await page.locator('.cb-passkey-list-item-delete-icon').first().click();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await expect.poll(() => stack.cloud.passkeysOf(username).length).toBe(0);
+      await expect.poll(() => page.locator('.cb-passkey-list-item').count()).toBe(0);
+      expect(consoleErrors).toEqual([]);
+      await page.context().close();
+    },
+  );
 });
 
 /**
@@ -166,13 +175,19 @@ async function passwordUserWithPasskey(email: string, authenticator?: Authentica
   await addPasswordUser(stack.app, email, password);
   const jar = new CookieJar();
   expect((await jar.fetch(url('/api/auth/password'), jsonPost({ email, password }))).status).toBe(200);
-  const token = ((await (await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }))).json()) as { token: string }).token;
+  const token = (
+    (await (await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }))).json()) as {
+      token: string;
+    }
+  ).token;
   const privateKey = newSigningKey();
   const key = new SoftAuthenticator(stack.app.baseUrl, { privateKey });
   const client = new ConnectClient(stack.cloud, stack.app.baseUrl);
   await client.appendInit();
   const start = await client.appendStart(token);
-  const { publicKey } = JSON.parse(start.body.attestationOptions) as { publicKey: PublicKeyCredentialCreationOptionsJSON };
+  const { publicKey } = JSON.parse(start.body.attestationOptions) as {
+    publicKey: PublicKeyCredentialCreationOptionsJSON;
+  };
   expect((await client.appendFinish(key.register(publicKey))).status).toBe(200);
   if (authenticator) {
     await authenticator.cdp.send('WebAuthn.addCredential', {
@@ -191,97 +206,119 @@ async function passwordUserWithPasskey(email: string, authenticator?: Authentica
 }
 
 describe('a new user', () => {
-  it('signs up with an email code (Connect creates no users), then is offered a passkey and creates it', { timeout: 120_000 }, async () => {
-    const email = 'noah@example.com';
-    const { page, consoleErrors } = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await openFallback(page);
-    const start = page.getByRole('form', { name: 'Sign in or create an account with an email code' });
-    await start.getByLabel('Email').fill(email);
-    await start.getByRole('button', { name: 'Email me a code' }).click();
-    await page.getByLabel('6-digit code').waitFor();
-    await page.getByLabel('6-digit code').fill(latestCode(stack.app.dataDir, email));
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await acceptPasskeyOffer(page);
-    await expectSignedInAs(page, email, 'Email code');
-    const { username, attributes } = await cognitoUser(email);
-    expect(attributes).toMatchObject({ 'custom:createdByCorbado': 'true', 'custom:hasPasskey': 'true', email_verified: 'true' });
-    expect(stack.cloud.passkeysOf(username)).toHaveLength(1);
-    expect(await authenticator.credentialCount()).toBe(1);
-    expect(consoleErrors).toEqual([]);
-    await page.context().close();
-  });
+  it(
+    'signs up with an email code (Connect creates no users), then is offered a passkey and creates it',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'noah@example.com';
+      const { page, consoleErrors } = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await openFallback(page);
+      const start = page.getByRole('form', { name: 'Sign in or create an account with an email code' });
+      await start.getByLabel('Email').fill(email);
+      await start.getByRole('button', { name: 'Email me a code' }).click();
+      await page.getByLabel('6-digit code').waitFor();
+      await page.getByLabel('6-digit code').fill(latestCode(stack.app.dataDir, email));
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await acceptPasskeyOffer(page);
+      await expectSignedInAs(page, email, 'Email code');
+      const { username, attributes } = await cognitoUser(email);
+      expect(attributes).toMatchObject({
+        'custom:createdByCorbado': 'true',
+        'custom:hasPasskey': 'true',
+        email_verified: 'true',
+      });
+      expect(stack.cloud.passkeysOf(username)).toHaveLength(1);
+      expect(await authenticator.credentialCount()).toBe(1);
+      expect(consoleErrors).toEqual([]);
+      await page.context().close();
+    },
+  );
 });
 
 describe('when the passkey does not work', () => {
-  it('falls back to our password form, pre-filled, when the authenticator refuses; skipping the offer goes on', { timeout: 120_000 }, async () => {
-    const email = 'refused@example.com';
-    const { page } = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await passwordUserWithPasskey(email, authenticator);
-    // The device cannot verify its user: every WebAuthn request fails with NotAllowedError.
-    await authenticator.setUserVerified(false);
-    await signInWithPasskey(page, email);
-    // Corbado's soft-error screen after the refusal: retry, or its fallback (our onFallback).
-    await page.getByText('Use password instead', { exact: true }).click();
-    await page.getByTestId('connect-fallback').waitFor();
-    const form = page.locator('details form');
-    expect(await form.getByLabel('Email').inputValue()).toBe(email);
-    await form.getByLabel('Password').fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('connect-append').waitFor();
-    await page.getByText('Skip', { exact: true }).click();
-    await expectSignedInAs(page, email, 'Password');
-    await page.context().close();
-  });
-
-  it('answers a clear 503 while the Backend API is down, keeps the other ways in, and the next try works', { timeout: 120_000 }, async () => {
-    const email = 'outage@example.com';
-    const { page } = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await passwordUserWithPasskey(email, authenticator);
-    stack.cloud.setBackendDown(true);
-    try {
-      const answer = page.waitForResponse(url('/api/corbado/connect/sign-in'));
+  it(
+    'falls back to our password form, pre-filled, when the authenticator refuses; skipping the offer goes on',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'refused@example.com';
+      const { page } = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await passwordUserWithPasskey(email, authenticator);
+      // The device cannot verify its user: every WebAuthn request fails with NotAllowedError.
+      await authenticator.setUserVerified(false);
       await signInWithPasskey(page, email);
-      const response = await answer;
-      expect(response.status()).toBe(503);
-      expect(Number(response.headers()['retry-after'])).toBeGreaterThan(0);
-      await expect.poll(() => page.locator('p.error[role=alert]').textContent()).toContain('Corbado cannot be reached');
+      // Corbado's soft-error screen after the refusal: retry, or its fallback (our onFallback).
+      await page.getByText('Use password instead', { exact: true }).click();
       await page.getByTestId('connect-fallback').waitFor();
-    } finally {
-      stack.cloud.setBackendDown(false);
-    }
-    await page.getByRole('button', { name: 'Try a passkey again' }).click();
-    await passkeyLogin(page, email);
-    await expectSignedInAs(page, email, 'Passkey (Corbado)');
-    await page.context().close();
-  });
+      const form = page.locator('details form');
+      expect(await form.getByLabel('Email').inputValue()).toBe(email);
+      await form.getByLabel('Password').fill(password);
+      await form.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('connect-append').waitFor();
+      await page.getByText('Skip', { exact: true }).click();
+      await expectSignedInAs(page, email, 'Password');
+      await page.context().close();
+    },
+  );
+
+  it(
+    'answers a clear 503 while the Backend API is down, keeps the other ways in, and the next try works',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'outage@example.com';
+      const { page } = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await passwordUserWithPasskey(email, authenticator);
+      stack.cloud.setBackendDown(true);
+      try {
+        const answer = page.waitForResponse(url('/api/corbado/connect/sign-in'));
+        await signInWithPasskey(page, email);
+        const response = await answer;
+        expect(response.status()).toBe(503);
+        expect(Number(response.headers()['retry-after'])).toBeGreaterThan(0);
+        await expect
+          .poll(() => page.locator('p.error[role=alert]').textContent())
+          .toContain('Corbado cannot be reached');
+        await page.getByTestId('connect-fallback').waitFor();
+      } finally {
+        stack.cloud.setBackendDown(false);
+      }
+      await page.getByRole('button', { name: 'Try a passkey again' }).click();
+      await passkeyLogin(page, email);
+      await expectSignedInAs(page, email, 'Passkey (Corbado)');
+      await page.context().close();
+    },
+  );
 });
 
 describe('proofs that must not sign anyone in', () => {
-  it('refuses a replayed signedPasskeyData: the first use signs in, the copy gets 401', { timeout: 120_000 }, async () => {
-    const email = 'replayed@example.com';
-    const { page } = await newPage();
-    const authenticator = await addAuthenticator(page);
-    await passwordUserWithPasskey(email, authenticator);
-    const sent = page.waitForRequest(url('/api/corbado/connect/sign-in'));
-    await signInWithPasskey(page, email);
-    const body = (await sent).postData()!;
-    await expectSignedInAs(page, email, 'Passkey (Corbado)');
+  it(
+    'refuses a replayed signedPasskeyData: the first use signs in, the copy gets 401',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'replayed@example.com';
+      const { page } = await newPage();
+      const authenticator = await addAuthenticator(page);
+      await passwordUserWithPasskey(email, authenticator);
+      const sent = page.waitForRequest(url('/api/corbado/connect/sign-in'));
+      await signInWithPasskey(page, email);
+      const body = (await sent).postData()!;
+      await expectSignedInAs(page, email, 'Passkey (Corbado)');
 
-    const attacker = await newPage();
-    await attacker.page.goto(url('/login'));
-    const replay = await attacker.page.request.post(url('/api/corbado/connect/sign-in'), {
-      headers: { 'content-type': 'application/json', origin: stack.app.baseUrl },
-      data: body,
-    });
-    expect(replay.status()).toBe(401);
-    expect(await replay.json()).toMatchObject({ error: { code: 'connect_passkey_invalid' } });
-    expect((await attacker.page.request.get(url('/api/auth/me'))).status()).toBe(401);
-    await attacker.page.context().close();
-    await page.context().close();
-  });
+      const attacker = await newPage();
+      await attacker.page.goto(url('/login'));
+      const replay = await attacker.page.request.post(url('/api/corbado/connect/sign-in'), {
+        headers: { 'content-type': 'application/json', origin: stack.app.baseUrl },
+        data: body,
+      });
+      expect(replay.status()).toBe(401);
+      expect(await replay.json()).toMatchObject({ error: { code: 'connect_passkey_invalid' } });
+      expect((await attacker.page.request.get(url('/api/auth/me'))).status()).toBe(401);
+      await attacker.page.context().close();
+      await page.context().close();
+    },
+  );
 
   it('refuses a proof altered to name another user, and signs in neither', { timeout: 120_000 }, async () => {
     const victim = await passwordUserWithPasskey('victim@example.com');
@@ -301,7 +338,10 @@ describe('proofs that must not sign anyone in', () => {
     await signInWithPasskey(page, email);
     expect((await answer).status()).toBe(401);
     await expect.poll(() => page.locator('p.error[role=alert]').textContent()).toContain('could not be verified');
-    expect(stack.cloud.backendCalls().at(-1)).toMatchObject({ path: '/v2/passkey/verifySignedData', body: { username: victim } });
+    expect(stack.cloud.backendCalls().at(-1)).toMatchObject({
+      path: '/v2/passkey/verifySignedData',
+      body: { username: victim },
+    });
     expect((await page.request.get(url('/api/auth/me'))).status()).toBe(401);
     await page.context().close();
   });

@@ -35,7 +35,16 @@ beforeAll(async () => {
   page.useCloud(cloud);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...cloud.chromiumArgs],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...cloud.chromiumArgs,
+    ],
   });
 }, 120_000);
 afterAll(async () => {
@@ -85,7 +94,8 @@ async function appendWithComponent({ tab, authenticator }: Tab) {
 /** Copies the passkey of one virtual authenticator into another (the same person on a fresh profile). */
 async function copyPasskey(from: Authenticator, to: Authenticator) {
   const { credentials } = await from.cdp.send('WebAuthn.getCredentials', { authenticatorId: from.id });
-  for (const credential of credentials) await to.cdp.send('WebAuthn.addCredential', { authenticatorId: to.id, credential });
+  for (const credential of credentials)
+    await to.cdp.send('WebAuthn.addCredential', { authenticatorId: to.id, credential });
 }
 
 async function loginWithEmail({ tab }: Tab, email: string) {
@@ -133,7 +143,12 @@ describe('the real component against the stand-in', { timeout: 90_000 }, () => {
     // Focusing the field opens the autofill; the virtual authenticator picks its passkey.
     await field.click();
     await expect.poll(() => status(second.tab), POLL).toBe('login:success');
-    expect(cloud.frontendCalls().slice(before).map((call) => call.path)).toEqual(['/v2/connect/login/init', '/v2/connect/login/finish']);
+    expect(
+      cloud
+        .frontendCalls()
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual(['/v2/connect/login/init', '/v2/connect/login/finish']);
     expect(page.verifications).toEqual([{ username: ADA.username, verificationResult: 'success' }]);
     expect(second.unexpectedErrors).toEqual([]);
   });
@@ -171,7 +186,11 @@ describe('the real component against the stand-in', { timeout: 90_000 }, () => {
     await expect.poll(() => cloud.passkeysOf(ADA.username).length, POLL).toBe(0);
     // The list lists again with the same token, then the confirmation modal (which shows the item too) closes.
     await expect.poll(() => tab.tab.locator('.cb-passkey-list-item').count(), POLL).toBe(0);
-    expect(cloud.backendCalls().map((call) => (call.body as { type?: string }).type)).toEqual(['passkey-append', 'passkey-list', 'passkey-delete']);
+    expect(cloud.backendCalls().map((call) => (call.body as { type?: string }).type)).toEqual([
+      'passkey-append',
+      'passkey-list',
+      'passkey-delete',
+    ]);
     expect(tab.unexpectedErrors).toEqual([]);
   });
 
@@ -187,9 +206,17 @@ describe('the local demo setup: *.localhost and a kept certificate', { timeout: 
   it('reaches pro-….localhost with no host rule, only the certificate’s SPKI hash', async () => {
     const tlsDir = mkdtempSync(path.join(tmpdir(), 'corbado-cloud-tls-'));
     const demoPage = await startComponentPage();
-    const demoCloud = await startCorbadoCloud({ appOrigin: demoPage.origin, actions: demoPage.actions, host: 'localhost', tlsDir });
+    const demoCloud = await startCorbadoCloud({
+      appOrigin: demoPage.origin,
+      actions: demoPage.actions,
+      host: 'localhost',
+      tlsDir,
+    });
     demoPage.useCloud(demoCloud);
-    const demoBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', ...demoCloud.chromiumArgs] });
+    const demoBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', ...demoCloud.chromiumArgs],
+    });
     try {
       expect(demoCloud.frontendApiUrlSuffix).toMatch(/^localhost:\d+$/);
       expect(demoCloud.chromiumArgs).toEqual([`--ignore-certificate-errors-spki-list=${demoCloud.spkiHash}`]);
@@ -214,4 +241,3 @@ describe('the local demo setup: *.localhost and a kept certificate', { timeout: 
     expect(again.spkiHash).toBe(demoCloud.spkiHash);
   });
 });
-

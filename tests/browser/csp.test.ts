@@ -43,7 +43,9 @@ async function watchedPage(prepare?: (context: BrowserContext) => Promise<void>)
     const seen: string[] = [];
     Object.defineProperty(window, '__cspViolations', { value: seen });
     document.addEventListener('securitypolicyviolation', (event) => {
-      seen.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+      seen.push(
+        `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+      );
     });
   });
   const page = await context.newPage();
@@ -56,7 +58,9 @@ async function watchedPage(prepare?: (context: BrowserContext) => Promise<void>)
   return {
     page,
     async violations() {
-      const inPage = await page.evaluate(() => [...((window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])]);
+      const inPage = await page.evaluate(() => [
+        ...((window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []),
+      ]);
       return [...inPage, ...consoleViolations];
     },
   };

@@ -106,7 +106,9 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
 
     // Another browser that did not ask for this code gets the answer everybody always got.
     const stranger = await browser.newContext();
-    const guess = await stranger.request.post(url('/api/auth/email-code/verify'), { data: { email, code: otherThan(code, 2) } });
+    const guess = await stranger.request.post(url('/api/auth/email-code/verify'), {
+      data: { email, code: otherThan(code, 2) },
+    });
     expect(guess.status()).toBe(401);
     expect(await guess.json()).toEqual({
       error: { code: 'invalid_code', message: 'That code is wrong or has expired. Request a new code and try again.' },
@@ -119,7 +121,9 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     await enterCode(page, otherThan(code, 4));
     await eventually(() => alert(page).textContent()).toBe('That code is wrong. 1 try left.');
     await enterCode(page, otherThan(code, 5));
-    await eventually(() => alert(page).textContent()).toBe('That code is used up: it had too many wrong tries. Request a new code.');
+    await eventually(() => alert(page).textContent()).toBe(
+      'That code is used up: it had too many wrong tries. Request a new code.',
+    );
 
     // A new code works: the used-up one did not lock the address.
     await page.getByRole('button', { name: 'Send a new code' }).click();
@@ -150,7 +154,9 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     expect(await status(page).textContent()).toBe('Sending a new code…');
     release();
 
-    await eventually(() => status(page).textContent()).toBe(`A new code is on its way to ${email}. Use the newest one.`);
+    await eventually(() => status(page).textContent()).toBe(
+      `A new code is on its way to ${email}. Use the newest one.`,
+    );
     expect(await page.getByRole('button', { name: 'Send a new code' }).isEnabled()).toBe(true);
     expect(latestCode(app.dataDir, email)).not.toBe(first);
     await page.context().close();

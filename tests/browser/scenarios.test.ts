@@ -154,7 +154,9 @@ describe('passkey failures', () => {
     await signOut(page);
     await authenticator.setUserVerified(false);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await expect.poll(() => page.locator('p.error[role=alert]').textContent()).toMatch(/could not verify you|could not be verified/);
+    await expect
+      .poll(() => page.locator('p.error[role=alert]').textContent())
+      .toMatch(/could not verify you|could not be verified/);
     expect(page.url()).toContain('/login');
     expect(await signedIn(page)).toBe(false);
     await page.context().close();
@@ -168,7 +170,9 @@ describe('passkey failures', () => {
 
     await signOut(page);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await expect.poll(() => page.locator('p.error[role=alert]').textContent()).toContain('That passkey could not be verified');
+    await expect
+      .poll(() => page.locator('p.error[role=alert]').textContent())
+      .toContain('That passkey could not be verified');
     expect(await signedIn(page)).toBe(false);
     await page.context().close();
   });

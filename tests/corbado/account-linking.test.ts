@@ -1,7 +1,17 @@
-import { AdminCreateUserCommand, AdminGetUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { auditLines, cognitoCallsDuring, poolSnapshot, startCorbadoTestStack, type CorbadoTestStack } from '../support/corbado-stack';
+import {
+  auditLines,
+  cognitoCallsDuring,
+  poolSnapshot,
+  startCorbadoTestStack,
+  type CorbadoTestStack,
+} from '../support/corbado-stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -36,7 +46,9 @@ async function passwordSignIn(email: string) {
 }
 
 async function attributes(email: string) {
-  const user = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
+  const user = await stack.app.sdk.send(
+    new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+  );
   return Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value]));
 }
 
@@ -110,37 +122,48 @@ describe('a Corbado identity whose email Corbado does not report verified', () =
   const cases: Array<[string, string, (userId: string, email: string) => ReturnType<typeof identifier>[]]> = [
     ['pending at Corbado', 'usr-5000000000000000001', (userId, email) => [identifier(userId, email, 'pending')]],
     ['not among its identifiers at all', 'usr-5000000000000000002', () => []],
-    ['verified only for another Corbado user', 'usr-5000000000000000003', (_userId, email) => [identifier('usr-5999999999999999999', email, 'verified')]],
-    ['verified, but a different email of this Corbado user', 'usr-5000000000000000004', (userId) => [identifier(userId, 'other@example.com', 'verified')]],
+    [
+      'verified only for another Corbado user',
+      'usr-5000000000000000003',
+      (_userId, email) => [identifier('usr-5999999999999999999', email, 'verified')],
+    ],
+    [
+      'verified, but a different email of this Corbado user',
+      'usr-5000000000000000004',
+      (userId) => [identifier(userId, 'other@example.com', 'verified')],
+    ],
   ];
 
-  it.each(cases)('is refused with a clear 409 and nothing changes in Cognito (%s)', async (_name, corbadoUserId, identifiers) => {
-    const email = `unverified.${corbadoUserId.slice(-1)}@example.com`;
-    await addPasswordUser(stack.app, email, password);
-    const before = await passwordSignIn(email);
-    stack.backend.identifiers.push(...identifiers(corbadoUserId, email));
-    const snapshot = await poolSnapshot(stack.app);
-    const backendBefore = stack.backend.requests.length;
+  it.each(cases)(
+    'is refused with a clear 409 and nothing changes in Cognito (%s)',
+    async (_name, corbadoUserId, identifiers) => {
+      const email = `unverified.${corbadoUserId.slice(-1)}@example.com`;
+      await addPasswordUser(stack.app, email, password);
+      const before = await passwordSignIn(email);
+      stack.backend.identifiers.push(...identifiers(corbadoUserId, email));
+      const snapshot = await poolSnapshot(stack.app);
+      const backendBefore = stack.backend.requests.length;
 
-    const token = await stack.frontend.sessionToken({ sub: corbadoUserId, email });
-    let response!: Response;
-    let jar!: CookieJar;
-    const calls = await cognitoCallsDuring(stack.app, async () => {
-      ({ response, jar } = await exchange(token));
-    });
-    expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({
-      error: { code: 'account_exists', message: expect.stringContaining('already exists') },
-    });
-    expect(calls).toEqual({ AdminInitiateAuth: 1 });
-    expect(stack.backend.requests.length).toBe(backendBefore + 1);
-    expect(jar.names()).toEqual([]);
-    expect(await poolSnapshot(stack.app)).toBe(snapshot);
-    expect((await attributes(email))['custom:corbadoUserId']).toBeUndefined();
-    const after = await passwordSignIn(email);
-    expect(after.status).toBe(200);
-    expect(after.body.user!.sub).toBe(before.body.user!.sub);
-  });
+      const token = await stack.frontend.sessionToken({ sub: corbadoUserId, email });
+      let response!: Response;
+      let jar!: CookieJar;
+      const calls = await cognitoCallsDuring(stack.app, async () => {
+        ({ response, jar } = await exchange(token));
+      });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({
+        error: { code: 'account_exists', message: expect.stringContaining('already exists') },
+      });
+      expect(calls).toEqual({ AdminInitiateAuth: 1 });
+      expect(stack.backend.requests.length).toBe(backendBefore + 1);
+      expect(jar.names()).toEqual([]);
+      expect(await poolSnapshot(stack.app)).toBe(snapshot);
+      expect((await attributes(email))['custom:corbadoUserId']).toBeUndefined();
+      const after = await passwordSignIn(email);
+      expect(after.status).toBe(200);
+      expect(after.body.user!.sub).toBe(before.body.user!.sub);
+    },
+  );
 });
 
 describe("Corbado's Backend API failing during a first link", () => {
@@ -174,8 +197,13 @@ describe('users the app provisioned for a Corbado user', () => {
     const email = 'provisioned.by.corbado@example.com';
     const corbadoUserId = 'usr-7000000000000000001';
     const backendBefore = stack.backend.requests.length;
-    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(200);
-    expect(await attributes(email)).toMatchObject({ 'custom:createdByCorbado': 'true', 'custom:corbadoUserId': corbadoUserId });
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(
+      200,
+    );
+    expect(await attributes(email)).toMatchObject({
+      'custom:createdByCorbado': 'true',
+      'custom:corbadoUserId': corbadoUserId,
+    });
     const { response } = await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }));
     expect(response.status).toBe(200);
     expect(stack.backend.requests.length).toBe(backendBefore);
@@ -244,11 +272,20 @@ describe('users the app provisioned for a Corbado user', () => {
       }),
     );
     await stack.app.sdk.send(
-      new AdminSetUserPasswordCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email, Password: 'Unseen-Passw0rd-2', Permanent: true }),
+      new AdminSetUserPasswordCommand({
+        UserPoolId: stack.app.cognito.userPoolId,
+        Username: email,
+        Password: 'Unseen-Passw0rd-2',
+        Permanent: true,
+      }),
     );
-    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(409);
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(
+      409,
+    );
     stack.backend.identifiers.push(identifier(corbadoUserId, email, 'primary'));
-    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(200);
+    expect((await exchange(await stack.frontend.sessionToken({ sub: corbadoUserId, email }))).response.status).toBe(
+      200,
+    );
     expect((await attributes(email))['custom:corbadoUserId']).toBe(corbadoUserId);
   });
 });

@@ -59,23 +59,36 @@ describe('append, login and verifySignedData', () => {
     await client.loginInit();
     const start = await client.loginStart('cognito-user-1');
     expect(start.status).toBe(200);
-    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     expect(publicKey.rpId).toBe('localhost');
     expect(publicKey.allowCredentials?.map((c) => c.id)).toEqual([authenticator.id]);
     const finish = await client.loginFinish(authenticator.authenticate(publicKey));
     expect(finish.status).toBe(200);
-    expect(finish.body.passkeyOperation).toMatchObject({ operationType: 'verify', identifierValue: 'cognito-user-1', ceremonyType: 'local' });
+    expect(finish.body.passkeyOperation).toMatchObject({
+      operationType: 'verify',
+      identifierValue: 'cognito-user-1',
+      ceremonyType: 'local',
+    });
     expect(finish.body.signedPasskeyData).toBe(finish.body.session);
 
     const claims = decodeJwt(finish.body.session);
-    expect(claims).toMatchObject({ iss: cloud.projectId, webauthnId: 'cognito-user-1', credential: authenticator.id, processId: client.processId });
+    expect(claims).toMatchObject({
+      iss: cloud.projectId,
+      webauthnId: 'cognito-user-1',
+      credential: authenticator.id,
+      processId: client.processId,
+    });
     expect(claims.sub).toMatch(/^usr-\d+$/);
     expect(typeof claims.jti).toBe('string');
     expect(typeof claims.challengeId).toBe('string');
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
 
     expect((await verify(finish.body.session, 'cognito-user-1')).body).toEqual({ verificationResult: 'success' });
-    expect((await verify(finish.body.session, 'cognito-user-1')).body).toEqual({ verificationResult: 'invalid_challenge' });
+    expect((await verify(finish.body.session, 'cognito-user-1')).body).toEqual({
+      verificationResult: 'invalid_challenge',
+    });
     expect(cloud.backendCalls().map((call) => call.path)).toEqual([
       '/v2/connectTokens',
       '/v2/passkey/verifySignedData',
@@ -100,7 +113,9 @@ describe('append, login and verifySignedData', () => {
 
     const [header, , signature] = data.split('.');
     const otherPayload = Buffer.from(JSON.stringify({ ...claims, webauthnId: 'cognito-admin' })).toString('base64url');
-    expect((await verify(`${header}.${otherPayload}.${signature}`, 'cognito-admin')).body).toEqual({ verificationResult: 'invalid_signature' });
+    expect((await verify(`${header}.${otherPayload}.${signature}`, 'cognito-admin')).body).toEqual({
+      verificationResult: 'invalid_signature',
+    });
     expect((await verify('not-a-jwt', 'cognito-user-1')).body).toEqual({ verificationResult: 'invalid_signature' });
     // The real data is still good: forgeries spend nothing.
     expect((await verify(data, 'cognito-user-1')).body).toEqual({ verificationResult: 'success' });
@@ -111,7 +126,9 @@ describe('append, login and verifySignedData', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     const start = await client.loginStart('cognito-user-1');
-    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     const imposter = new SoftAuthenticator(APP_ORIGIN, { credentialId: authenticator.credentialId });
     const bad = await client.loginFinish(imposter.authenticate(publicKey));
     expect(bad.status).toBe(400);
@@ -126,8 +143,12 @@ describe('append, login and verifySignedData', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     const start = await client.loginStart('cognito-user-1');
-    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
-    const phished = await client.loginFinish(authenticator.authenticate(publicKey, { origin: 'http://localhost.evil.example' }));
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
+    const phished = await client.loginFinish(
+      authenticator.authenticate(publicKey, { origin: 'http://localhost.evil.example' }),
+    );
     expect(phished.status).toBe(400);
   });
 
@@ -137,7 +158,9 @@ describe('append, login and verifySignedData', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     const start = await client.loginStart('cognito-user-1');
-    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     const finish = await client.loginFinish(bobs.authenticate(publicKey));
     expect(finish.status).toBe(400);
     expect(finish.body).toMatchObject({ error: { type: 'passkey_verification_failed' } });
@@ -145,11 +168,16 @@ describe('append, login and verifySignedData', () => {
 
   it('refuses a registration made for another origin or RP ID, and stores nothing', async () => {
     for (const tampering of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }, { userVerified: false }]) {
-      const token = await connectToken(cloud, 'passkey-append', { identifier: 'cognito-user-1', displayName: 'ada@example.com' });
+      const token = await connectToken(cloud, 'passkey-append', {
+        identifier: 'cognito-user-1',
+        displayName: 'ada@example.com',
+      });
       const client = new ConnectClient(cloud, APP_ORIGIN);
       await client.appendInit();
       const start = await client.appendStart(token);
-      const { publicKey } = JSON.parse(start.body.attestationOptions) as { publicKey: Parameters<SoftAuthenticator['register']>[0] };
+      const { publicKey } = JSON.parse(start.body.attestationOptions) as {
+        publicKey: Parameters<SoftAuthenticator['register']>[0];
+      };
       const finish = await client.appendFinish(new SoftAuthenticator(APP_ORIGIN).register(publicKey, tampering));
       expect(finish.status, JSON.stringify(tampering)).toBe(400);
     }
@@ -173,7 +201,9 @@ describe('append, login and verifySignedData', () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     const init = await client.loginInit({ conditionalMediation: true });
     expect(init.body.flags).toEqual({ 'conditional-ui-allowed': 'true' });
-    const { publicKey } = JSON.parse(init.body.conditionalUIChallenge!) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const { publicKey } = JSON.parse(init.body.conditionalUIChallenge!) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     expect(publicKey.allowCredentials).toEqual([]);
     const finish = await client.loginFinish(authenticator.authenticate(publicKey), true);
     expect(finish.status).toBe(200);
@@ -187,7 +217,9 @@ describe('append, login and verifySignedData', () => {
   it('answers 404 on login/finish for a passkey Corbado no longer has', async () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     const init = await client.loginInit({ conditionalMediation: true });
-    const { publicKey } = JSON.parse(init.body.conditionalUIChallenge!) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    const { publicKey } = JSON.parse(init.body.conditionalUIChallenge!) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     const finish = await client.loginFinish(new SoftAuthenticator(APP_ORIGIN).authenticate(publicKey), true);
     expect(finish.status).toBe(404);
   });
@@ -206,7 +238,11 @@ describe('lifetimes', () => {
   });
 
   it('refuses a connect token past its lifetime (maxLifetimeInSeconds, else 10 minutes)', async () => {
-    const short = await backendPost(cloud, '/v2/connectTokens', { type: 'passkey-list', data: { identifier: 'cognito-user-1' }, maxLifetimeInSeconds: 60 });
+    const short = await backendPost(cloud, '/v2/connectTokens', {
+      type: 'passkey-list',
+      data: { identifier: 'cognito-user-1' },
+      maxLifetimeInSeconds: 60,
+    });
     const long = await connectToken(cloud, 'passkey-list', { identifier: 'cognito-user-1' });
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.manageInit();
@@ -220,7 +256,10 @@ describe('lifetimes', () => {
 
 describe('connect tokens', () => {
   it('uses an append token once', async () => {
-    const token = await connectToken(cloud, 'passkey-append', { identifier: 'cognito-user-1', displayName: 'ada@example.com' });
+    const token = await connectToken(cloud, 'passkey-append', {
+      identifier: 'cognito-user-1',
+      displayName: 'ada@example.com',
+    });
     const client = new ConnectClient(cloud, APP_ORIGIN);
     expect((await client.appendPasskey(new SoftAuthenticator(APP_ORIGIN), token)).status).toBe(200);
     const again = await client.appendPasskey(new SoftAuthenticator(APP_ORIGIN), token);
@@ -243,7 +282,12 @@ describe('connect tokens', () => {
     const list = await client.manageList(listToken);
     expect(list.status).toBe(200);
     expect(list.body.passkeys).toHaveLength(1);
-    expect(list.body.passkeys[0]).toMatchObject({ status: 'active', attestationType: 'none', sourceOS: 'Linux', sourceBrowser: 'Chrome' });
+    expect(list.body.passkeys[0]).toMatchObject({
+      status: 'active',
+      attestationType: 'none',
+      sourceOS: 'Linux',
+      sourceBrowser: 'Chrome',
+    });
 
     const bobs = cloud.passkeysOf('cognito-user-2')[0]!;
     const deleteToken = await connectToken(cloud, 'passkey-delete', { identifier: 'cognito-user-1' });
@@ -253,14 +297,23 @@ describe('connect tokens', () => {
     expect((await client.manageDelete(deleteToken, list.body.passkeys[0]!.id)).status).toBe(400);
 
     const secondDelete = await connectToken(cloud, 'passkey-delete', { identifier: 'cognito-user-1' });
-    expect((await client.manageDelete(secondDelete, list.body.passkeys[0]!.id)).body).toEqual({ credentialID: list.body.passkeys[0]!.id });
+    expect((await client.manageDelete(secondDelete, list.body.passkeys[0]!.id)).body).toEqual({
+      credentialID: list.body.passkeys[0]!.id,
+    });
     expect((await client.manageList(listToken)).body.passkeys).toEqual([]);
   });
 
   it('answers a connect token in the spec’s shape', async () => {
-    const answer = await backendPost(cloud, '/v2/connectTokens', { type: 'passkey-list', data: { identifier: 'cognito-user-1' } });
+    const answer = await backendPost(cloud, '/v2/connectTokens', {
+      type: 'passkey-list',
+      data: { identifier: 'cognito-user-1' },
+    });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ tokenType: 'passkey-list', data: { identifier: 'cognito-user-1' }, connectTokenStatus: 'initial' });
+    expect(answer.body).toMatchObject({
+      tokenType: 'passkey-list',
+      data: { identifier: 'cognito-user-1' },
+      connectTokenStatus: 'initial',
+    });
     expect(typeof answer.body.secret).toBe('string');
     expect(answer.body.expires as number).toBeGreaterThan(Date.now() / 1000);
   });
@@ -283,10 +336,17 @@ describe('connect tokens', () => {
 describe('Backend API access and faults', () => {
   it('answers 401 to a wrong API secret or no auth, and does nothing', async () => {
     const wrong = `Basic ${Buffer.from(`${cloud.projectId}:corbado1_wrong`).toString('base64')}`;
-    const answer = await backendPost(cloud, '/v2/connectTokens', { type: 'passkey-append', data: { identifier: 'u', displayName: 'u@example.com' } }, wrong);
+    const answer = await backendPost(
+      cloud,
+      '/v2/connectTokens',
+      { type: 'passkey-append', data: { identifier: 'u', displayName: 'u@example.com' } },
+      wrong,
+    );
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ httpStatusCode: 401, error: { type: 'login_error' } });
-    expect((await backendPost(cloud, '/v2/passkey/verifySignedData', { signedPasskeyData: 'x', username: 'u' }, '')).status).toBe(401);
+    expect(
+      (await backendPost(cloud, '/v2/passkey/verifySignedData', { signedPasskeyData: 'x', username: 'u' }, '')).status,
+    ).toBe(401);
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     expect((await client.loginStart('u')).body).toMatchObject({ error: { code: 'user_not_found' } });
@@ -301,7 +361,12 @@ describe('Backend API access and faults', () => {
     expect(down.body).toMatchObject({ error: { type: 'service_unavailable' } });
     cloud.setBackendDown(false);
     expect((await verify(data, 'cognito-user-1')).body).toEqual({ verificationResult: 'success' });
-    expect(cloud.backendCalls().slice(-2).map((call) => call.status)).toEqual([503, 200]);
+    expect(
+      cloud
+        .backendCalls()
+        .slice(-2)
+        .map((call) => call.status),
+    ).toEqual([503, 200]);
   });
 });
 
@@ -311,18 +376,24 @@ describe('Frontend API boundary', () => {
     const preflight = await rawRequest('OPTIONS', '/v2/connect/login/init', {
       origin: APP_ORIGIN,
       'access-control-request-method': 'POST',
-      'access-control-request-headers': 'content-type,x-corbado-projectid,x-corbado-sdk,x-corbado-client-timezone,x-corbado-process-id',
+      'access-control-request-headers':
+        'content-type,x-corbado-projectid,x-corbado-sdk,x-corbado-client-timezone,x-corbado-process-id',
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(preflight.headers['access-control-allow-credentials']).toBe('true');
-    expect(preflight.headers['access-control-allow-headers']).toBe('content-type,x-corbado-projectid,x-corbado-sdk,x-corbado-client-timezone,x-corbado-process-id');
+    expect(preflight.headers['access-control-allow-headers']).toBe(
+      'content-type,x-corbado-projectid,x-corbado-sdk,x-corbado-client-timezone,x-corbado-process-id',
+    );
     const init = await client.loginInit();
     expect(init.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
   });
 
   it('refuses a foreign origin without CORS headers, on preflights and requests', async () => {
-    const preflight = await rawRequest('OPTIONS', '/v2/connect/login/init', { origin: 'https://evil.example', 'access-control-request-method': 'POST' });
+    const preflight = await rawRequest('OPTIONS', '/v2/connect/login/init', {
+      origin: 'https://evil.example',
+      'access-control-request-method': 'POST',
+    });
     expect(preflight.status).toBe(403);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const client = new ConnectClient(cloud, 'https://evil.example');
@@ -338,8 +409,13 @@ describe('Frontend API boundary', () => {
     expect((await client.loginStart('someone')).body).toMatchObject({ error: { type: 'process_not_found' } });
     await client.loginInit();
     expect((await client.post('/v2/connect/login/start', { identifier: 7, source: 'text-field' })).status).toBe(400);
-    expect((await client.post('/v2/connect/login/start', { identifier: 'someone', source: 'telepathy' })).status).toBe(400);
-    expect((await client.post('/v2/connect/login/finish', { assertionResponse: '{not json', isConditionalUI: false })).status).toBe(400);
+    expect((await client.post('/v2/connect/login/start', { identifier: 'someone', source: 'telepathy' })).status).toBe(
+      400,
+    );
+    expect(
+      (await client.post('/v2/connect/login/finish', { assertionResponse: '{not json', isConditionalUI: false }))
+        .status,
+    ).toBe(400);
     expect((await client.post('/v2/connect/login/start', { identifier: 'x'.repeat(70_000) })).status).toBe(413);
     expect((await client.post('/v2/connect/nope', {})).status).toBe(404);
   });
@@ -367,7 +443,8 @@ describe('Corbado Connect Actions', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { identifier?: string };
         received.push({ path: req.url ?? '', auth: req.headers.authorization, body });
         if (req.url === '/api/corbado/connect/actions/pre-login') {
-          if (body.identifier === 'ada@example.com') res.writeHead(200, { 'content-type': 'application/json' }).end('{"username":"cognito-user-1"}');
+          if (body.identifier === 'ada@example.com')
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{"username":"cognito-user-1"}');
           else if (body.identifier === 'broken@example.com') res.writeHead(500).end();
           else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"user_not_found"}');
           return;
@@ -388,9 +465,14 @@ describe('Corbado Connect Actions', () => {
 
   it('calls post-append after an append and pre-login to turn the typed email into the username', async () => {
     const authenticator = new SoftAuthenticator(APP_ORIGIN);
-    const token = await connectToken(actionsCloud, 'passkey-append', { identifier: 'cognito-user-1', displayName: 'ada@example.com' });
+    const token = await connectToken(actionsCloud, 'passkey-append', {
+      identifier: 'cognito-user-1',
+      displayName: 'ada@example.com',
+    });
     const appended = await new ConnectClient(actionsCloud, APP_ORIGIN).appendPasskey(authenticator, token);
-    expect(appended.body).toMatchObject({ passkeyOperation: { operationType: 'append', identifierValue: 'ada@example.com', identifierType: 'email' } });
+    expect(appended.body).toMatchObject({
+      passkeyOperation: { operationType: 'append', identifierValue: 'ada@example.com', identifierType: 'email' },
+    });
     expect(received.at(-1)).toEqual({
       path: '/api/corbado/connect/actions/post-append',
       auth: 'Bearer action-secret',
@@ -399,10 +481,21 @@ describe('Corbado Connect Actions', () => {
 
     const login = await new ConnectClient(actionsCloud, APP_ORIGIN).loginWithPasskey(authenticator, 'ada@example.com');
     expect(login.status).toBe(200);
-    expect(received.at(-1)).toEqual({ path: '/api/corbado/connect/actions/pre-login', auth: 'Bearer action-secret', body: { identifier: 'ada@example.com' } });
+    expect(received.at(-1)).toEqual({
+      path: '/api/corbado/connect/actions/pre-login',
+      auth: 'Bearer action-secret',
+      body: { identifier: 'ada@example.com' },
+    });
     const data = (login.body as { session: string }).session;
     expect(decodeJwt(data).webauthnId).toBe('cognito-user-1');
-    expect((await backendPost(actionsCloud, '/v2/passkey/verifySignedData', { signedPasskeyData: data, username: 'cognito-user-1' })).body).toEqual({
+    expect(
+      (
+        await backendPost(actionsCloud, '/v2/passkey/verifySignedData', {
+          signedPasskeyData: data,
+          username: 'cognito-user-1',
+        })
+      ).body,
+    ).toEqual({
       verificationResult: 'success',
     });
   });
@@ -419,8 +512,14 @@ describe('Corbado Connect Actions', () => {
   it('undoes an append the app did not record', async () => {
     postAppendStatus = 500;
     try {
-      const token = await connectToken(actionsCloud, 'passkey-append', { identifier: 'cognito-user-9', displayName: 'nine@example.com' });
-      const appended = await new ConnectClient(actionsCloud, APP_ORIGIN).appendPasskey(new SoftAuthenticator(APP_ORIGIN), token);
+      const token = await connectToken(actionsCloud, 'passkey-append', {
+        identifier: 'cognito-user-9',
+        displayName: 'nine@example.com',
+      });
+      const appended = await new ConnectClient(actionsCloud, APP_ORIGIN).appendPasskey(
+        new SoftAuthenticator(APP_ORIGIN),
+        token,
+      );
       expect(appended.status).toBe(500);
       expect(actionsCloud.passkeysOf('cognito-user-9')).toEqual([]);
     } finally {
@@ -434,7 +533,15 @@ function rawRequest(method: string, path: string, headers: Record<string, string
   const url = new URL(path, cloud.frontendApi);
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: url.port, servername: url.hostname, path: url.pathname, method, ca: cloud.certificate, headers: { host: url.host, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        servername: url.hostname,
+        path: url.pathname,
+        method,
+        ca: cloud.certificate,
+        headers: { host: url.host, ...headers },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));

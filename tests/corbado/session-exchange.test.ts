@@ -2,7 +2,14 @@ import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from '../support/cookie-jar';
-import { auditLines, cognitoCallsDuring, poolSnapshot, PROJECT_ID, startCorbadoTestStack, type CorbadoTestStack } from '../support/corbado-stack';
+import {
+  auditLines,
+  cognitoCallsDuring,
+  poolSnapshot,
+  PROJECT_ID,
+  startCorbadoTestStack,
+  type CorbadoTestStack,
+} from '../support/corbado-stack';
 
 /**
  * POST /api/auth/session in Corbado mode, over HTTP against the production server. The real
@@ -22,7 +29,8 @@ afterAll(async () => {
 
 function exchange(token: string | null, via: 'bearer' | 'cookie' = 'bearer', jar = new CookieJar()) {
   if (token !== null && via === 'cookie') jar.set('cbo_session_token', token);
-  const headers: Record<string, string> = token !== null && via === 'bearer' ? { authorization: `Bearer ${token}` } : {};
+  const headers: Record<string, string> =
+    token !== null && via === 'bearer' ? { authorization: `Bearer ${token}` } : {};
   return { jar, response: jar.fetch(`${stack.app.baseUrl}/api/auth/session`, { method: 'POST', headers }) };
 }
 
@@ -33,7 +41,10 @@ function attributesOf(user: { UserAttributes?: Array<{ Name?: string; Value?: st
 describe('a valid Corbado session token', () => {
   it('signs a new user in, provisioning exactly one confirmed Cognito user with custom:createdByCorbado=true', async () => {
     const email = 'new.passkey@example.com';
-    const token = await stack.frontend.sessionToken({ sub: 'usr-2000000000000000001', email: 'New.Passkey@Example.com' });
+    const token = await stack.frontend.sessionToken({
+      sub: 'usr-2000000000000000001',
+      email: 'New.Passkey@Example.com',
+    });
     const before = JSON.parse(await poolSnapshot(stack.app)) as unknown[];
     let result!: ReturnType<typeof exchange>;
     const calls = await cognitoCallsDuring(stack.app, async () => {
@@ -42,9 +53,17 @@ describe('a valid Corbado session token', () => {
     });
     const response = await result.response;
     expect(await response.json()).toEqual({ user: { email, sub: expect.any(String), method: 'corbado' } });
-    expect(calls).toEqual({ AdminInitiateAuth: 2, AdminCreateUser: 1, AdminSetUserPassword: 1, AdminRespondToAuthChallenge: 1 });
+    expect(calls).toEqual({
+      AdminInitiateAuth: 2,
+      AdminCreateUser: 1,
+      AdminSetUserPassword: 1,
+      AdminRespondToAuthChallenge: 1,
+    });
 
-    const after = JSON.parse(await poolSnapshot(stack.app)) as Array<{ attributes: Record<string, string>; status: string }>;
+    const after = JSON.parse(await poolSnapshot(stack.app)) as Array<{
+      attributes: Record<string, string>;
+      status: string;
+    }>;
     expect(after).toHaveLength(before.length + 1);
     const created = after.filter((user) => user.attributes.email === email);
     expect(created).toHaveLength(1);
@@ -60,7 +79,10 @@ describe('a valid Corbado session token', () => {
   });
 
   it("is also taken from Corbado's cbo_session_token cookie", async () => {
-    const token = await stack.frontend.sessionToken({ sub: 'usr-2000000000000000002', email: 'cookie.user@example.com' });
+    const token = await stack.frontend.sessionToken({
+      sub: 'usr-2000000000000000002',
+      email: 'cookie.user@example.com',
+    });
     const { jar, response } = exchange(token, 'cookie');
     expect((await response).status).toBe(200);
     const me = await jar.fetch(`${stack.app.baseUrl}/api/auth/me`);
@@ -100,20 +122,44 @@ describe('a valid Corbado session token', () => {
 
 type Case = [string, () => Promise<string | null>, 'bearer' | 'cookie'];
 const victim = 'victim.of.forgery@example.com';
-const claimsFor = (extra: Record<string, unknown> = {}) => ({ sub: 'usr-3000000000000000001', email: victim, ...extra });
+const claimsFor = (extra: Record<string, unknown> = {}) => ({
+  sub: 'usr-3000000000000000001',
+  email: victim,
+  ...extra,
+});
 
 const invalidTokens: Case[] = [
-  ['expired 1 s ago', () => stack.frontend.sessionToken(claimsFor({ exp: now() - 1, iat: now() - 901, nbf: now() - 901 })), 'bearer'],
+  [
+    'expired 1 s ago',
+    () => stack.frontend.sessionToken(claimsFor({ exp: now() - 1, iat: now() - 901, nbf: now() - 901 })),
+    'bearer',
+  ],
   ['not yet valid (nbf 5 minutes ahead)', () => stack.frontend.sessionToken(claimsFor({ nbf: now() + 300 })), 'bearer'],
   ['without exp', () => stack.frontend.sessionToken(claimsFor({ exp: undefined })), 'bearer'],
   ['without sub', () => stack.frontend.sessionToken(claimsFor({ sub: undefined })), 'bearer'],
   ['with an empty sub', () => stack.frontend.sessionToken(claimsFor({ sub: '' })), 'bearer'],
   ['without email', () => stack.frontend.sessionToken(claimsFor({ email: undefined })), 'bearer'],
-  ['with an email that is not an address', () => stack.frontend.sessionToken(claimsFor({ email: 'victim at example.com' })), 'bearer'],
-  ['signed by another key under the project key id', () => stack.frontend.sessionToken(claimsFor(), { key: stack.frontend.strangerKey }), 'bearer'],
-  ['signed by another key under an unknown key id', () => stack.frontend.sessionToken(claimsFor(), { key: stack.frontend.strangerKey, kid: 'other' }), 'bearer'],
+  [
+    'with an email that is not an address',
+    () => stack.frontend.sessionToken(claimsFor({ email: 'victim at example.com' })),
+    'bearer',
+  ],
+  [
+    'signed by another key under the project key id',
+    () => stack.frontend.sessionToken(claimsFor(), { key: stack.frontend.strangerKey }),
+    'bearer',
+  ],
+  [
+    'signed by another key under an unknown key id',
+    () => stack.frontend.sessionToken(claimsFor(), { key: stack.frontend.strangerKey, kid: 'other' }),
+    'bearer',
+  ],
   ['from another issuer', () => stack.frontend.sessionToken(claimsFor({ iss: 'https://auth.evil.example' })), 'bearer'],
-  ['from another Corbado project', () => stack.frontend.sessionToken(claimsFor({ iss: 'https://pro-999.frontendapi.cloud.corbado.io' })), 'bearer'],
+  [
+    'from another Corbado project',
+    () => stack.frontend.sessionToken(claimsFor({ iss: 'https://pro-999.frontendapi.cloud.corbado.io' })),
+    'bearer',
+  ],
   ['without an issuer', () => stack.frontend.sessionToken(claimsFor({ iss: undefined })), 'bearer'],
   [
     'unsigned (alg none)',
@@ -133,7 +179,9 @@ const invalidTokens: Case[] = [
     'with its payload altered after signing',
     async () => {
       const [header, , signature] = (await stack.frontend.sessionToken({ email: 'mallory@example.com' })).split('.');
-      const payload = Buffer.from(JSON.stringify({ ...claimsFor({ iss: stack.frontend.origin }), exp: now() + 900 })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({ ...claimsFor({ iss: stack.frontend.origin }), exp: now() + 900 }),
+      ).toString('base64url');
       return `${header}.${payload}.${signature}`;
     },
     'bearer',
@@ -143,7 +191,11 @@ const invalidTokens: Case[] = [
   ['too long (10 KB)', async () => `${'a'.repeat(5_000)}.${'b'.repeat(5_000)}.c`, 'bearer'],
   ['empty (Bearer with nothing after it)', async () => '', 'bearer'],
   ['missing (no header, no cookie)', async () => null, 'bearer'],
-  ['an expired token in the cookie', () => stack.frontend.sessionToken(claimsFor({ exp: now() - 60, iat: now() - 960, nbf: now() - 960 })), 'cookie'],
+  [
+    'an expired token in the cookie',
+    () => stack.frontend.sessionToken(claimsFor({ exp: now() - 60, iat: now() - 960, nbf: now() - 960 })),
+    'cookie',
+  ],
 ];
 
 describe('an invalid Corbado session token', () => {
@@ -168,13 +220,17 @@ describe('an invalid Corbado session token', () => {
     await expect(
       stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: victim })),
     ).rejects.toMatchObject({ name: 'UserNotFoundException' });
-    expect(auditLines(stack.app, 'sign_in_failed').filter((line) => line.method === 'corbado').length).toBeGreaterThanOrEqual(invalidTokens.length);
+    expect(
+      auditLines(stack.app, 'sign_in_failed').filter((line) => line.method === 'corbado').length,
+    ).toBeGreaterThanOrEqual(invalidTokens.length);
   });
 
   it('is recorded in the audit log with the check it failed, and the token itself is never logged', async () => {
     const token = await stack.frontend.sessionToken(claimsFor({ exp: undefined, jti: 'jti-audit-check' }));
     expect((await exchange(token).response).status).toBe(401);
-    const expired = await stack.frontend.sessionToken(claimsFor({ exp: now() - 5, iat: now() - 905, nbf: now() - 905 }));
+    const expired = await stack.frontend.sessionToken(
+      claimsFor({ exp: now() - 5, iat: now() - 905, nbf: now() - 905 }),
+    );
     expect((await exchange(expired).response).status).toBe(401);
     const failures = auditLines(stack.app, 'sign_in_failed').filter((line) => line.method === 'corbado');
     expect(failures).toEqual(
@@ -184,7 +240,8 @@ describe('an invalid Corbado session token', () => {
       ]),
     );
     const output = stack.app.output();
-    for (const secret of [token, expired, token.split('.')[1]!, token.split('.')[2]!]) expect(output).not.toContain(secret);
+    for (const secret of [token, expired, token.split('.')[1]!, token.split('.')[2]!])
+      expect(output).not.toContain(secret);
   });
 
   it('is refused before the body or Cognito when the request comes from another site', async () => {

@@ -23,7 +23,8 @@ import { addPasswordUser } from '../support/users';
 
 let stack: CorbadoTestStack;
 const url = () => `${stack.app.baseUrl}/api/corbado/webhook`;
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const AUTH = () => basic(WEBHOOK_USERNAME, WEBHOOK_PASSWORD);
 const password = 'Webhook-passw0rd';
 
@@ -35,9 +36,17 @@ beforeAll(async () => {
   stack = await startCorbadoTestStack();
   await addPasswordUser(stack.app, 'existing@example.com', password);
   await addPasswordUser(stack.app, 'disabled@example.com', password);
-  await stack.app.sdk.send(new AdminDisableUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: 'disabled@example.com' }));
-  const token = await stack.frontend.sessionToken({ sub: 'usr-8000000000000000001', email: 'made.by.corbado@example.com' });
-  const exchanged = await fetch(`${stack.app.baseUrl}/api/auth/session`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  await stack.app.sdk.send(
+    new AdminDisableUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: 'disabled@example.com' }),
+  );
+  const token = await stack.frontend.sessionToken({
+    sub: 'usr-8000000000000000001',
+    email: 'made.by.corbado@example.com',
+  });
+  const exchanged = await fetch(`${stack.app.baseUrl}/api/auth/session`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(exchanged.status).toBe(200);
 });
 afterAll(async () => {
@@ -63,22 +72,46 @@ function sendAction(name: string, data: Record<string, unknown>, headers: Record
   return post(action(name, data), { 'x-corbado-action': name, ...headers });
 }
 
-const metadata = { ip: '172.20.0.13', os: 'macOS 15.0.1', browser: 'Chrome 133.0.0', customHeaders: { 'x-custom-header': 'value' } };
+const metadata = {
+  ip: '172.20.0.13',
+  os: 'macOS 15.0.1',
+  browser: 'Chrome 133.0.0',
+  customHeaders: { 'x-custom-header': 'value' },
+};
 
 function event(type: string, data: Record<string, unknown>, timestamp = new Date().toISOString()) {
   return { type, metadata, timestamp, data };
 }
-const credential = (id: string) => ({ id, webAuthnID: 'usr-527190118940595405', browser: 'Chrome 133.0.0', os: 'macOS 15.0.1' });
+const credential = (id: string) => ({
+  id,
+  webAuthnID: 'usr-527190118940595405',
+  browser: 'Chrome 133.0.0',
+  os: 'macOS 15.0.1',
+});
 const user = (fullName: string) => ({ id: 'usr-527190118940595405', fullName, status: 'active' });
-const identifiers = [{ id: 'ide-5278639276056059231', type: 'email', value: 'the.new.user@corbado.com', status: 'verified' }];
+const identifiers = [
+  { id: 'ide-5278639276056059231', type: 'email', value: 'the.new.user@corbado.com', status: 'verified' },
+];
 
 const EVENTS: Array<[string, Record<string, unknown>, string]> = [
   ['user.created', { user: user('Corbado User'), identifiers }, 'webhook_event'],
   ['user.updated', { user: user('Updated Corbado User'), identifiers }, 'webhook_event'],
   ['user.deleted', { userID: 'usr-527190118940595405' }, 'webhook_event'],
-  ['passkey.created', { userID: 'usr-527190118940595405', credential: credential('cre-10264112935886989443') }, 'passkey_added'],
-  ['passkey.deleted', { userID: 'usr-527190118940595405', credential: credential('cre-10264112935886989443') }, 'passkey_removed'],
-  ['passkey-login.completed', { userID: 'usr-527190118940595405', credential: credential('cre-12532377606666115131') }, 'webhook_event'],
+  [
+    'passkey.created',
+    { userID: 'usr-527190118940595405', credential: credential('cre-10264112935886989443') },
+    'passkey_added',
+  ],
+  [
+    'passkey.deleted',
+    { userID: 'usr-527190118940595405', credential: credential('cre-10264112935886989443') },
+    'passkey_removed',
+  ],
+  [
+    'passkey-login.completed',
+    { userID: 'usr-527190118940595405', credential: credential('cre-12532377606666115131') },
+    'webhook_event',
+  ],
 ];
 
 describe('webhook basic auth', () => {
@@ -86,15 +119,24 @@ describe('webhook basic auth', () => {
     ['no Authorization header', { authorization: '' }],
     ['a wrong password', { authorization: basic(WEBHOOK_USERNAME, `${WEBHOOK_PASSWORD}x`) }],
     ['a wrong username', { authorization: basic('someone-else', WEBHOOK_PASSWORD) }],
-    ['the password with its last character missing', { authorization: basic(WEBHOOK_USERNAME, WEBHOOK_PASSWORD.slice(0, -1)) }],
-    ['no colon in the credentials', { authorization: `Basic ${Buffer.from(WEBHOOK_USERNAME + WEBHOOK_PASSWORD).toString('base64')}` }],
+    [
+      'the password with its last character missing',
+      { authorization: basic(WEBHOOK_USERNAME, WEBHOOK_PASSWORD.slice(0, -1)) },
+    ],
+    [
+      'no colon in the credentials',
+      { authorization: `Basic ${Buffer.from(WEBHOOK_USERNAME + WEBHOOK_PASSWORD).toString('base64')}` },
+    ],
     ['a Bearer token instead of Basic', { authorization: `Bearer ${WEBHOOK_PASSWORD}` }],
     ['credentials that are not base64', { authorization: 'Basic !!!not-base64!!!' }],
   ];
 
   it.each(wrong)('answers 401 with WWW-Authenticate and makes no Cognito call for %s', async (_name, headers) => {
     const calls = await cognitoCallsDuring(stack.app, async () => {
-      const response = await post(action('authMethods', { username: 'existing@example.com' }), { 'x-corbado-action': 'authMethods', ...headers });
+      const response = await post(action('authMethods', { username: 'existing@example.com' }), {
+        'x-corbado-action': 'authMethods',
+        ...headers,
+      });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
       expect(await response.json()).toEqual({ error: { code: 'webhook_unauthorized', message: expect.any(String) } });
@@ -103,7 +145,11 @@ describe('webhook basic auth', () => {
   });
 
   it('accepts a request from any site (Corbado calls server to server), given the credentials', async () => {
-    const response = await sendAction('authMethods', { username: 'existing@example.com' }, { origin: 'https://backendapi.cloud.corbado.io' });
+    const response = await sendAction(
+      'authMethods',
+      { username: 'existing@example.com' },
+      { origin: 'https://backendapi.cloud.corbado.io' },
+    );
     expect(response.status).toBe(200);
   });
 });
@@ -133,7 +179,9 @@ describe('action authMethods', () => {
     const [a, b] = [await first.json(), await second.json()];
     expect(a.responseID).not.toBe(b.responseID);
     const audited = auditLines(stack.app, 'webhook_event').filter((line) => line.action === 'authMethods');
-    expect(audited.some((line) => line.responseId === a.responseID && typeof line.corbadoRequestId === 'string')).toBe(true);
+    expect(audited.some((line) => line.responseId === a.responseID && typeof line.corbadoRequestId === 'string')).toBe(
+      true,
+    );
   });
 });
 
@@ -205,41 +253,58 @@ describe('action passwordVerify', () => {
 });
 
 describe('event notifications', () => {
-  it.each(EVENTS)('%s is validated, answered 2xx and recorded once in the audit log', async (type, data, auditEvent) => {
-    const body = event(type, data);
-    const snapshot = await poolSnapshot(stack.app);
-    let response!: Response;
-    const calls = await cognitoCallsDuring(stack.app, async () => {
-      response = await post(body, { 'x-corbado-webhook-event': type });
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ received: true, duplicate: false });
-    expect(calls).toEqual({});
-    expect(await poolSnapshot(stack.app)).toBe(snapshot);
-    const recorded = auditLines(stack.app, auditEvent).filter((line) => line.corbadoEvent === type && line.occurredAt === body.timestamp);
-    expect(recorded).toEqual([expect.objectContaining({ source: 'corbado_webhook', corbadoUserId: expect.stringMatching(/^usr-/) })]);
-  });
-
-  it.each(EVENTS)('%s replayed (as Corbado retries) is acknowledged but changes nothing a second time', async (type, data, auditEvent) => {
-    const body = event(type, data, '2025-02-14T11:46:43.594507722Z');
-    const first = await post(body, { 'x-corbado-webhook-event': type });
-    expect(await first.json()).toEqual({ received: true, duplicate: false });
-    const countAfterFirst = auditLines(stack.app, auditEvent).length;
-    // Same event, keys in another order, sent twice more.
-    const reordered = JSON.stringify({ data: body.data, timestamp: body.timestamp, metadata: body.metadata, type: body.type });
-    for (const replay of [reordered, JSON.stringify(body)]) {
-      const response = await post(replay, { 'x-corbado-webhook-event': type });
+  it.each(EVENTS)(
+    '%s is validated, answered 2xx and recorded once in the audit log',
+    async (type, data, auditEvent) => {
+      const body = event(type, data);
+      const snapshot = await poolSnapshot(stack.app);
+      let response!: Response;
+      const calls = await cognitoCallsDuring(stack.app, async () => {
+        response = await post(body, { 'x-corbado-webhook-event': type });
+      });
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ received: true, duplicate: true });
-    }
-    expect(auditLines(stack.app, auditEvent).length).toBe(countAfterFirst);
-  });
+      expect(await response.json()).toEqual({ received: true, duplicate: false });
+      expect(calls).toEqual({});
+      expect(await poolSnapshot(stack.app)).toBe(snapshot);
+      const recorded = auditLines(stack.app, auditEvent).filter(
+        (line) => line.corbadoEvent === type && line.occurredAt === body.timestamp,
+      );
+      expect(recorded).toEqual([
+        expect.objectContaining({ source: 'corbado_webhook', corbadoUserId: expect.stringMatching(/^usr-/) }),
+      ]);
+    },
+  );
+
+  it.each(EVENTS)(
+    '%s replayed (as Corbado retries) is acknowledged but changes nothing a second time',
+    async (type, data, auditEvent) => {
+      const body = event(type, data, '2025-02-14T11:46:43.594507722Z');
+      const first = await post(body, { 'x-corbado-webhook-event': type });
+      expect(await first.json()).toEqual({ received: true, duplicate: false });
+      const countAfterFirst = auditLines(stack.app, auditEvent).length;
+      // Same event, keys in another order, sent twice more.
+      const reordered = JSON.stringify({
+        data: body.data,
+        timestamp: body.timestamp,
+        metadata: body.metadata,
+        type: body.type,
+      });
+      for (const replay of [reordered, JSON.stringify(body)]) {
+        const response = await post(replay, { 'x-corbado-webhook-event': type });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ received: true, duplicate: true });
+      }
+      expect(auditLines(stack.app, auditEvent).length).toBe(countAfterFirst);
+    },
+  );
 
   it('an event type this app does not know is answered 2xx (Corbado retries anything else), logged, and changes nothing', async () => {
     const snapshot = await poolSnapshot(stack.app);
     let response!: Response;
     const calls = await cognitoCallsDuring(stack.app, async () => {
-      response = await post(event('identifier.created', { userID: 'usr-1' }), { 'x-corbado-webhook-event': 'identifier.created' });
+      response = await post(event('identifier.created', { userID: 'usr-1' }), {
+        'x-corbado-webhook-event': 'identifier.created',
+      });
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true, ignored: true });
@@ -269,36 +334,128 @@ describe('malformed webhook requests get a 4xx with a short reason, never a 500 
     ['a JSON array', () => post('[1,2,3]'), 400, 'invalid_request'],
     ['an empty body', () => post(''), 400, 'invalid_request'],
     ['neither an action nor an event', () => post({ hello: 'world' }), 400, 'invalid_request'],
-    ['an unknown action', () => post(action('deleteEverything', { username: 'existing@example.com' }), { 'x-corbado-action': 'deleteEverything' }), 400, 'invalid_request'],
-    ['an unknown action in the header only', () => post({ id: 'who-1', projectID: PROJECT_ID, data: {} }, { 'x-corbado-action': 'sessionCreate' }), 400, 'invalid_request'],
-    ['X-Corbado-Action disagreeing with the body', () => post(action('passwordVerify', { username: 'existing@example.com', password }), { 'x-corbado-action': 'authMethods' }), 400, 'invalid_request'],
-    ['another project', () => post({ ...action('authMethods', { username: 'existing@example.com' }), projectID: 'pro-999' }), 400, 'invalid_request'],
-    ['no request id', () => post({ ...action('authMethods', { username: 'existing@example.com' }), id: undefined }), 400, 'invalid_request'],
-    ['data that is not an object', () => post({ ...action('authMethods', {}), data: 'existing@example.com' }), 400, 'invalid_request'],
+    [
+      'an unknown action',
+      () =>
+        post(action('deleteEverything', { username: 'existing@example.com' }), {
+          'x-corbado-action': 'deleteEverything',
+        }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unknown action in the header only',
+      () => post({ id: 'who-1', projectID: PROJECT_ID, data: {} }, { 'x-corbado-action': 'sessionCreate' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'X-Corbado-Action disagreeing with the body',
+      () =>
+        post(action('passwordVerify', { username: 'existing@example.com', password }), {
+          'x-corbado-action': 'authMethods',
+        }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'another project',
+      () => post({ ...action('authMethods', { username: 'existing@example.com' }), projectID: 'pro-999' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'no request id',
+      () => post({ ...action('authMethods', { username: 'existing@example.com' }), id: undefined }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'data that is not an object',
+      () => post({ ...action('authMethods', {}), data: 'existing@example.com' }),
+      400,
+      'invalid_request',
+    ],
     ['no username', () => post(action('authMethods', {})), 400, 'invalid_request'],
-    ['a username that is not a string', () => post(action('authMethods', { username: ['existing@example.com'] })), 400, 'invalid_request'],
-    ['passwordVerify without a password', () => post(action('passwordVerify', { username: 'existing@example.com' })), 400, 'invalid_request'],
-    ['a password of 10 000 characters', () => post(action('passwordVerify', { username: 'existing@example.com', password: 'p'.repeat(10_000) })), 400, 'invalid_request'],
-    ['an event type that is not a string', () => post({ ...event('user.deleted', { userID: 'usr-1' }), type: 42 }), 400, 'invalid_request'],
+    [
+      'a username that is not a string',
+      () => post(action('authMethods', { username: ['existing@example.com'] })),
+      400,
+      'invalid_request',
+    ],
+    [
+      'passwordVerify without a password',
+      () => post(action('passwordVerify', { username: 'existing@example.com' })),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a password of 10 000 characters',
+      () => post(action('passwordVerify', { username: 'existing@example.com', password: 'p'.repeat(10_000) })),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an event type that is not a string',
+      () => post({ ...event('user.deleted', { userID: 'usr-1' }), type: 42 }),
+      400,
+      'invalid_request',
+    ],
     [
       'an event nested 5,000 levels deep (once a stack overflow: 500)',
-      () => post(`{"type":"user.deleted","timestamp":"2025-02-14T11:00:00Z","data":{"userID":"usr-1","x":${'['.repeat(5000)}${']'.repeat(5000)}}}`),
+      () =>
+        post(
+          `{"type":"user.deleted","timestamp":"2025-02-14T11:00:00Z","data":{"userID":"usr-1","x":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+        ),
       400,
       'invalid_request',
     ],
     [
       'an action nested 5,000 levels deep',
-      () => post(`{"id":"who-1","projectID":"${PROJECT_ID}","action":"authMethods","data":{"username":"a@b.co","x":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}}`),
+      () =>
+        post(
+          `{"id":"who-1","projectID":"${PROJECT_ID}","action":"authMethods","data":{"username":"a@b.co","x":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}}`,
+        ),
       400,
       'invalid_request',
     ],
-    ['an event header disagreeing with the type', () => post(event('user.deleted', { userID: 'usr-1' }), { 'x-corbado-webhook-event': 'user.created' }), 400, 'invalid_request'],
-    ['an event without a timestamp', () => post({ type: 'user.deleted', data: { userID: 'usr-1' } }), 400, 'invalid_request'],
-    ['an event with a timestamp that is not a date', () => post(event('user.deleted', { userID: 'usr-1' }, 'yesterday')), 400, 'invalid_request'],
+    [
+      'an event header disagreeing with the type',
+      () => post(event('user.deleted', { userID: 'usr-1' }), { 'x-corbado-webhook-event': 'user.created' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an event without a timestamp',
+      () => post({ type: 'user.deleted', data: { userID: 'usr-1' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an event with a timestamp that is not a date',
+      () => post(event('user.deleted', { userID: 'usr-1' }, 'yesterday')),
+      400,
+      'invalid_request',
+    ],
     ['user.deleted without userID', () => post(event('user.deleted', {})), 400, 'invalid_request'],
-    ['user.created without identifiers', () => post(event('user.created', { user: user('A') })), 400, 'invalid_request'],
-    ['passkey.created without a credential id', () => post(event('passkey.created', { userID: 'usr-1', credential: {} })), 400, 'invalid_request'],
-    ['an oversized body (20 KB)', () => post(action('authMethods', { username: 'existing@example.com', padding: big })), 413, 'payload_too_large'],
+    [
+      'user.created without identifiers',
+      () => post(event('user.created', { user: user('A') })),
+      400,
+      'invalid_request',
+    ],
+    [
+      'passkey.created without a credential id',
+      () => post(event('passkey.created', { userID: 'usr-1', credential: {} })),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an oversized body (20 KB)',
+      () => post(action('authMethods', { username: 'existing@example.com', padding: big })),
+      413,
+      'payload_too_large',
+    ],
     [
       'an oversized body sent without Content-Length',
       () =>
@@ -307,7 +464,9 @@ describe('malformed webhook requests get a 4xx with a short reason, never a 500 
           headers: { 'content-type': 'application/json', authorization: AUTH(), 'x-corbado-action': 'authMethods' },
           body: new ReadableStream({
             start(controller) {
-              controller.enqueue(new TextEncoder().encode(JSON.stringify(action('authMethods', { username: 'a@b.co', padding: big }))));
+              controller.enqueue(
+                new TextEncoder().encode(JSON.stringify(action('authMethods', { username: 'a@b.co', padding: big }))),
+              );
               controller.close();
             },
           }),
@@ -316,7 +475,12 @@ describe('malformed webhook requests get a 4xx with a short reason, never a 500 
       413,
       'payload_too_large',
     ],
-    ['a form-encoded body', () => post('id=who-1&action=authMethods', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'],
+    [
+      'a form-encoded body',
+      () => post('id=who-1&action=authMethods', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported_media_type',
+    ],
   ];
 
   it.each(cases)('%s', async (_name, send, status, code) => {

@@ -8,8 +8,12 @@ const doc = readFileSync(path.resolve('docs/DEPLOYMENT.md'), 'utf8');
 describe('docs/DEPLOYMENT.md', () => {
   it('lists every environment variable lib/config.ts reads', () => {
     const config = readFileSync(path.resolve('lib/config.ts'), 'utf8');
-    const variables = [...config.matchAll(/(?:read|required|parseSeconds)\(\s*env,\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!);
-    expect(variables).toEqual(expect.arrayContaining(['COGNITO_USER_POOL_ID', 'AUTH_CHALLENGE_PRIVATE_KEY', 'SESSION_SECRET']));
+    const variables = [...config.matchAll(/(?:read|required|parseSeconds)\(\s*env,\s*'([A-Z][A-Z0-9_]+)'/g)].map(
+      (m) => m[1]!,
+    );
+    expect(variables).toEqual(
+      expect.arrayContaining(['COGNITO_USER_POOL_ID', 'AUTH_CHALLENGE_PRIVATE_KEY', 'SESSION_SECRET']),
+    );
     const missing = [...new Set(variables)].filter((name) => !doc.includes(`\`${name}\``));
     expect(missing).toEqual([]);
   });

@@ -82,8 +82,14 @@ beforeAll(async () => {
   }
   // The image's deps stage installs node_modules; here the installed ones are linked in (hard
   // links: fast, and real files for the build's file tracing to copy).
-  await run('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], { cwd: ROOT, env: process.env }).catch(() =>
-    run('cp', ['-a', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], { cwd: ROOT, env: process.env }),
+  await run('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], {
+    cwd: ROOT,
+    env: process.env,
+  }).catch(() =>
+    run('cp', ['-a', path.join(ROOT, 'node_modules'), path.join(context, 'node_modules')], {
+      cwd: ROOT,
+      env: process.env,
+    }),
   );
   // nice: the build shares the machine with the other test files running beside it.
   // The context's own copy of Next: one React instance, resolved from the context's node_modules.
@@ -97,7 +103,10 @@ beforeAll(async () => {
   for (const { sources, target } of copies) {
     for (const source of sources) {
       const from = path.join(context, path.relative('/app', source));
-      const to = target.endsWith('/') && !statSync(from).isDirectory() ? path.join(image, target, path.basename(source)) : path.join(image, target);
+      const to =
+        target.endsWith('/') && !statSync(from).isDirectory()
+          ? path.join(image, target, path.basename(source))
+          : path.join(image, target);
       cpSync(from, to, { recursive: true });
     }
   }
@@ -125,7 +134,12 @@ beforeAll(async () => {
   server.stderr?.on('data', (chunk) => (serverOutput += chunk));
   baseUrl = `http://localhost:${port}`;
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${baseUrl}/api/health`).then((r) => r.status < 500 || r.status === 503, () => false))) {
+  while (
+    !(await fetch(`${baseUrl}/api/health`).then(
+      (r) => r.status < 500 || r.status === 503,
+      () => false,
+    ))
+  ) {
     if (server.exitCode !== null) throw new Error(`${command.join(' ')} exited: ${serverOutput}`);
     if (Date.now() > deadline) throw new Error(`${command.join(' ')} did not answer: ${serverOutput}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -143,9 +157,13 @@ afterAll(async () => {
 
 describe('the standalone output the container image runs', () => {
   it('carries no dev dependency of the app, and the native SQLite module the passkey store needs', () => {
-    const { devDependencies } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const { devDependencies } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     const shipped = readdirSync(path.join(image, 'node_modules')).flatMap((name) =>
-      name.startsWith('@') ? readdirSync(path.join(image, 'node_modules', name)).map((sub) => `${name}/${sub}`) : [name],
+      name.startsWith('@')
+        ? readdirSync(path.join(image, 'node_modules', name)).map((sub) => `${name}/${sub}`)
+        : [name],
     );
     expect(shipped.filter((name) => name in devDependencies)).toEqual([]);
     expect(existsSync(path.join(image, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
@@ -177,25 +195,31 @@ describe('the standalone output the container image runs', () => {
   it('signs a password user in through Cognito and answers /api/auth/me with the session', async () => {
     await addPasswordUser(stack, 'standalone@example.com', 'Standalone-passw0rd');
     const jar = new CookieJar();
-    const signIn = await jar.fetch(`${baseUrl}/api/auth/password`, jsonPost({ email: 'standalone@example.com', password: 'Standalone-passw0rd' }));
+    const signIn = await jar.fetch(
+      `${baseUrl}/api/auth/password`,
+      jsonPost({ email: 'standalone@example.com', password: 'Standalone-passw0rd' }),
+    );
     expect(signIn.status, serverOutput).toBe(200);
     const me = await jar.fetch(`${baseUrl}/api/auth/me`);
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ email: 'standalone@example.com', method: 'password' });
   });
 
-  it.each(['TRACE', 'LOCK', 'PURGE'])('answers %s, a method the app does not serve, with 405 and the security headers', async (method) => {
-    const response = await rawRequest(`${baseUrl}/login`, { method, headers: { cookie: 'secret-canary=1' } });
-    expect(response.status, serverOutput).toBe(405);
-    expect(response.headers.get('allow')).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
-    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('x-frame-options')).toBe('DENY');
-    expect(response.headers.get('cache-control')).toBe('no-store');
-    const body = await response.text();
-    expect(body).not.toContain('secret-canary');
-    expect(JSON.parse(body)).toEqual({ error: { code: 'method_not_allowed', message: expect.any(String) } });
-  });
+  it.each(['TRACE', 'LOCK', 'PURGE'])(
+    'answers %s, a method the app does not serve, with 405 and the security headers',
+    async (method) => {
+      const response = await rawRequest(`${baseUrl}/login`, { method, headers: { cookie: 'secret-canary=1' } });
+      expect(response.status, serverOutput).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = await response.text();
+      expect(body).not.toContain('secret-canary');
+      expect(JSON.parse(body)).toEqual({ error: { code: 'method_not_allowed', message: expect.any(String) } });
+    },
+  );
 
   it('appends the peer to X-Forwarded-For: a client talking to it directly cannot pick the address the limits count', async () => {
     const send = (i: number) =>

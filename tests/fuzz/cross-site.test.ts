@@ -28,7 +28,9 @@ beforeAll(async () => {
   expect((await jar.fetch(`${app.baseUrl}/api/auth/password`, jsonBody('POST', user))).status).toBe(200);
   sessionCookie = jar.header();
   // A pending code for the verify route; and the passkey store, which the server creates on first use.
-  expect((await jar.fetch(`${app.baseUrl}/api/auth/email-code`, jsonBody('POST', { email: codeUser }))).status).toBe(202);
+  expect((await jar.fetch(`${app.baseUrl}/api/auth/email-code`, jsonBody('POST', { email: codeUser }))).status).toBe(
+    202,
+  );
   expect((await jar.fetch(`${app.baseUrl}/api/passkeys/sign-in/options`, { method: 'POST' })).status).toBe(200);
 });
 afterAll(async () => {
@@ -53,7 +55,11 @@ const WRITES: Write[] = [
   { method: 'POST', path: '/api/auth/logout', session: true },
   { method: 'POST', path: '/api/auth/session' },
   { method: 'POST', path: '/api/auth/email-code', body: () => ({ email: 'csrf-victim@example.com' }) },
-  { method: 'POST', path: '/api/auth/email-code/verify', body: () => ({ email: codeUser, code: latestCodeFor(app.dataDir, codeUser) }) },
+  {
+    method: 'POST',
+    path: '/api/auth/email-code/verify',
+    body: () => ({ email: codeUser, code: latestCodeFor(app.dataDir, codeUser) }),
+  },
   { method: 'POST', path: '/api/passkeys/sign-in/options' },
   { method: 'POST', path: '/api/passkeys/sign-in', body: () => ({ response: { id: 'x', response: {} } }) },
   { method: 'POST', path: '/api/account/passkeys/options', session: true },
@@ -81,7 +87,9 @@ function storeState(): string {
   const db = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { readonly: true, fileMustExist: true });
   try {
     return JSON.stringify(
-      ['passkey_credentials', 'ceremony_challenges', 'email_codes'].map((table) => db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()),
+      ['passkey_credentials', 'ceremony_challenges', 'email_codes'].map((table) =>
+        db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all(),
+      ),
     );
   } finally {
     db.close();
@@ -91,44 +99,48 @@ function storeState(): string {
 const appOrigin = () => app.baseUrl;
 const port = () => Number(new URL(app.baseUrl).port);
 /** Origins a browser could send that are not the app's: other sites, other ports and schemes, look-alikes. */
-const foreignOrigin = fc.oneof(
-  fc.webUrl().map((address) => new URL(address).origin),
-  fc.constantFrom(
-    'null',
-    'http://evil.example',
-    'https://evil.example',
-    'SAME_HOST_OTHER_PORT',
-    'SAME_HOST_HTTPS',
-    'LOOPBACK_IP',
-    'SUBDOMAIN',
-    'SUFFIXED',
-    'TRAILING_SLASH',
-    'USERINFO',
-  ),
-).map((origin) => {
-  switch (origin) {
-    case 'SAME_HOST_OTHER_PORT':
-      return `http://localhost:${port() + 1}`;
-    case 'SAME_HOST_HTTPS':
-      return `https://localhost:${port()}`;
-    case 'LOOPBACK_IP':
-      return `http://127.0.0.1:${port()}`;
-    case 'SUBDOMAIN':
-      return `http://evil.localhost:${port()}`;
-    case 'SUFFIXED':
-      return `${appOrigin()}.evil.example`;
-    case 'TRAILING_SLASH':
-      return `${appOrigin()}/`;
-    case 'USERINFO':
-      return `http://localhost:${port()}@evil.example`;
-    default:
-      return origin;
-  }
-});
+const foreignOrigin = fc
+  .oneof(
+    fc.webUrl().map((address) => new URL(address).origin),
+    fc.constantFrom(
+      'null',
+      'http://evil.example',
+      'https://evil.example',
+      'SAME_HOST_OTHER_PORT',
+      'SAME_HOST_HTTPS',
+      'LOOPBACK_IP',
+      'SUBDOMAIN',
+      'SUFFIXED',
+      'TRAILING_SLASH',
+      'USERINFO',
+    ),
+  )
+  .map((origin) => {
+    switch (origin) {
+      case 'SAME_HOST_OTHER_PORT':
+        return `http://localhost:${port() + 1}`;
+      case 'SAME_HOST_HTTPS':
+        return `https://localhost:${port()}`;
+      case 'LOOPBACK_IP':
+        return `http://127.0.0.1:${port()}`;
+      case 'SUBDOMAIN':
+        return `http://evil.localhost:${port()}`;
+      case 'SUFFIXED':
+        return `${appOrigin()}.evil.example`;
+      case 'TRAILING_SLASH':
+        return `${appOrigin()}/`;
+      case 'USERINFO':
+        return `http://localhost:${port()}@evil.example`;
+      default:
+        return origin;
+    }
+  });
 const crossSiteHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
   foreignOrigin.filter((origin) => origin !== appOrigin()).map((origin) => ({ origin })),
   fc.record({ 'sec-fetch-site': fc.constantFrom('cross-site', 'same-site') }),
-  fc.tuple(foreignOrigin, fc.constantFrom('same-origin', 'none')).map(([origin, site]) => ({ origin, 'sec-fetch-site': site })),
+  fc
+    .tuple(foreignOrigin, fc.constantFrom('same-origin', 'none'))
+    .map(([origin, site]) => ({ origin, 'sec-fetch-site': site })),
 );
 
 describe('cross-site writes', () => {

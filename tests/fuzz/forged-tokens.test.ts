@@ -104,14 +104,19 @@ async function withShortLivedIdTokens(test: () => Promise<void>): Promise<void> 
     await setIdTokenLifetime(app, 60, 'minutes');
   }
 }
-const waitForIdTokensToExpire = () => new Promise((resolve) => setTimeout(resolve, SHORT_ID_TOKEN_SECONDS * 1000 + 200));
+const waitForIdTokensToExpire = () =>
+  new Promise((resolve) => setTimeout(resolve, SHORT_ID_TOKEN_SECONDS * 1000 + 200));
 
 describe('random damage to a real sealed session cookie', () => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_*~.';
   const damage = fc.oneof(
     fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), with: fc.constantFrom(...alphabet) }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.stringMatching(/^[A-Za-z0-9_*~-]{1,20}$/) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.stringMatching(/^[A-Za-z0-9_*~-]{1,20}$/),
+    }),
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   );
 
@@ -131,7 +136,9 @@ describe('random damage to a real sealed session cookie', () => {
         }
         fc.pre(value !== original);
         runs += 1;
-        await expectSignedOutWithoutRefresh(jarWith({ [ID]: value, [ACCESS]: jar.get(ACCESS)!, [REFRESH]: jar.get(REFRESH)! }));
+        await expectSignedOutWithoutRefresh(
+          jarWith({ [ID]: value, [ACCESS]: jar.get(ACCESS)!, [REFRESH]: jar.get(REFRESH)! }),
+        );
       }),
       fuzz(120, 10),
     );
@@ -150,7 +157,9 @@ describe('ID tokens an attacker could mint or borrow, inside a validly sealed co
   beforeAll(async () => {
     jar = await signIn(alice);
     claims = decodeJwt((await openIdCookie(jar)).idToken);
-    const jwks = (await (await fetch(`${app.env.COGNITO_ENDPOINT}/${app.env.COGNITO_USER_POOL_ID}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const jwks = (await (
+      await fetch(`${app.env.COGNITO_ENDPOINT}/${app.env.COGNITO_USER_POOL_ID}/.well-known/jwks.json`)
+    ).json()) as { keys: JWK[] };
     poolKey = jwks.keys[0]!;
   });
 
@@ -174,11 +183,20 @@ describe('ID tokens an attacker could mint or borrow, inside a validly sealed co
         }),
       );
       await app.sdk.send(
-        new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: alice.email, Password: alice.password, Permanent: true }),
+        new AdminSetUserPasswordCommand({
+          UserPoolId: userPoolId,
+          Username: alice.email,
+          Password: alice.password,
+          Permanent: true,
+        }),
       );
     }
     const { UserPoolClient } = await app.sdk.send(
-      new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: `other-${Date.now()}`, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] }),
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: `other-${Date.now()}`,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'],
+      }),
     );
     const { AuthenticationResult } = await app.sdk.send(
       new InitiateAuthCommand({
@@ -191,23 +209,37 @@ describe('ID tokens an attacker could mint or borrow, inside a validly sealed co
   }
 
   const forgeries: Array<[string, () => Promise<string>]> = [
-    ['alg "none" with the victim’s claims', async () => unsigned({ alg: 'none', kid: poolKey.kid }, { ...claims, exp: now() + 600 })],
+    [
+      'alg "none" with the victim’s claims',
+      async () => unsigned({ alg: 'none', kid: poolKey.kid }, { ...claims, exp: now() + 600 }),
+    ],
     [
       'HS256 keyed with the pool’s public key (algorithm confusion)',
       async () => {
         const pem = await exportSPKI((await importJWK(poolKey, 'RS256')) as CryptoKey);
-        return new SignJWT({ ...claims, exp: now() + 600 }).setProtectedHeader({ alg: 'HS256', kid: poolKey.kid }).sign(new TextEncoder().encode(pem));
+        return new SignJWT({ ...claims, exp: now() + 600 })
+          .setProtectedHeader({ alg: 'HS256', kid: poolKey.kid })
+          .sign(new TextEncoder().encode(pem));
       },
     ],
     [
       'RS256 by the attacker’s own key under the pool’s key id',
       async () => {
         const { privateKey } = await generateKeyPair('RS256');
-        return new SignJWT({ ...claims, exp: now() + 600 }).setProtectedHeader({ alg: 'RS256', kid: poolKey.kid }).sign(privateKey);
+        return new SignJWT({ ...claims, exp: now() + 600 })
+          .setProtectedHeader({ alg: 'RS256', kid: poolKey.kid })
+          .sign(privateKey);
       },
     ],
-    ['the user’s own real access token (token_use access)', async () => (await unsealData<{ accessToken: string }>(jar.get(ACCESS)!, { password: sealPassword() })).accessToken],
-    ['a real ID token from another app client of the same pool (wrong audience)', () => borrowedIdToken('other client')],
+    [
+      'the user’s own real access token (token_use access)',
+      async () =>
+        (await unsealData<{ accessToken: string }>(jar.get(ACCESS)!, { password: sealPassword() })).accessToken,
+    ],
+    [
+      'a real ID token from another app client of the same pool (wrong audience)',
+      () => borrowedIdToken('other client'),
+    ],
     ['a real ID token from another pool on the same Cognito (wrong issuer)', () => borrowedIdToken('other pool')],
   ];
 
@@ -253,7 +285,10 @@ describe("one user's ID cookie with another user's refresh cookie", () => {
       await expectSignedOutWithoutRefresh(bobIdAliceRefresh);
       await expectSignedOutWithoutRefresh(idOnly);
 
-      for (const [jar, email] of [[a, alice.email], [b, bob.email]] as const) {
+      for (const [jar, email] of [
+        [a, alice.email],
+        [b, bob.email],
+      ] as const) {
         const { response, refreshCalls } = await me(jar);
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ email });
@@ -284,7 +319,10 @@ describe("one user's ID cookie with another user's refresh cookie", () => {
 });
 
 describe('huge and duplicated cookies beside a real session', () => {
-  const cookieName = fc.oneof(fc.constantFrom(ID, ACCESS, REFRESH, 'session', '__Secure-session', 'x'), fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/));
+  const cookieName = fc.oneof(
+    fc.constantFrom(ID, ACCESS, REFRESH, 'session', '__Secure-session', 'x'),
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+  );
   const cookieValue = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9_*~.-]{0,200}$/),
     fc.integer({ min: 1_000, max: 9_000 }).map((size) => 'v'.repeat(size)),
@@ -295,24 +333,28 @@ describe('huge and duplicated cookies beside a real session', () => {
     const jar = await signIn(alice);
     const statuses = new Set<number>();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(cookieName, cookieValue), { minLength: 1, maxLength: 12 }), fc.boolean(), async (extra, extraFirst) => {
-        const own = jar.header();
-        const added = extra.map(([name, value]) => `${name}=${value}`).join('; ');
-        const cookie = extraFirst ? `${added}; ${own}` : `${own}; ${added}`;
-        let response: Response;
-        try {
-          response = await rawRequest(url('/api/auth/me'), { method: 'GET', headers: { cookie } });
-        } catch (error) {
-          // Past Node's header limit (16 KiB) the server answers 431 and closes the connection at
-          // once; a client still writing its headers may see the reset instead of the answer.
-          const code = (error as { code?: string }).code;
-          if (Buffer.byteLength(cookie) > maxHeaderSize && (code === 'ECONNRESET' || code === 'EPIPE')) return;
-          throw error;
-        }
-        statuses.add(response.status);
-        expect([200, 401, 431]).toContain(response.status);
-        if (response.status === 200) expect(await response.json()).toMatchObject({ email: alice.email });
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(cookieName, cookieValue), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        async (extra, extraFirst) => {
+          const own = jar.header();
+          const added = extra.map(([name, value]) => `${name}=${value}`).join('; ');
+          const cookie = extraFirst ? `${added}; ${own}` : `${own}; ${added}`;
+          let response: Response;
+          try {
+            response = await rawRequest(url('/api/auth/me'), { method: 'GET', headers: { cookie } });
+          } catch (error) {
+            // Past Node's header limit (16 KiB) the server answers 431 and closes the connection at
+            // once; a client still writing its headers may see the reset instead of the answer.
+            const code = (error as { code?: string }).code;
+            if (Buffer.byteLength(cookie) > maxHeaderSize && (code === 'ECONNRESET' || code === 'EPIPE')) return;
+            throw error;
+          }
+          statuses.add(response.status);
+          expect([200, 401, 431]).toContain(response.status);
+          if (response.status === 200) expect(await response.json()).toMatchObject({ email: alice.email });
+        },
+      ),
       fuzz(100, 10),
     );
     expect(statuses.has(200)).toBe(true);

@@ -12,7 +12,13 @@ export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_260_517);
 
 /** fast-check parameters: at most `numRuns` runs and about `seconds` of generating. */
 export function fuzz<T>(numRuns: number, seconds: number): Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false, endOnFailure: true };
+  return {
+    seed: FUZZ_SEED,
+    numRuns,
+    interruptAfterTimeLimit: seconds * 1000,
+    markInterruptAsFailure: false,
+    endOnFailure: true,
+  };
 }
 
 /** Cognito operations that create, change or remove users or their sessions. */

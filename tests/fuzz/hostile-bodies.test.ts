@@ -57,7 +57,11 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', path: '/api/corbado/webhook', maxBytes: 16 * 1024, needs: 'webhook' },
 ];
 
-function send(route: BodyRoute, body: Buffer | string, headers: Record<string, string | number> = {}): Promise<Response> {
+function send(
+  route: BodyRoute,
+  body: Buffer | string,
+  headers: Record<string, string | number> = {},
+): Promise<Response> {
   return rawRequest(`${app.baseUrl}${route.path}`, {
     method: route.method,
     from: nextAddress(),
@@ -106,7 +110,9 @@ const CONTENT_TYPES = [
   '',
 ];
 /** A header value Node will send: printable ASCII and tabs. */
-const headerValue = fc.string({ unit: 'binary-ascii', maxLength: 60 }).filter((value) => /^[\t\x20-\x7e]*$/.test(value));
+const headerValue = fc
+  .string({ unit: 'binary-ascii', maxLength: 60 })
+  .filter((value) => /^[\t\x20-\x7e]*$/.test(value));
 const contentType = fc.option(fc.oneof(fc.constantFrom(...CONTENT_TYPES), headerValue), { nil: undefined });
 
 const jsonText = (value: unknown) => JSON.stringify(value) ?? 'null';
@@ -115,16 +121,21 @@ const malformedBody = (route: BodyRoute) =>
   fc.oneof(
     fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
     fc.string({ unit: 'binary', maxLength: 1024 }).map((text) => Buffer.from(text)),
-    fc.jsonValue({ maxDepth: 4 }).filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)).map((value) => Buffer.from(jsonText(value))),
+    fc
+      .jsonValue({ maxDepth: 4 })
+      .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+      .map((value) => Buffer.from(jsonText(value))),
     // A JSON object cut short.
-    fc.tuple(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1 }), fc.nat()).map(([value, cut]) => {
-      const text = jsonText(value);
-      return Buffer.from(text.slice(0, cut % text.length));
-    }),
+    fc
+      .tuple(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1 }), fc.nat())
+      .map(([value, cut]) => {
+        const text = jsonText(value);
+        return Buffer.from(text.slice(0, cut % text.length));
+      }),
     // A JSON object just over, or far over, the limit.
-    fc.integer({ min: route.maxBytes + 1, max: route.maxBytes * 4 }).map((size) =>
-      Buffer.from(JSON.stringify({ email: 'a@b.co', padding: 'x'.repeat(Math.max(0, size - 35)) })),
-    ),
+    fc
+      .integer({ min: route.maxBytes + 1, max: route.maxBytes * 4 })
+      .map((size) => Buffer.from(JSON.stringify({ email: 'a@b.co', padding: 'x'.repeat(Math.max(0, size - 35)) }))),
   );
 
 describe('bodies that are not a JSON object within the limit, with any content type, at every route that reads a body', () => {
@@ -161,7 +172,14 @@ const anyField = fc.oneof(
   fc.stringMatching(/^\d{6}$/),
 );
 const objectBody = fc.record(
-  { email: anyField, password: anyField, code: anyField, response: anyField, name: anyField, extra: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })) },
+  {
+    email: anyField,
+    password: anyField,
+    code: anyField,
+    response: anyField,
+    name: anyField,
+    extra: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+  },
   { requiredKeys: [] },
 );
 
@@ -171,7 +189,8 @@ const objectRoutes: Array<[string, BodyRoute, (body: Record<string, unknown>) =>
     'password sign-in',
     BODY_ROUTES[0]!,
     ({ email, password }) => {
-      const usable = normalizeEmail(email) && typeof password === 'string' && password.length > 0 && password.length <= 256;
+      const usable =
+        normalizeEmail(email) && typeof password === 'string' && password.length > 0 && password.length <= 256;
       // No generated email is a user's: a well-formed attempt is a wrong password.
       return usable ? [401, 429] : [400];
     },
@@ -188,23 +207,26 @@ const objectRoutes: Array<[string, BodyRoute, (body: Record<string, unknown>) =>
 ];
 
 describe('JSON objects with arbitrary field values', () => {
-  it.each(objectRoutes)('%s: only the answers its inputs allow, a short reason, no session, no Cognito write', async (_name, route, allowed) => {
-    const before = { pool: await poolState(app), writes: writingCalls(app) };
-    await fc.assert(
-      fc.asyncProperty(objectBody, async (fields) => {
-        const { extra, ...named } = fields;
-        const body = { ...extra, ...named };
-        const response = await send(route, JSON.stringify(body), { 'content-type': 'application/json' });
-        expect(allowed(body)).toContain(response.status);
-        expect(sessionCookiesSet(response)).toEqual([]);
-        if (response.status >= 400) await expectShortError(response);
-      }),
-      fuzz(80, 10),
-    );
-    expect(writingCalls(app)).toBe(before.writes);
-    expect(await poolState(app)).toBe(before.pool);
-    expectNoUnhandledErrors(app);
-  });
+  it.each(objectRoutes)(
+    '%s: only the answers its inputs allow, a short reason, no session, no Cognito write',
+    async (_name, route, allowed) => {
+      const before = { pool: await poolState(app), writes: writingCalls(app) };
+      await fc.assert(
+        fc.asyncProperty(objectBody, async (fields) => {
+          const { extra, ...named } = fields;
+          const body = { ...extra, ...named };
+          const response = await send(route, JSON.stringify(body), { 'content-type': 'application/json' });
+          expect(allowed(body)).toContain(response.status);
+          expect(sessionCookiesSet(response)).toEqual([]);
+          if (response.status >= 400) await expectShortError(response);
+        }),
+        fuzz(80, 10),
+      );
+      expect(writingCalls(app)).toBe(before.writes);
+      expect(await poolState(app)).toBe(before.pool);
+      expectNoUnhandledErrors(app);
+    },
+  );
 });
 
 describe('bodies crafted against the body reader', () => {
@@ -244,7 +266,10 @@ describe('bodies crafted against the body reader', () => {
 
   it('a body with a UTF-8 byte order mark, or in UTF-16, is a 400', async () => {
     const text = JSON.stringify(user);
-    for (const body of [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), Buffer.from(text, 'utf16le')]) {
+    for (const body of [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+      Buffer.from(text, 'utf16le'),
+    ]) {
       const response = await send(password, body, json);
       expect(response.status).toBe(400);
       expect(sessionCookiesSet(response)).toEqual([]);
@@ -252,7 +277,9 @@ describe('bodies crafted against the body reader', () => {
   });
 
   it('the same credentials as a form post or a query string are refused (415 / 400): only a JSON body counts', async () => {
-    const form = await send(password, new URLSearchParams(user).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await send(password, new URLSearchParams(user).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
     const query = await rawRequest(`${app.baseUrl}/api/auth/password?${new URLSearchParams(user)}`, {
       from: nextAddress(),

@@ -2,13 +2,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../lib/auth/email';
-import {
-  clientAddressFactory,
-  expectShortError,
-  outbox,
-  rawRequest,
-  sessionCookiesSet,
-} from '../resilience/helpers';
+import { clientAddressFactory, expectShortError, outbox, rawRequest, sessionCookiesSet } from '../resilience/helpers';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
@@ -85,10 +79,7 @@ const NASTY = [
 /** A plausible address with nasty characters spliced in at random places (or none). */
 const hostileEmail = fc.oneof(
   fc
-    .tuple(
-      fc.emailAddress(),
-      fc.array(fc.tuple(fc.nat(), fc.constantFrom(...NASTY)), { maxLength: 3 }),
-    )
+    .tuple(fc.emailAddress(), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...NASTY)), { maxLength: 3 }))
     .map(([email, insertions]) =>
       insertions.reduce((acc, [at, nasty]) => {
         const index = at % (acc.length + 1);
@@ -183,7 +174,11 @@ describe('spoofed Host and forwarding headers', () => {
   const spoofs: Array<[string, Record<string, string>, string]> = [
     ['Host', { host: 'evil.example' }, 'http://evil.example'],
     ['X-Forwarded-Host', { 'x-forwarded-host': 'evil.example' }, 'http://evil.example'],
-    ['X-Forwarded-Host and -Proto', { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, 'https://evil.example'],
+    [
+      'X-Forwarded-Host and -Proto',
+      { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      'https://evil.example',
+    ],
     ['Forwarded', { forwarded: 'host=evil.example;proto=https' }, 'https://evil.example'],
   ];
 
@@ -195,15 +190,18 @@ describe('spoofed Host and forwarding headers', () => {
     expect(location.pathname).toBe('/login');
   });
 
-  it.each(spoofs)('a spoofed %s does not make a write from the spoofed site look same-origin: 403', async (_name, headers, origin) => {
-    const response = await rawRequest(url('/api/auth/password'), {
-      headers: { ...headers, origin, 'content-type': 'application/json' },
-      body: JSON.stringify(user),
-      from: nextAddress(),
-    });
-    expect(response.status).toBe(403);
-    expect(sessionCookiesSet(response)).toEqual([]);
-  });
+  it.each(spoofs)(
+    'a spoofed %s does not make a write from the spoofed site look same-origin: 403',
+    async (_name, headers, origin) => {
+      const response = await rawRequest(url('/api/auth/password'), {
+        headers: { ...headers, origin, 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+        from: nextAddress(),
+      });
+      expect(response.status).toBe(403);
+      expect(sessionCookiesSet(response)).toEqual([]);
+    },
+  );
 });
 
 describe('CRLF and encoded line breaks in redirect targets', () => {
@@ -252,10 +250,19 @@ describe('raw HTTP no client library would send', () => {
   const host = () => `Host: ${new URL(app.baseUrl).host}`;
   const body = JSON.stringify(user);
   const requests: Array<[string, () => string]> = [
-    ['a bare LF inside a header value', () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nX-Test: a\nInjected: 1\r\n\r\n`],
-    ['a bare CR inside a header value', () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nX-Test: a\rInjected: 1\r\n\r\n`],
+    [
+      'a bare LF inside a header value',
+      () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nX-Test: a\nInjected: 1\r\n\r\n`,
+    ],
+    [
+      'a bare CR inside a header value',
+      () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nX-Test: a\rInjected: 1\r\n\r\n`,
+    ],
     ['a NUL in a header value', () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nX-Test: a\u0000b\r\n\r\n`],
-    ['an obsolete folded header line', () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nCookie: a=b\r\n  __Host-session=x\r\n\r\n`],
+    [
+      'an obsolete folded header line',
+      () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nCookie: a=b\r\n  __Host-session=x\r\n\r\n`,
+    ],
     [
       'both Content-Length and Transfer-Encoding (request smuggling)',
       () =>
@@ -263,9 +270,13 @@ describe('raw HTTP no client library would send', () => {
     ],
     [
       'two different Content-Lengths',
-      () => `POST /api/auth/password HTTP/1.1\r\n${host()}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      () =>
+        `POST /api/auth/password HTTP/1.1\r\n${host()}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     ],
-    ['a space before the colon of a header', () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nCookie : __Host-session=x\r\n\r\n`],
+    [
+      'a space before the colon of a header',
+      () => `GET /api/auth/me HTTP/1.1\r\n${host()}\r\nCookie : __Host-session=x\r\n\r\n`,
+    ],
     ['a request line with a CR in the path', () => `GET /api/auth/me\r/x HTTP/1.1\r\n${host()}\r\n\r\n`],
   ];
 

@@ -21,19 +21,25 @@ beforeAll(async () => {
   stack = await startConnectTestStack();
   await addPasswordUser(stack.app, 'pat@example.com', password);
   await addPasswordUser(stack.app, 'disabled@example.com', password);
-  await stack.app.sdk.send(new AdminDisableUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: 'disabled@example.com' }));
+  await stack.app.sdk.send(
+    new AdminDisableUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: 'disabled@example.com' }),
+  );
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
 async function cognitoUsername(email: string): Promise<string> {
-  const user = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
+  const user = await stack.app.sdk.send(
+    new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+  );
   return user.Username!;
 }
 
 async function attributes(email: string): Promise<Record<string, string | undefined>> {
-  const user = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
+  const user = await stack.app.sdk.send(
+    new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+  );
   return Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value]));
 }
 
@@ -67,7 +73,8 @@ function action(
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
         incoming.on('end', () => {
           const headers = new Headers();
-          for (const [key, value] of Object.entries(incoming.headers)) for (const item of [value ?? []].flat()) headers.append(key, item);
+          for (const [key, value] of Object.entries(incoming.headers))
+            for (const item of [value ?? []].flat()) headers.append(key, item);
           const status = incoming.statusCode ?? 0;
           resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers }));
         });
@@ -80,16 +87,23 @@ function action(
 
 describe('pre-login: the typed email → the Cognito username', () => {
   it('answers 200 {username} for an existing user, however the email was typed', async () => {
-    const response = await action('pre-login', { identifier: '  Pat@Example.COM ' }, { headers: { origin: 'https://corbado.example' } });
+    const response = await action(
+      'pre-login',
+      { identifier: '  Pat@Example.COM ' },
+      { headers: { origin: 'https://corbado.example' } },
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ username: await cognitoUsername('pat@example.com') });
   });
 
-  it.each(['nobody@example.com', 'disabled@example.com', 'not an email'])('answers 404 user_not_found for %s', async (identifier) => {
-    const response = await action('pre-login', { identifier });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: 'user_not_found' });
-  });
+  it.each(['nobody@example.com', 'disabled@example.com', 'not an email'])(
+    'answers 404 user_not_found for %s',
+    async (identifier) => {
+      const response = await action('pre-login', { identifier });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: 'user_not_found' });
+    },
+  );
 });
 
 describe('post-append: records that the user has a passkey', () => {
@@ -105,7 +119,10 @@ describe('post-append: records that the user has a passkey', () => {
 
   it('answers 404 for a username the pool does not have, and changes nothing', async () => {
     const before = await poolSnapshot(stack.app);
-    const response = await action('post-append', { username: 'a0b1c2d3-0000-4000-8000-000000000000', credentialId: 'AQID' });
+    const response = await action('post-append', {
+      username: 'a0b1c2d3-0000-4000-8000-000000000000',
+      credentialId: 'AQID',
+    });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'user_not_found' });
     expect(await poolSnapshot(stack.app)).toBe(before);
@@ -142,7 +159,9 @@ describe('authentication', () => {
       const response = await action(name, body, { authorization });
       expect(response.status).toBe(401);
       // One answer whatever is wrong with the secret: nothing tells how close a guess was.
-      expect(await response.json()).toEqual({ error: { code: 'actions_unauthorized', message: 'The Corbado Action credentials are missing or wrong.' } });
+      expect(await response.json()).toEqual({
+        error: { code: 'actions_unauthorized', message: 'The Corbado Action credentials are missing or wrong.' },
+      });
     }
     expect(await poolSnapshot(stack.app)).toBe(before);
   });
@@ -150,7 +169,10 @@ describe('authentication', () => {
   it('shuts out an address after 20 wrong secrets, even with the right one, and tells when to retry', async () => {
     const from = newClientAddress();
     for (let tried = 0; tried < 20; tried += 1) {
-      expect((await action('pre-login', { identifier: 'pat@example.com' }, { from, authorization: `Bearer wrong-${tried}` })).status).toBe(401);
+      expect(
+        (await action('pre-login', { identifier: 'pat@example.com' }, { from, authorization: `Bearer wrong-${tried}` }))
+          .status,
+      ).toBe(401);
     }
     const refused = await action('pre-login', { identifier: 'pat@example.com' }, { from });
     expect(refused.status).toBe(429);
@@ -183,6 +205,12 @@ describe('hostile bodies: a clear 400, nothing changed', () => {
 
   it('refuses a body over 8 KiB with 413, and a non-JSON content type with 415', async () => {
     expect((await action('pre-login', { identifier: 'x'.repeat(9000) })).status).toBe(413);
-    expect((await action('pre-login', 'identifier=pat@example.com', { headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    expect(
+      (
+        await action('pre-login', 'identifier=pat@example.com', {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+    ).toBe(415);
   });
 });

@@ -69,10 +69,15 @@ describe('POST /api/corbado/connect/sign-in', () => {
   });
 
   it('refuses a forged proof for an existing user after Corbado says so: no session, nothing changed', async () => {
-    const { Username } = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
+    const { Username } = await stack.app.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+    );
     const before = await poolSnapshot(stack.app);
     const jar = new CookieJar();
-    const response = await jar.fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData: forgedSignedPasskeyData({ webauthnId: Username }) }));
+    const response = await jar.fetch(
+      url('/api/corbado/connect/sign-in'),
+      jsonPost({ signedPasskeyData: forgedSignedPasskeyData({ webauthnId: Username }) }),
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'connect_passkey_invalid' } });
     expect(jar.names()).toEqual([]);
@@ -81,7 +86,10 @@ describe('POST /api/corbado/connect/sign-in', () => {
   });
 
   it('refuses a cross-site request with 403', async () => {
-    const response = await fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData: 'x' }, { origin: 'https://evil.example' }));
+    const response = await fetch(
+      url('/api/corbado/connect/sign-in'),
+      jsonPost({ signedPasskeyData: 'x' }, { origin: 'https://evil.example' }),
+    );
     expect(response.status).toBe(403);
   });
 });
@@ -89,7 +97,10 @@ describe('POST /api/corbado/connect/sign-in', () => {
 describe('POST /api/corbado/connect/tokens', () => {
   it('answers 401 without a session, and asks Corbado for nothing', async () => {
     const asked = callsTo('/v2/connectTokens').length;
-    const response = await new CookieJar().fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-list' }));
+    const response = await new CookieJar().fetch(
+      url('/api/corbado/connect/tokens'),
+      jsonPost({ type: 'passkey-list' }),
+    );
     expect(response.status).toBe(401);
     expect(callsTo('/v2/connectTokens')).toHaveLength(asked);
   });
@@ -98,16 +109,24 @@ describe('POST /api/corbado/connect/tokens', () => {
     'issues a %s token for the signed-in user: identifier = Cognito username, one Backend API call',
     async (type) => {
       const jar = await signInWithPassword();
-      const { Username } = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }));
+      const { Username } = await stack.app.sdk.send(
+        new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: email }),
+      );
       const asked = stack.cloud.backendCalls().length;
       const response = await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type }));
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ token: expect.stringMatching(/.{16,}/) });
-      const calls = stack.cloud.backendCalls().slice(asked).map(({ path, body }) => ({ path, body }));
+      const calls = stack.cloud
+        .backendCalls()
+        .slice(asked)
+        .map(({ path, body }) => ({ path, body }));
       expect(calls).toEqual([
         {
           path: '/v2/connectTokens',
-          body: { type, data: type === 'passkey-append' ? { identifier: Username, displayName: email } : { identifier: Username } },
+          body: {
+            type,
+            data: type === 'passkey-append' ? { identifier: Username, displayName: email } : { identifier: Username },
+          },
         },
       ]);
     },
@@ -122,7 +141,10 @@ describe('POST /api/corbado/connect/tokens', () => {
 
   it('refuses a cross-site request with 403', async () => {
     const jar = await signInWithPassword();
-    const response = await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-list' }, { origin: 'https://evil.example' }));
+    const response = await jar.fetch(
+      url('/api/corbado/connect/tokens'),
+      jsonPost({ type: 'passkey-list' }, { origin: 'https://evil.example' }),
+    );
     expect(response.status).toBe(403);
   });
 
@@ -153,7 +175,9 @@ describe('POST /api/corbado/connect/tokens', () => {
       const down = await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-list' }));
       expect(down.status).toBe(503);
       expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await down.json()).toMatchObject({ error: { code: 'upstream_unavailable', message: expect.stringContaining('Corbado cannot be reached') } });
+      expect(await down.json()).toMatchObject({
+        error: { code: 'upstream_unavailable', message: expect.stringContaining('Corbado cannot be reached') },
+      });
     } finally {
       stack.cloud.setBackendDown(false);
     }
@@ -172,7 +196,10 @@ describe('a real passkey login through the stand-in', () => {
     expect((await jar.fetch(url('/api/auth/password'), jsonPost({ email: owner, password }))).status).toBe(200);
     const token = await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }));
     authenticator = new SoftAuthenticator(stack.app.baseUrl);
-    const appended = await new ConnectClient(stack.cloud, stack.app.baseUrl).appendPasskey(authenticator, ((await token.json()) as { token: string }).token);
+    const appended = await new ConnectClient(stack.cloud, stack.app.baseUrl).appendPasskey(
+      authenticator,
+      ((await token.json()) as { token: string }).token,
+    );
     expect(appended.status).toBe(200);
   });
 
@@ -183,7 +210,9 @@ describe('a real passkey login through the stand-in', () => {
   }
 
   it('the post-append Action marked the Cognito user as having a passkey', async () => {
-    const { UserAttributes } = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: owner }));
+    const { UserAttributes } = await stack.app.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: owner }),
+    );
     expect(UserAttributes).toContainEqual({ Name: 'custom:hasPasskey', Value: 'true' });
   });
 
@@ -197,13 +226,20 @@ describe('a real passkey login through the stand-in', () => {
       expect(await response.json()).toEqual({ user: { email: owner, sub: expect.any(String), method: 'corbado' } });
     });
     expect(calls).toEqual({ AdminInitiateAuth: 1, AdminRespondToAuthChallenge: 1 });
-    expect(stack.cloud.backendCalls().slice(asked).map((call) => call.path)).toEqual(['/v2/passkey/verifySignedData']);
+    expect(
+      stack.cloud
+        .backendCalls()
+        .slice(asked)
+        .map((call) => call.path),
+    ).toEqual(['/v2/passkey/verifySignedData']);
     expect(await (await jar.fetch(url('/api/auth/me'))).json()).toMatchObject({ email: owner, method: 'corbado' });
   });
 
   it('refuses the same signedPasskeyData a second time: Corbado spends it at the first use', async () => {
     const signedPasskeyData = await login();
-    expect((await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }))).status).toBe(200);
+    expect(
+      (await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }))).status,
+    ).toBe(200);
     const replay = new CookieJar();
     const response = await replay.fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }));
     expect(response.status).toBe(401);
@@ -220,7 +256,10 @@ describe('a real passkey login through the stand-in', () => {
     const victim = 'victim@example.com';
     await addPasswordUser(stack.app, victim, password);
     const appendToken = await connectToken(stack.cloud, 'passkey-append', { identifier: victim, displayName: victim });
-    const appended = await new ConnectClient(stack.cloud, stack.app.baseUrl).appendPasskey(new SoftAuthenticator(stack.app.baseUrl), appendToken);
+    const appended = await new ConnectClient(stack.cloud, stack.app.baseUrl).appendPasskey(
+      new SoftAuthenticator(stack.app.baseUrl),
+      appendToken,
+    );
     expect(appended.status).toBe(500);
     expect(stack.cloud.actionCalls().at(-1)).toMatchObject({ action: 'post-append', status: 404 });
     expect(stack.cloud.passkeysOf(victim)).toEqual([]);
@@ -231,16 +270,25 @@ describe('a real passkey login through the stand-in', () => {
     await addPasswordUser(stack.app, leaver, password);
     const jar = new CookieJar();
     expect((await jar.fetch(url('/api/auth/password'), jsonPost({ email: leaver, password }))).status).toBe(200);
-    const token = ((await (await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }))).json()) as { token: string }).token;
+    const token = (
+      (await (await jar.fetch(url('/api/corbado/connect/tokens'), jsonPost({ type: 'passkey-append' }))).json()) as {
+        token: string;
+      }
+    ).token;
     const leaverKey = new SoftAuthenticator(stack.app.baseUrl);
     expect((await new ConnectClient(stack.cloud, stack.app.baseUrl).appendPasskey(leaverKey, token)).status).toBe(200);
-    const { Username } = await stack.app.sdk.send(new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: leaver }));
+    const { Username } = await stack.app.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username: leaver }),
+    );
     const client = new ConnectClient(stack.cloud, stack.app.baseUrl);
     const proof = await client.loginWithPasskey(leaverKey, leaver);
     expect(proof.status).toBe(200);
     await stack.app.sdk.send(new AdminDeleteUserCommand({ UserPoolId: stack.app.cognito.userPoolId, Username }));
     const before = await poolSnapshot(stack.app);
-    const response = await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData: (proof.body as { session: string }).session }));
+    const response = await new CookieJar().fetch(
+      url('/api/corbado/connect/sign-in'),
+      jsonPost({ signedPasskeyData: (proof.body as { session: string }).session }),
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'connect_passkey_invalid' } });
     expect(await poolSnapshot(stack.app)).toBe(before);
@@ -253,12 +301,16 @@ describe('a real passkey login through the stand-in', () => {
       const down = await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }));
       expect(down.status).toBe(503);
       expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await down.json()).toMatchObject({ error: { code: 'upstream_unavailable', message: expect.stringContaining('Corbado cannot be reached') } });
+      expect(await down.json()).toMatchObject({
+        error: { code: 'upstream_unavailable', message: expect.stringContaining('Corbado cannot be reached') },
+      });
     } finally {
       stack.cloud.setBackendDown(false);
     }
     // The refused call never reached verification, so the same proof is still good.
-    expect((await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }))).status).toBe(200);
+    expect(
+      (await new CookieJar().fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }))).status,
+    ).toBe(200);
   });
 });
 
@@ -278,7 +330,10 @@ describe('the /login page in Connect mode', () => {
 
 describe('the other layers’ routes in Connect mode', () => {
   it('keeps the email-code sign-up on (Connect creates no users)', async () => {
-    const response = await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email: 'newcomer@example.com' }));
+    const response = await new CookieJar().fetch(
+      url('/api/auth/email-code'),
+      jsonPost({ email: 'newcomer@example.com' }),
+    );
     expect(response.status).toBe(202);
   });
 

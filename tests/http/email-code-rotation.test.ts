@@ -56,21 +56,33 @@ async function typeIn(baseUrl: string, { email, code }: { email: string; code: s
 const RESTARTS_TIMEOUT_MS = 120_000;
 
 describe('an email code across a SESSION_SECRET rotation', () => {
-  it('asked for before the rotation, signs in on the server restarted into step 2', async () => {
-    const sent = await codeFrom(await restartWith({ SESSION_SECRET: A }));
-    const baseUrl = await restartWith(step2);
-    expect(await typeIn(baseUrl, sent)).toEqual({ status: 200, me: sent.email });
-    // Still single use after the restart.
-    expect((await typeIn(baseUrl, sent)).status).toBe(401);
-  }, RESTARTS_TIMEOUT_MS);
+  it(
+    'asked for before the rotation, signs in on the server restarted into step 2',
+    async () => {
+      const sent = await codeFrom(await restartWith({ SESSION_SECRET: A }));
+      const baseUrl = await restartWith(step2);
+      expect(await typeIn(baseUrl, sent)).toEqual({ status: 200, me: sent.email });
+      // Still single use after the restart.
+      expect((await typeIn(baseUrl, sent)).status).toBe(401);
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 
-  it('asked for on a step-2 server, signs in on a step-1 server (one not yet rolled, or rolled back)', async () => {
-    const sent = await codeFrom(await restartWith(step2));
-    expect(await typeIn(await restartWith(step1), sent)).toEqual({ status: 200, me: sent.email });
-  }, RESTARTS_TIMEOUT_MS);
+  it(
+    'asked for on a step-2 server, signs in on a step-1 server (one not yet rolled, or rolled back)',
+    async () => {
+      const sent = await codeFrom(await restartWith(step2));
+      expect(await typeIn(await restartWith(step1), sent)).toEqual({ status: 200, me: sent.email });
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 
-  it('asked for before the rotation, is refused once the old secret is retired at once', async () => {
-    const sent = await codeFrom(await restartWith({ SESSION_SECRET: A }));
-    expect(await typeIn(await restartWith({ SESSION_SECRET: B }), sent)).toEqual({ status: 401, me: null });
-  }, RESTARTS_TIMEOUT_MS);
+  it(
+    'asked for before the rotation, is refused once the old secret is retired at once',
+    async () => {
+      const sent = await codeFrom(await restartWith({ SESSION_SECRET: A }));
+      expect(await typeIn(await restartWith({ SESSION_SECRET: B }), sent)).toEqual({ status: 401, me: null });
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 });

@@ -91,7 +91,11 @@ interface OutboxMessage {
 function outbox(dataDir = app.dataDir): OutboxMessage[] {
   const file = path.join(dataDir, 'outbox.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutboxMessage);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as OutboxMessage);
 }
 const messagesTo = (email: string) => outbox().filter((message) => message.to === email);
 
@@ -124,13 +128,18 @@ function withDatabase<T>(run: (db: Database.Database) => T): T {
 }
 
 const codeRow = (email: string) =>
-  withDatabase((db) => db.prepare('SELECT code_hash AS hash, attempts, expires_at AS expiresAt FROM email_codes WHERE email = ?').get(email)) as
-    | { hash: string; attempts: number; expiresAt: number }
-    | undefined;
+  withDatabase((db) =>
+    db
+      .prepare('SELECT code_hash AS hash, attempts, expires_at AS expiresAt FROM email_codes WHERE email = ?')
+      .get(email),
+  ) as { hash: string; attempts: number; expiresAt: number } | undefined;
 
 async function cognitoUser(email: string) {
   const user = await app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }));
-  return { status: user.UserStatus, attributes: Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value])) };
+  return {
+    status: user.UserStatus,
+    attributes: Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name, a.Value])),
+  };
 }
 
 describe('sending a code', () => {
@@ -180,13 +189,16 @@ describe('sending a code', () => {
     ['null', null],
   ];
 
-  it.each(malformedEmails)('refuses an email with %s with 400, and the outbox receives nothing', async (_name, email) => {
-    const before = outbox().length;
-    const response = await sendCode(email, newClientAddress());
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
-    expect(outbox()).toHaveLength(before);
-  });
+  it.each(malformedEmails)(
+    'refuses an email with %s with 400, and the outbox receives nothing',
+    async (_name, email) => {
+      const before = outbox().length;
+      const response = await sendCode(email, newClientAddress());
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
+      expect(outbox()).toHaveLength(before);
+    },
+  );
 });
 
 describe('signing in with a code', () => {
@@ -196,13 +208,29 @@ describe('signing in with a code', () => {
     const response = await verifyCode(email, await sendCodeOk(email, newClientAddress()), jar);
     expect(response.status).toBe(200);
     expect(setsSession(response)).toBe(true);
-    const body = (await response.json()) as { user: { email: string; sub: string; method: string }; hasPasskey: boolean };
-    expect(body).toEqual({ user: { email, sub: expect.any(String), method: 'email_code' }, hasPasskey: false, offerPasskey: true });
+    const body = (await response.json()) as {
+      user: { email: string; sub: string; method: string };
+      hasPasskey: boolean;
+    };
+    expect(body).toEqual({
+      user: { email, sub: expect.any(String), method: 'email_code' },
+      hasPasskey: false,
+      offerPasskey: true,
+    });
 
     const user = await cognitoUser(email);
     expect(user.status).toBe('CONFIRMED');
-    expect(user.attributes).toMatchObject({ email, email_verified: 'true', 'custom:createdByCorbado': 'true', sub: body.user.sub });
-    expect(await (await jar.fetch(url('/api/auth/me'))).json()).toMatchObject({ email, sub: body.user.sub, method: 'email_code' });
+    expect(user.attributes).toMatchObject({
+      email,
+      email_verified: 'true',
+      'custom:createdByCorbado': 'true',
+      sub: body.user.sub,
+    });
+    expect(await (await jar.fetch(url('/api/auth/me'))).json()).toMatchObject({
+      email,
+      sub: body.user.sub,
+      method: 'email_code',
+    });
   });
 
   it('signs in an existing password user as themselves, without re-provisioning them', async () => {
@@ -264,7 +292,9 @@ describe('signing in with a code', () => {
     const email = 'late@example.com';
     const code = await sendCodeOk(email, newClientAddress());
     // The server's clock cannot be moved from here, so the stored code is aged instead.
-    const aged = withDatabase((db) => db.prepare('UPDATE email_codes SET expires_at = ? WHERE email = ?').run(Date.now() - 1000, email).changes);
+    const aged = withDatabase(
+      (db) => db.prepare('UPDATE email_codes SET expires_at = ? WHERE email = ?').run(Date.now() - 1000, email).changes,
+    );
     expect(aged).toBe(1);
     await expectInvalidCode(await verifyCode(email, code));
     expect(codeRow(email)).toBeUndefined();
@@ -291,14 +321,17 @@ describe('signing in with a code', () => {
     ['7000 digits', '1'.repeat(7000)],
   ];
 
-  it.each(malformedCodes)('refuses a code of %s with 401 invalid_code, and it costs no try', async (name, malformed) => {
-    const email = `malformed-${malformedCodes.findIndex(([n]) => n === name)}@example.com`;
-    const code = await sendCodeOk(email, newClientAddress());
-    const response = await verifyCode(email, malformed);
-    await expectInvalidCode(response);
-    expect(codeRow(email)?.attempts).toBe(0);
-    expect((await verifyCode(email, code)).status).toBe(200);
-  });
+  it.each(malformedCodes)(
+    'refuses a code of %s with 401 invalid_code, and it costs no try',
+    async (name, malformed) => {
+      const email = `malformed-${malformedCodes.findIndex(([n]) => n === name)}@example.com`;
+      const code = await sendCodeOk(email, newClientAddress());
+      const response = await verifyCode(email, malformed);
+      await expectInvalidCode(response);
+      expect(codeRow(email)?.attempts).toBe(0);
+      expect((await verifyCode(email, code)).status).toBe(200);
+    },
+  );
 
   it.each([
     ['no email', { code: '123456' }],
@@ -335,7 +368,8 @@ describe('rate limits on sending', () => {
 
   it('refuses the 21st code from one client address within 15 minutes, while another address still gets one', async () => {
     const from = newClientAddress();
-    for (let sent = 0; sent < 20; sent += 1) expect((await sendCode(`spray-${sent}@example.com`, from)).status).toBe(202);
+    for (let sent = 0; sent < 20; sent += 1)
+      expect((await sendCode(`spray-${sent}@example.com`, from)).status).toBe(202);
     expectRateLimited(await sendCode('spray-20@example.com', from));
     expect(messagesTo('spray-20@example.com')).toHaveLength(0);
     expect((await sendCode('spray-20@example.com', newClientAddress())).status).toBe(202);
@@ -355,7 +389,9 @@ describe('rate limits on sending', () => {
   it('a client talking to the production server directly cannot escape the per-address limit by choosing X-Forwarded-For', async () => {
     const from = newClientAddress();
     for (let sent = 0; sent < 20; sent += 1) {
-      expect((await sendCode(`spoof-${sent}@example.com`, from, { 'x-forwarded-for': `203.0.113.${sent}` })).status).toBe(202);
+      expect(
+        (await sendCode(`spoof-${sent}@example.com`, from, { 'x-forwarded-for': `203.0.113.${sent}` })).status,
+      ).toBe(202);
     }
     expectRateLimited(await sendCode('spoof-20@example.com', from, { 'x-forwarded-for': '203.0.113.20' }));
   });

@@ -37,33 +37,40 @@ afterAll(async () => {
 }, 60_000);
 
 describe('npm run dev on a fresh checkout, up to the first passkey', () => {
-  it('gives the address once the first pages are compiled, and the README clicks make a passkey', async () => {
-    // Nothing inherited: the test process carries the AWS SDK's switches (vitest.config.ts).
-    dev = await startDev(dir, isolatedEnv({}));
-    expect(dev.url).toMatch(/^http:\/\/localhost:\d+\/login$/);
+  it(
+    'gives the address once the first pages are compiled, and the README clicks make a passkey',
+    async () => {
+      // Nothing inherited: the test process carries the AWS SDK's switches (vitest.config.ts).
+      dev = await startDev(dir, isolatedEnv({}));
+      expect(dev.url).toMatch(/^http:\/\/localhost:\d+\/login$/);
 
-    // The nonce-based CSP holds in dev too: every script the page carries has the header's nonce.
-    const page = await fetch(dev.url);
-    const nonce = /'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
-    expect(nonce).toBeTruthy();
-    const scripts = [...(await page.text()).matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
-    expect(scripts.length).toBeGreaterThan(0);
-    expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
+      // The nonce-based CSP holds in dev too: every script the page carries has the header's nonce.
+      const page = await fetch(dev.url);
+      const nonce = /'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
+      expect(nonce).toBeTruthy();
+      const scripts = [...(await page.text()).matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
+      expect(scripts.length).toBeGreaterThan(0);
+      expect(scripts.filter((tag) => !tag.includes(`nonce="${nonce}"`))).toEqual([]);
 
-    const phases: Phase[] = [];
-    await firstClicks(browser, dev.url, dir, phases);
-    expect(phases.map((phase) => phase.name)).toEqual([
-      'first page',
-      'click: Email me a code',
-      'code from the outbox',
-      'click: Continue (verify)',
-      'click: Create a passkey',
-    ]);
-  }, 15 * 60_000);
+      const phases: Phase[] = [];
+      await firstClicks(browser, dev.url, dir, phases);
+      expect(phases.map((phase) => phase.name)).toEqual([
+        'first page',
+        'click: Email me a code',
+        'code from the outbox',
+        'click: Continue (verify)',
+        'click: Create a passkey',
+      ]);
+    },
+    15 * 60_000,
+  );
 
   it('prints each start-up notice a person needs once, and none they cannot act on', () => {
     // eslint-disable-next-line no-control-regex
-    const lines = dev.output().replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+    const lines = dev
+      .output()
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n');
     const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
     expect(count(/^Ready: open http:\/\/localhost:\d+\/login/), dev.output()).toBe(1);
     expect(count(/^Compiling the first pages/)).toBe(1);

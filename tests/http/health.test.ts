@@ -63,7 +63,11 @@ describe('readiness and liveness', () => {
     try {
       const response = await get('/api/health');
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ status: 'degraded', cognito: { reachable: true }, store: { reachable: false } });
+      expect(await response.json()).toMatchObject({
+        status: 'degraded',
+        cognito: { reachable: true },
+        store: { reachable: false },
+      });
       expect((await get('/api/health/live')).status).toBe(200);
     } finally {
       makeWritable();
@@ -76,7 +80,11 @@ describe('readiness and liveness', () => {
     try {
       const response = await get('/api/health');
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ status: 'degraded', store: { reachable: true }, redis: { reachable: false } });
+      expect(await response.json()).toMatchObject({
+        status: 'degraded',
+        store: { reachable: true },
+        redis: { reachable: false },
+      });
       expect((await get('/api/health/live')).status).toBe(200);
     } finally {
       await redis.start();
@@ -99,7 +107,11 @@ describe('store probes', () => {
   it('DynamoDB that does not answer: the probe fails (as a 503 for the user)', async () => {
     // Credentials present, so what fails is the connection, not the SDK's search for credentials.
     Object.assign(process.env, DYNALITE_CREDENTIALS);
-    const store = createDynamoDbStore({ table: 'passkeys', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}` });
+    const store = createDynamoDbStore({
+      table: 'passkeys',
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+    });
     await expect(store.probe()).rejects.toThrow(/upstream_unavailable/);
   });
 });

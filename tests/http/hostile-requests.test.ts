@@ -34,9 +34,13 @@ describe('tampered, truncated and foreign session cookies sign the user out, nev
     ['not an iron seal at all', () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.'],
     [
       'sealed by another app with another secret',
-      () => sealData({ v: 1, sid: 'x', idToken: 'x', method: 'password', createdAt: 0, lastSeenAt: 0 }, {
-        password: 'another-application-secret-of-32-chars!!',
-      }),
+      () =>
+        sealData(
+          { v: 1, sid: 'x', idToken: 'x', method: 'password', createdAt: 0, lastSeenAt: 0 },
+          {
+            password: 'another-application-secret-of-32-chars!!',
+          },
+        ),
     ],
   ];
 
@@ -70,15 +74,18 @@ describe('tampered, truncated and foreign session cookies sign the user out, nev
 });
 
 describe('no open redirect through next', () => {
-  it.each(['//evil.example', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', '/login?next=//evil.example'])(
-    'a signed-in visit to /login?next=%s lands on /account',
-    async (next) => {
-      const jar = await signedInJar();
-      const response = await jar.fetch(`${app.baseUrl}/login?next=${encodeURIComponent(next)}`);
-      expect(response.status).toBe(307);
-      expect(new URL(response.headers.get('location')!, app.baseUrl).href).toBe(`${app.baseUrl}/account`);
-    },
-  );
+  it.each([
+    '//evil.example',
+    'https://evil.example',
+    '/\\evil.example',
+    'javascript:alert(1)',
+    '/login?next=//evil.example',
+  ])('a signed-in visit to /login?next=%s lands on /account', async (next) => {
+    const jar = await signedInJar();
+    const response = await jar.fetch(`${app.baseUrl}/login?next=${encodeURIComponent(next)}`);
+    expect(response.status).toBe(307);
+    expect(new URL(response.headers.get('location')!, app.baseUrl).href).toBe(`${app.baseUrl}/account`);
+  });
 
   it('a signed-out /login?next=https://evil.example never hands the address to the sign-in form', async () => {
     const response = await fetch(`${app.baseUrl}/login?next=${encodeURIComponent('https://evil.example/x')}`);
@@ -125,11 +132,26 @@ describe('malformed sign-in requests get a short 4xx and change nothing', () => 
   it.each([
     { name: 'malformed JSON', headers: json, body: '{"email":', status: 400 },
     { name: 'a JSON array', headers: json, body: '[1,2]', status: 400 },
-    { name: 'form encoding', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a&password=b', status: 415 },
+    {
+      name: 'form encoding',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=a&password=b',
+      status: 415,
+    },
     { name: 'no content type', headers: {}, body: '{}', status: 415 },
     { name: 'a 64 KB body', headers: json, body: JSON.stringify({ email, password: 'x'.repeat(65536) }), status: 413 },
-    { name: 'an email with a CRLF', headers: json, body: JSON.stringify({ email: 'a@b.c\r\nBcc: x@y.z', password }), status: 400 },
-    { name: 'a password that is not a string', headers: json, body: JSON.stringify({ email, password: { $ne: '' } }), status: 400 },
+    {
+      name: 'an email with a CRLF',
+      headers: json,
+      body: JSON.stringify({ email: 'a@b.c\r\nBcc: x@y.z', password }),
+      status: 400,
+    },
+    {
+      name: 'a password that is not a string',
+      headers: json,
+      body: JSON.stringify({ email, password: { $ne: '' } }),
+      status: 400,
+    },
   ])('$name → $status', async ({ headers, body, status }) => {
     const response = await fetch(url(), { method: 'POST', headers: { origin: app.baseUrl, ...headers }, body });
     expect(response.status).toBe(status);
@@ -145,10 +167,16 @@ describe('password guessing is rate-limited', () => {
     const target = 'guessed@example.com';
     await addPasswordUser(app, target, 'Right-horse-1');
     for (let attempt = 0; attempt < 10; attempt++) {
-      const wrong = await fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: target, password: `Wrong-${attempt}` }, { origin: app.baseUrl }));
+      const wrong = await fetch(
+        `${app.baseUrl}/api/auth/password`,
+        jsonPost({ email: target, password: `Wrong-${attempt}` }, { origin: app.baseUrl }),
+      );
       expect(wrong.status).toBe(401);
     }
-    const right = await fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: target, password: 'Right-horse-1' }, { origin: app.baseUrl }));
+    const right = await fetch(
+      `${app.baseUrl}/api/auth/password`,
+      jsonPost({ email: target, password: 'Right-horse-1' }, { origin: app.baseUrl }),
+    );
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(right.headers.getSetCookie()).toEqual([]);

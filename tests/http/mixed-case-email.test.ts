@@ -36,12 +36,17 @@ const url = (route: string) => `${app.baseUrl}${route}`;
 
 async function usersWithEmail(email: string) {
   const { Users } = await app.sdk.send(new ListUsersCommand({ UserPoolId: app.cognito.userPoolId }));
-  return (Users ?? []).filter((user) => user.Attributes?.some((a) => a.Name === 'email' && a.Value?.toLowerCase() === email.toLowerCase()));
+  return (Users ?? []).filter((user) =>
+    user.Attributes?.some((a) => a.Name === 'email' && a.Value?.toLowerCase() === email.toLowerCase()),
+  );
 }
 
 function latestCodeFor(email: string): string {
   const lines = readFileSync(path.join(app.dataDir, 'outbox.jsonl'), 'utf8').trim().split('\n');
-  const message = lines.map((line) => JSON.parse(line) as { to: string; subject: string }).filter((m) => m.to === email).at(-1);
+  const message = lines
+    .map((line) => JSON.parse(line) as { to: string; subject: string })
+    .filter((m) => m.to === email)
+    .at(-1);
   const code = message && /(\d{6})/.exec(message.subject)?.[1];
   if (!code) throw new Error(`no code for ${email} in the outbox`);
   return code;
@@ -54,15 +59,22 @@ describe('a user created with a mixed-case email', () => {
       const response = await jar.fetch(url('/api/auth/password'), jsonPost({ email, password }));
       expect([email, response.status]).toEqual([email, 200]);
       const me = (await (await jar.fetch(url('/api/auth/me'))).json()) as { sub: string };
-      const user = await app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: created }));
+      const user = await app.sdk.send(
+        new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: created }),
+      );
       expect(me.sub).toBe(user.UserAttributes?.find((a) => a.Name === 'sub')?.Value);
     }
   });
 
   it('signs in with an email code to the same account, creating no duplicate', async () => {
     const jar = new CookieJar();
-    expect((await jar.fetch(url('/api/auth/email-code'), jsonPost({ email: typed }, { origin: app.baseUrl }))).status).toBe(202);
-    const verified = await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email: typed, code: latestCodeFor(typed) }));
+    expect(
+      (await jar.fetch(url('/api/auth/email-code'), jsonPost({ email: typed }, { origin: app.baseUrl }))).status,
+    ).toBe(202);
+    const verified = await jar.fetch(
+      url('/api/auth/email-code/verify'),
+      jsonPost({ email: typed, code: latestCodeFor(typed) }),
+    );
     expect(verified.status).toBe(200);
     const me = (await (await jar.fetch(url('/api/auth/me'))).json()) as { sub: string };
     const users = await usersWithEmail(typed);
@@ -73,7 +85,9 @@ describe('a user created with a mixed-case email', () => {
 
 describe('the emulator, as a pool with case-insensitive usernames', () => {
   it('finds the user under any capitalization and refuses a second user for a case variation', async () => {
-    const found = await app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: 'MIXED.case@example.COM' }));
+    const found = await app.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: 'MIXED.case@example.COM' }),
+    );
     expect(found.UserAttributes?.find((a) => a.Name === 'email')?.Value).toBe(created);
     await expect(
       app.sdk.send(
@@ -92,7 +106,14 @@ describe('the emulator, as a pool with case-insensitive usernames', () => {
       new CreateUserPoolCommand({ PoolName: 'case-sensitive', UsernameConfiguration: { CaseSensitive: true } }),
     );
     const poolId = UserPool!.Id!;
-    await app.sdk.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: created, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: created }] }));
+    await app.sdk.send(
+      new AdminCreateUserCommand({
+        UserPoolId: poolId,
+        Username: created,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'email', Value: created }],
+      }),
+    );
     await expect(app.sdk.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: typed }))).rejects.toMatchObject({
       name: 'UserNotFoundException',
     });

@@ -51,9 +51,14 @@ describe('request ids and the audit trail', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     const audit = logLines().filter((line) => line.audit);
-    const byRequest = (response: Response) => audit.filter((line) => line.requestId === response.headers.get('x-request-id'));
-    expect(byRequest(failed)).toEqual([expect.objectContaining({ event: 'sign_in_failed', method: 'password', reason: 'invalid_credentials' })]);
-    expect(byRequest(signedIn)).toEqual([expect.objectContaining({ event: 'sign_in', method: 'password', sub: expect.any(String) })]);
+    const byRequest = (response: Response) =>
+      audit.filter((line) => line.requestId === response.headers.get('x-request-id'));
+    expect(byRequest(failed)).toEqual([
+      expect.objectContaining({ event: 'sign_in_failed', method: 'password', reason: 'invalid_credentials' }),
+    ]);
+    expect(byRequest(signedIn)).toEqual([
+      expect.objectContaining({ event: 'sign_in', method: 'password', sub: expect.any(String) }),
+    ]);
     expect(byRequest(signedOut)).toEqual([expect.objectContaining({ event: 'sign_out', revoked: true })]);
   });
 

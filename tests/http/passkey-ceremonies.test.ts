@@ -40,7 +40,10 @@ const url = (route: string) => `${app.baseUrl}${route}`;
 
 async function signInWithEmailCode(email: string, jar = new CookieJar()): Promise<CookieJar> {
   expect((await jar.fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(202);
-  const verified = await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: latestCode(app.dataDir, email) }));
+  const verified = await jar.fetch(
+    url('/api/auth/email-code/verify'),
+    jsonPost({ email, code: latestCode(app.dataDir, email) }),
+  );
   expect(verified.status).toBe(200);
   return jar;
 }
@@ -102,7 +105,9 @@ interface StoredRow {
   user_sub: string;
 }
 function storedPasskey(id: string): StoredRow | null {
-  const row = withDatabase((db) => db.prepare('SELECT counter, name, user_sub FROM passkey_credentials WHERE id = ?').get(id));
+  const row = withDatabase((db) =>
+    db.prepare('SELECT counter, name, user_sub FROM passkey_credentials WHERE id = ?').get(id),
+  );
   return (row as StoredRow | undefined) ?? null;
 }
 
@@ -128,8 +133,14 @@ describe('passkey sign-in', () => {
   const forgeries: Array<[string, (options: PublicKeyCredentialRequestOptionsJSON) => AuthenticationResponseJSON]> = [
     ['an assertion made for another origin', (o) => adaKey.authenticate(o, { origin: 'http://evil.example' })],
     ['an assertion whose rpIdHash is of another site', (o) => adaKey.authenticate(o, { rpId: 'evil.example' })],
-    ['an assertion for a challenge the server never issued', (o) => adaKey.authenticate(o, { challenge: 'A'.repeat(43) })],
-    ['a registration (webauthn.create) presented as an assertion', (o) => adaKey.authenticate(o, { type: 'webauthn.create' })],
+    [
+      'an assertion for a challenge the server never issued',
+      (o) => adaKey.authenticate(o, { challenge: 'A'.repeat(43) }),
+    ],
+    [
+      'a registration (webauthn.create) presented as an assertion',
+      (o) => adaKey.authenticate(o, { type: 'webauthn.create' }),
+    ],
     ['an assertion without user verification (UV flag off)', (o) => adaKey.authenticate(o, { userVerified: false })],
     ['an assertion signed by another key', (o) => adaKey.authenticate(o, { signWith: newSigningKey() })],
     ['an assertion by a credential the app does not know', (o) => new SoftAuthenticator(app.baseUrl).authenticate(o)],
@@ -168,7 +179,10 @@ describe('passkey sign-in', () => {
     const options = await signInOptions(jar);
     // The server's clock cannot be moved from here, so the stored challenge is aged instead.
     const aged = withDatabase(
-      (db) => db.prepare('UPDATE ceremony_challenges SET expires_at = ? WHERE challenge = ?').run(Date.now() - 1000, options.challenge).changes,
+      (db) =>
+        db
+          .prepare('UPDATE ceremony_challenges SET expires_at = ? WHERE challenge = ?')
+          .run(Date.now() - 1000, options.challenge).changes,
     );
     expect(aged).toBe(1);
     await expectRejected(await postAssertion(jar, adaKey.authenticate(options)));
@@ -181,7 +195,12 @@ describe('passkey sign-in', () => {
     expect(options.userVerification).toBe('required');
     expect(options.rpId).toBe('localhost');
     const expiresAt = withDatabase(
-      (db) => (db.prepare('SELECT expires_at AS at FROM ceremony_challenges WHERE challenge = ?').get(options.challenge) as { at: number }).at,
+      (db) =>
+        (
+          db.prepare('SELECT expires_at AS at FROM ceremony_challenges WHERE challenge = ?').get(options.challenge) as {
+            at: number;
+          }
+        ).at,
     );
     expect(expiresAt - started).toBeLessThanOrEqual(5 * 60_000 + 1000);
     expect(expiresAt - started).toBeGreaterThan(4 * 60_000);
@@ -197,7 +216,9 @@ describe('passkey sign-in', () => {
     expect(stored).toBeGreaterThan(0);
 
     const clone = new CookieJar();
-    await expectRejected(await postAssertion(clone, adaKey.authenticate(await signInOptions(clone), { counter: stored + offset })));
+    await expectRejected(
+      await postAssertion(clone, adaKey.authenticate(await signInOptions(clone), { counter: stored + offset })),
+    );
     expect(storedPasskey(adaKey.id)!.counter).toBe(stored);
   });
 
@@ -238,7 +259,9 @@ describe('passkey sign-in', () => {
     await app.sdk.send(new AdminDeleteUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }));
     const jar = new CookieJar();
     await expectRejected(await postAssertion(jar, authenticator.authenticate(await signInOptions(jar))));
-    await expect(app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }))).rejects.toMatchObject({
+    await expect(
+      app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email })),
+    ).rejects.toMatchObject({
       name: 'UserNotFoundException',
     });
     expect(storedPasskey(id)).toBeNull();
@@ -285,7 +308,9 @@ describe('passkey registration', () => {
     const { authenticator, id } = await registerPasskey(linJar);
     const sameIdOtherKey = () => new SoftAuthenticator(app.baseUrl, { credentialId: authenticator.credentialId });
     for (const jar of [linJar, graceJar]) {
-      await expectRejected(await postRegistration(jar, sameIdOtherKey().register(await registrationOptions(jar)), 'Copy'));
+      await expectRejected(
+        await postRegistration(jar, sameIdOtherKey().register(await registrationOptions(jar)), 'Copy'),
+      );
     }
     expect(storedPasskey(id)).toMatchObject({ name: 'Soft key', user_sub: expect.any(String) });
     expect((await passkeyList(graceJar)).map((passkey) => passkey.id)).not.toContain(id);
@@ -295,16 +320,28 @@ describe('passkey registration', () => {
   });
 
   it.each([
-    ['a list with duplicates, unknown names and objects', ['usb', 'x'.repeat(500), { usb: true }, 'usb', 'internal'], ['usb', 'internal']],
+    [
+      'a list with duplicates, unknown names and objects',
+      ['usb', 'x'.repeat(500), { usb: true }, 'usb', 'internal'],
+      ['usb', 'internal'],
+    ],
     ['an object instead of a list', { 0: 'usb', length: 1 }, []],
-  ])('stores only the transports WebAuthn defines from %s, and offers those back in excludeCredentials', async (_name, sent, kept) => {
-    const authenticator = new SoftAuthenticator(app.baseUrl);
-    const registration = authenticator.register(await registrationOptions(graceJar));
-    const answer = await postRegistration(graceJar, { ...registration, response: { ...registration.response, transports: sent } });
-    expect(answer.status).toBe(201);
-    const excluded = (await registrationOptions(graceJar)).excludeCredentials?.find(({ id }) => id === authenticator.id);
-    expect(excluded?.transports).toEqual(kept);
-  });
+  ])(
+    'stores only the transports WebAuthn defines from %s, and offers those back in excludeCredentials',
+    async (_name, sent, kept) => {
+      const authenticator = new SoftAuthenticator(app.baseUrl);
+      const registration = authenticator.register(await registrationOptions(graceJar));
+      const answer = await postRegistration(graceJar, {
+        ...registration,
+        response: { ...registration.response, transports: sent },
+      });
+      expect(answer.status).toBe(201);
+      const excluded = (await registrationOptions(graceJar)).excludeCredentials?.find(
+        ({ id }) => id === authenticator.id,
+      );
+      expect(excluded?.transports).toEqual(kept);
+    },
+  );
 
   const badRegistrations: Array<[string, Tampering]> = [
     ['for another origin', { origin: 'http://evil.example' }],
@@ -317,7 +354,9 @@ describe('passkey registration', () => {
   it.each(badRegistrations)('refuses a new credential %s and stores nothing', async (_name, tampering) => {
     const before = await passkeyList(graceJar);
     const authenticator = new SoftAuthenticator(app.baseUrl);
-    await expectRejected(await postRegistration(graceJar, authenticator.register(await registrationOptions(graceJar), tampering)));
+    await expectRejected(
+      await postRegistration(graceJar, authenticator.register(await registrationOptions(graceJar), tampering)),
+    );
     expect(await passkeyList(graceJar)).toEqual(before);
     expect(storedPasskey(authenticator.id)).toBeNull();
   });
@@ -489,13 +528,27 @@ function mutations(count: number, seed: number): Array<[string, Mutation]> {
   const kinds: Array<() => [string, Mutation]> = [
     () => {
       const keys = pick(CHECKED_PATHS);
-      return [`${keys.join('.')} removed`, (valid) => { const c = copy(valid); setAt(c, keys, undefined, true); return c; }];
+      return [
+        `${keys.join('.')} removed`,
+        (valid) => {
+          const c = copy(valid);
+          setAt(c, keys, undefined, true);
+          return c;
+        },
+      ];
     },
     () => {
       const keys = pick(CHECKED_PATHS);
       const value = pick(ODD_VALUES);
       const shown = JSON.stringify(value)?.slice(0, 24) ?? String(value);
-      return [`${keys.join('.')} replaced by ${shown}`, (valid) => { const c = copy(valid); setAt(c, keys, value); return c; }];
+      return [
+        `${keys.join('.')} replaced by ${shown}`,
+        (valid) => {
+          const c = copy(valid);
+          setAt(c, keys, value);
+          return c;
+        },
+      ];
     },
     () => {
       const keys = pick(BINARY_PATHS);
@@ -527,7 +580,14 @@ function mutations(count: number, seed: number): Array<[string, Mutation]> {
     },
     () => {
       const keys = pick(BINARY_PATHS);
-      return [`${keys.join('.')} not base64url`, (valid) => { const c = copy(valid); setAt(c, keys, `${getAt(c, keys) as string}+/=!`); return c; }];
+      return [
+        `${keys.join('.')} not base64url`,
+        (valid) => {
+          const c = copy(valid);
+          setAt(c, keys, `${getAt(c, keys) as string}+/=!`);
+          return c;
+        },
+      ];
     },
   ];
   const cases = new Map<string, Mutation>();

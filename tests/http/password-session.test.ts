@@ -25,7 +25,10 @@ async function signIn(jar = new CookieJar()): Promise<CookieJar> {
 describe('password sign-in, session and sign-out over HTTP', () => {
   it('signs in, answers /api/auth/me, serves the protected page, and sets hardened cookies', async () => {
     const jar = new CookieJar();
-    const response = await jar.fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: ' Pat@Example.com ', password }));
+    const response = await jar.fetch(
+      `${app.baseUrl}/api/auth/password`,
+      jsonPost({ email: ' Pat@Example.com ', password }),
+    );
     expect(response.status).toBe(200);
     const setCookies = response.headers.getSetCookie();
     expect(setCookies).toHaveLength(3);

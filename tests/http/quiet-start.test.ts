@@ -63,6 +63,9 @@ describe('npm start on a fresh data folder', () => {
     expect(notices, output).toHaveLength(onDroppedNode ? 1 : 0);
     expect(output).not.toMatch(/NodeVersionSupportWarning|AWS SDK for JavaScript|a\.co\//);
     expect(output).not.toMatch(/\(node:\d+\)/);
-    expect(lines.filter((line, index) => lines.indexOf(line) !== index), output).toEqual([]);
+    expect(
+      lines.filter((line, index) => lines.indexOf(line) !== index),
+      output,
+    ).toEqual([]);
   });
 });

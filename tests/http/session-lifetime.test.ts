@@ -47,7 +47,11 @@ const passwordsFor = (secret: string) => parseConfig({ ...app.env, SESSION_SECRE
 const current = () => ({ password: passwordsFor(app.env.SESSION_SECRET!) });
 const now = () => Math.floor(Date.now() / 1000);
 
-async function rewriteIdCookie(jar: CookieJar, change: (data: IdCookie) => IdCookie, sealWith = app.env.SESSION_SECRET!) {
+async function rewriteIdCookie(
+  jar: CookieJar,
+  change: (data: IdCookie) => IdCookie,
+  sealWith = app.env.SESSION_SECRET!,
+) {
   const data = await unsealData<IdCookie>(jar.get('__Host-session')!, { ...current(), ttl: ABSOLUTE_SECONDS });
   jar.set('__Host-session', await sealData(change(data), { password: passwordsFor(sealWith), ttl: ABSOLUTE_SECONDS }));
 }
@@ -103,7 +107,13 @@ describe('session lifetime', () => {
       await unsealData<IdCookie>(jar.get('__Host-session')!, { ...current(), ttl: ABSOLUTE_SECONDS })
     ).idToken.split('.');
     const forgedClaims = Buffer.from(
-      JSON.stringify({ sub: 'someone-else', email: 'victim@example.com', token_use: 'id', exp: now() + 600, iat: now() }),
+      JSON.stringify({
+        sub: 'someone-else',
+        email: 'victim@example.com',
+        token_use: 'id',
+        exp: now() + 600,
+        iat: now(),
+      }),
     ).toString('base64url');
     await rewriteIdCookie(jar, (data) => ({ ...data, idToken: `${header}.${forgedClaims}.${signature}` }));
     expect((await jar.fetch(`${app.baseUrl}/api/auth/me`)).status).toBe(401);

@@ -63,7 +63,9 @@ describe('SIGTERM drains the production server', () => {
     app = await startTestApp({ SHUTDOWN_TIMEOUT_SECONDS: '25' });
     const port = Number(new URL(app.baseUrl).port);
     const idle = await openConnection(port);
-    idle.socket.write(`GET /api/health HTTP/1.1\r\nHost: ${new URL(app.baseUrl).host}\r\nConnection: keep-alive\r\n\r\n`);
+    idle.socket.write(
+      `GET /api/health HTTP/1.1\r\nHost: ${new URL(app.baseUrl).host}\r\nConnection: keep-alive\r\n\r\n`,
+    );
     const slow = await startSlowRequest(app);
     await settle();
     const exited = exitOf(app);

@@ -45,7 +45,10 @@ describe('start-up refuses a bad configuration with one clear line', () => {
   it.each([
     ['COGNITO_CLIENT_ID', { COGNITO_CLIENT_ID: 'not a client id!' }],
     ['SESSION_SECRET', { SESSION_SECRET: 'short' }],
-    ['AUTH_CHALLENGE_PRIVATE_KEY', { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----` }],
+    [
+      'AUTH_CHALLENGE_PRIVATE_KEY',
+      { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----` },
+    ],
     ['APP_ORIGIN', { APP_ORIGIN: 'https://app.example.com/some/path' }],
     ['COGNITO_USER_POOL_ID', { COGNITO_USER_POOL_ID: 'my-pool' }],
     ['SHUTDOWN_TIMEOUT_SECONDS', { SHUTDOWN_TIMEOUT_SECONDS: 'soon' }],
@@ -62,7 +65,9 @@ describe('start-up refuses a bad configuration with one clear line', () => {
     const { COGNITO_USER_POOL_ID: _pool, ...withoutPool } = validAws();
     const run = await runLauncher('start', withoutPool);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Configuration error: COGNITO_USER_POOL_ID .*EMBEDDED=1/)]);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Configuration error: COGNITO_USER_POOL_ID .*EMBEDDED=1/),
+    ]);
   });
 
   it('EMBEDDED=1 with a malformed variable says it runs embedded, then stops on the variable before starting Cognito', async () => {
@@ -76,8 +81,16 @@ describe('start-up refuses a bad configuration with one clear line', () => {
 
 describe('start-up refuses a setup that cannot work, with one clear line', () => {
   it.each([
-    ['self-hosted passkeys on SQLite, not declared a single instance', {}, /^Configuration error: PASSKEY_STORE .*SINGLE_INSTANCE=1/],
-    ['SQLite on Vercel, even declared a single instance', { VERCEL: '1', SINGLE_INSTANCE: '1' }, /^Configuration error: PASSKEY_STORE .*Vercel/],
+    [
+      'self-hosted passkeys on SQLite, not declared a single instance',
+      {},
+      /^Configuration error: PASSKEY_STORE .*SINGLE_INSTANCE=1/,
+    ],
+    [
+      'SQLite on Vercel, even declared a single instance',
+      { VERCEL: '1', SINGLE_INSTANCE: '1' },
+      /^Configuration error: PASSKEY_STORE .*Vercel/,
+    ],
     [
       'email codes to the local outbox in production',
       { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' },
@@ -113,7 +126,9 @@ describe('start-up refuses a setup that cannot work, with one clear line', () =>
         live = await fetch(`http://localhost:${port}/api/health/live`).catch(() => undefined);
       }
       expect(live?.status).toBe(200);
-      expect(stderr.split('\n').filter((l) => l.includes('REDIS_URL'))).toEqual([expect.stringMatching(/^Warning: REDIS_URL is not set: /)]);
+      expect(stderr.split('\n').filter((l) => l.includes('REDIS_URL'))).toEqual([
+        expect.stringMatching(/^Warning: REDIS_URL is not set: /),
+      ]);
       expect(stdout).not.toContain('REDIS_URL');
     } finally {
       child.kill('SIGTERM');

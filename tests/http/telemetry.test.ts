@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { otelEnvironment, startOtlpCollector, type CollectedPoint, type CollectedSpan, type OtlpCollector } from '../support/otlp-collector';
+import {
+  otelEnvironment,
+  startOtlpCollector,
+  type CollectedPoint,
+  type CollectedSpan,
+  type OtlpCollector,
+} from '../support/otlp-collector';
 import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -53,14 +59,21 @@ function descendants(root: CollectedSpan): CollectedSpan[] {
 
 /** The chain of spans above `span` in its trace, nearest first (to the first with no parent here). */
 function ancestors(span: CollectedSpan): CollectedSpan[] {
-  const parent = collector.spans().find((candidate) => candidate.traceId === span.traceId && candidate.spanId === span.parentSpanId);
+  const parent = collector
+    .spans()
+    .find((candidate) => candidate.traceId === span.traceId && candidate.spanId === span.parentSpanId);
   return parent ? [parent, ...ancestors(parent)] : [];
 }
 
 /** The one span of `name` whose attributes include `attributes`, once exported. */
 async function exportedSpan(name: string, attributes: Record<string, unknown>): Promise<CollectedSpan> {
   const matches = () =>
-    collector.spans().filter((span) => span.name === name && Object.entries(attributes).every(([key, value]) => span.attributes[key] === value));
+    collector
+      .spans()
+      .filter(
+        (span) =>
+          span.name === name && Object.entries(attributes).every(([key, value]) => span.attributes[key] === value),
+      );
   await collector.waitFor(() => matches().length > 0);
   expect(matches()).toHaveLength(1);
   return matches()[0]!;
@@ -68,9 +81,17 @@ async function exportedSpan(name: string, attributes: Record<string, unknown>): 
 
 /** The newest exported point of `metric` whose attributes include `attributes`. */
 const point = (metric: string, attributes: Record<string, unknown>): CollectedPoint | undefined =>
-  collector.points().find((p) => p.metric === metric && Object.entries(attributes).every(([key, value]) => p.attributes[key] === value));
+  collector
+    .points()
+    .find(
+      (p) => p.metric === metric && Object.entries(attributes).every(([key, value]) => p.attributes[key] === value),
+    );
 
-async function metricValue(metric: string, attributes: Record<string, unknown>, atLeast: number): Promise<CollectedPoint> {
+async function metricValue(
+  metric: string,
+  attributes: Record<string, unknown>,
+  atLeast: number,
+): Promise<CollectedPoint> {
   await collector.waitFor(() => (point(metric, attributes)?.value ?? 0) >= atLeast);
   return point(metric, attributes)!;
 }
@@ -92,7 +113,10 @@ describe('telemetry switched on by OTEL_* variables', () => {
     const email = 'new-user@example.com';
     expect((await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(202);
     const jar = new CookieJar();
-    const verified = await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: latestCodeFor(email) }));
+    const verified = await jar.fetch(
+      url('/api/auth/email-code/verify'),
+      jsonPost({ email, code: latestCodeFor(email) }),
+    );
     expect(verified.status).toBe(200);
 
     const signIn = await exportedSpan('sign_in', { 'auth.method': 'email_code' });
@@ -118,7 +142,12 @@ describe('telemetry switched on by OTEL_* variables', () => {
 
     const cognito = steps.filter((span) => span.name.startsWith('cognito.'));
     expect(new Set(names(cognito))).toEqual(
-      new Set(['cognito.AdminInitiateAuth', 'cognito.AdminRespondToAuthChallenge', 'cognito.AdminCreateUser', 'cognito.AdminSetUserPassword']),
+      new Set([
+        'cognito.AdminInitiateAuth',
+        'cognito.AdminRespondToAuthChallenge',
+        'cognito.AdminCreateUser',
+        'cognito.AdminSetUserPassword',
+      ]),
     );
     for (const span of cognito) {
       expect(span.attributes['rpc.service']).toBe('CognitoIdentityProvider');
@@ -130,8 +159,14 @@ describe('telemetry switched on by OTEL_* variables', () => {
     expect(category('cognito.AdminCreateUser')).toBe('UserCreation');
     expect(category('cognito.AdminSetUserPassword')).toBe('UserUpdate');
 
-    expect((await metricValue('auth.sign_ins', { 'auth.method': 'email_code', 'auth.outcome': 'success' }, 1)).value).toBe(1);
-    const durations = await metricValue('cognito.client.duration', { 'rpc.method': 'AdminCreateUser', 'cognito.quota_category': 'UserCreation' }, 1);
+    expect(
+      (await metricValue('auth.sign_ins', { 'auth.method': 'email_code', 'auth.outcome': 'success' }, 1)).value,
+    ).toBe(1);
+    const durations = await metricValue(
+      'cognito.client.duration',
+      { 'rpc.method': 'AdminCreateUser', 'cognito.quota_category': 'UserCreation' },
+      1,
+    );
     expect(durations.value).toBe(1);
     expect(durations.sum).toBeGreaterThan(0);
     expect(durations.sum).toBeLessThan(10);
@@ -140,13 +175,18 @@ describe('telemetry switched on by OTEL_* variables', () => {
   it('counts a wrong code as a failed sign-in, and a refused code request as a rate-limit refusal', async () => {
     const email = 'limited@example.com';
     // Five codes per email every 15 minutes; the sixth request is refused.
-    for (let i = 0; i < 5; i++) expect((await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(202);
+    for (let i = 0; i < 5; i++)
+      expect((await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(202);
     expect((await new CookieJar().fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(429);
     const wrong = String((Number(latestCodeFor(email)) + 1) % 1_000_000).padStart(6, '0');
-    expect((await new CookieJar().fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: wrong }))).status).toBe(401);
+    expect(
+      (await new CookieJar().fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: wrong }))).status,
+    ).toBe(401);
 
     expect((await metricValue('rate_limit.refusals', { 'rate_limit.rule': 'email-code:email' }, 1)).value).toBe(1);
-    expect((await metricValue('auth.sign_ins', { 'auth.method': 'email_code', 'auth.outcome': 'invalid_code' }, 1)).value).toBe(1);
+    expect(
+      (await metricValue('auth.sign_ins', { 'auth.method': 'email_code', 'auth.outcome': 'invalid_code' }, 1)).value,
+    ).toBe(1);
     const failed = await exportedSpan('sign_in', { 'auth.method': 'email_code', 'auth.outcome': 'invalid_code' });
     expect(failed.statusCode).toBe(2);
   });

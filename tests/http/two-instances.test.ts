@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestCode } from '../support/browser';
 import { CookieJar } from '../support/cookie-jar';
@@ -29,7 +32,11 @@ const dataDirs: Record<'a' | 'b', string> = { a: '', b: '' };
 beforeAll(async () => {
   const [portA, portB] = [await freePort(), await freePort()];
   origin = `http://localhost:${portA}`;
-  [cognito, dynamo, redis] = await Promise.all([startTestCognito({ appPort: portA }), startTestDynamoDb(), startTestRedis()]);
+  [cognito, dynamo, redis] = await Promise.all([
+    startTestCognito({ appPort: portA }),
+    startTestDynamoDb(),
+    startTestRedis(),
+  ]);
   const { EMBEDDED: _embedded, ...pool } = cognito.env;
   const shared = { ...pool, ...dynamo.env, REDIS_URL: redis.url, APP_ORIGIN: origin, EMAIL_OUTBOX_IN_PRODUCTION: '1' };
   for (const name of ['a', 'b'] as const) dataDirs[name] = mkdtempSync(path.join(tmpdir(), `two-instances-${name}-`));
@@ -48,10 +55,19 @@ afterAll(async () => {
 /** A browser on the one public origin whose requests land on the instance each call names. */
 class Browser {
   readonly jar = new CookieJar();
-  fetch(server: NextServer, route: string, body?: unknown, method = body === undefined ? 'GET' : 'POST'): Promise<Response> {
+  fetch(
+    server: NextServer,
+    route: string,
+    body?: unknown,
+    method = body === undefined ? 'GET' : 'POST',
+  ): Promise<Response> {
     const headers: Record<string, string> = { origin };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.jar.fetch(`${server.baseUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return this.jar.fetch(`${server.baseUrl}${route}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   }
 }
 
@@ -64,7 +80,10 @@ async function sendCode(browser: Browser, via: NextServer, email: string): Promi
 async function signedInWithCode(email: string, sendVia: NextServer, verifyVia: NextServer): Promise<Browser> {
   const browser = new Browser();
   expect((await sendCode(browser, sendVia, email)).status).toBe(202);
-  const verified = await browser.fetch(verifyVia, '/api/auth/email-code/verify', { email, code: latestCode(outboxOf(sendVia), email) });
+  const verified = await browser.fetch(verifyVia, '/api/auth/email-code/verify', {
+    email,
+    code: latestCode(outboxOf(sendVia), email),
+  });
   expect(verified.status).toBe(200);
   return browser;
 }
@@ -74,7 +93,10 @@ async function registerOn(browser: Browser, begin: NextServer, finish: NextServe
   const started = await browser.fetch(begin, '/api/account/passkeys/options', {});
   expect(started.status).toBe(200);
   const { options } = (await started.json()) as { options: PublicKeyCredentialCreationOptionsJSON };
-  const finished = await browser.fetch(finish, '/api/account/passkeys', { response: authenticator.register(options), name: 'Shared key' });
+  const finished = await browser.fetch(finish, '/api/account/passkeys', {
+    response: authenticator.register(options),
+    name: 'Shared key',
+  });
   expect(finished.status).toBe(201);
   return authenticator;
 }
@@ -113,7 +135,10 @@ describe('two instances sharing DynamoDB and Redis', () => {
     const browser = await signedInWithCode(email, a, b);
     expect(await (await browser.fetch(b, '/api/auth/me')).json()).toMatchObject({ email, method: 'email_code' });
     expect((await browser.fetch(a, '/api/auth/me')).status).toBe(200);
-    const again = await new Browser().fetch(a, '/api/auth/email-code/verify', { email, code: latestCode(dataDirs.a, email) });
+    const again = await new Browser().fetch(a, '/api/auth/email-code/verify', {
+      email,
+      code: latestCode(dataDirs.a, email),
+    });
     expect(again.status).toBe(401);
   });
 
@@ -122,7 +147,10 @@ describe('two instances sharing DynamoDB and Redis', () => {
     const authenticator = await registerOn(browser, a, b);
     const onB = await passkeySignIn(authenticator, b, b);
     expect(onB.response.status).toBe(200);
-    expect(await (await onB.browser.fetch(b, '/api/auth/me')).json()).toMatchObject({ email: 'passkey-owner@example.com', method: 'passkey' });
+    expect(await (await onB.browser.fetch(b, '/api/auth/me')).json()).toMatchObject({
+      email: 'passkey-owner@example.com',
+      method: 'passkey',
+    });
     const acrossBoth = await passkeySignIn(authenticator, a, b);
     expect(acrossBoth.response.status).toBe(200);
     // That sign-in's challenge is used up on every instance: the same answer replayed to A is refused.

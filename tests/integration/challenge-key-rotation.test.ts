@@ -1,5 +1,8 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { AdminInitiateAuthCommand, AdminRespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
 import { challengeKeySet } from '../../lib/auth-challenge/keys';
@@ -88,7 +91,9 @@ function signInContinuously(signers: () => Auth[]) {
 }
 
 const secretHash = (username: string) =>
-  createHmac('sha256', stack.cognito.clientSecret).update(username + stack.cognito.clientId).digest('base64');
+  createHmac('sha256', stack.cognito.clientSecret)
+    .update(username + stack.cognito.clientId)
+    .digest('base64');
 
 /** Answers a fresh CUSTOM_AUTH challenge with an assertion by `signer`: 'tokens' or what Cognito said instead. */
 async function answerWith(signer: KeyObject, email = USERS[0]!): Promise<string> {
@@ -102,7 +107,11 @@ async function answerWith(signer: KeyObject, email = USERS[0]!): Promise<string>
     }),
   );
   const username = challenge.ChallengeParameters!.USERNAME!;
-  const answer = await signChallengeAssertion(signer, { nonce: challenge.ChallengeParameters!.nonce!, username, clientId });
+  const answer = await signChallengeAssertion(signer, {
+    nonce: challenge.ChallengeParameters!.nonce!,
+    username,
+    clientId,
+  });
   const result = await stack.sdk.send(
     new AdminRespondToAuthChallengeCommand({
       UserPoolId,

@@ -80,7 +80,9 @@ async function createClient(name: string): Promise<Client> {
 }
 
 const secretHash = (client: Client, username: string) =>
-  createHmac('sha256', client.secret).update(username + client.id).digest('base64');
+  createHmac('sha256', client.secret)
+    .update(username + client.id)
+    .digest('base64');
 
 async function outcomeOf(call: Promise<{ AuthenticationResult?: AuthenticationResultType; ChallengeName?: string }>) {
   try {
@@ -103,7 +105,11 @@ async function startChallenge(api: Api, email = victim, client = appClient): Pro
       ? await stack.sdk.send(new InitiateAuthCommand(request))
       : await stack.sdk.send(new AdminInitiateAuthCommand({ ...request, UserPoolId: stack.cognito.userPoolId }));
   expect(result.ChallengeName).toBe('CUSTOM_CHALLENGE');
-  return { session: result.Session!, params: result.ChallengeParameters!, username: result.ChallengeParameters!.USERNAME! };
+  return {
+    session: result.Session!,
+    params: result.ChallengeParameters!,
+    username: result.ChallengeParameters!.USERNAME!,
+  };
 }
 
 /** RespondToAuthChallenge / AdminRespondToAuthChallenge, with a correct SECRET_HASH. */
@@ -112,7 +118,11 @@ function respond(api: Api, challenge: Pick<Challenge, 'session' | 'username'>, a
     ClientId: client.id,
     ChallengeName: 'CUSTOM_CHALLENGE' as const,
     Session: challenge.session,
-    ChallengeResponses: { USERNAME: challenge.username, ANSWER: answer, SECRET_HASH: secretHash(client, challenge.username) },
+    ChallengeResponses: {
+      USERNAME: challenge.username,
+      ANSWER: answer,
+      SECRET_HASH: secretHash(client, challenge.username),
+    },
   };
   return api === 'InitiateAuth'
     ? stack.sdk.send(new RespondToAuthChallengeCommand(request))
@@ -154,7 +164,13 @@ function craft(key: KeyObject, { nonce, sub, aud, iat, exp }: Claims): Promise<s
 }
 
 function unsigned({ nonce, sub, aud, iat, exp }: Claims): string {
-  return new UnsecuredJWT({ nonce }).setIssuer(ASSERTION_ISSUER).setSubject(sub).setAudience(aud).setIssuedAt(iat).setExpirationTime(exp).encode();
+  return new UnsecuredJWT({ nonce })
+    .setIssuer(ASSERTION_ISSUER)
+    .setSubject(sub)
+    .setAudience(aud)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .encode();
 }
 
 const strangerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -172,10 +188,19 @@ const forgeries: [string, Forgery][] = [
   ['an assertion with the right claims signed by another ES256 key', (c) => craft(strangerKey, claimsFor(c))],
   ['an app-signed assertion for another user', (c) => craft(appKey, claimsFor(c, { sub: malloryUsername }))],
   ['an app-signed assertion for another app client', (c) => craft(appKey, claimsFor(c, { aud: otherClient.id }))],
-  ['an app-signed assertion for another nonce', (c) => craft(appKey, claimsFor(c, { nonce: randomBytes(32).toString('base64url') }))],
-  ['an app-signed assertion that expired 1 s ago', (c) => craft(appKey, claimsFor(c, { iat: nowSeconds() - 61, exp: nowSeconds() - 1 }))],
+  [
+    'an app-signed assertion for another nonce',
+    (c) => craft(appKey, claimsFor(c, { nonce: randomBytes(32).toString('base64url') })),
+  ],
+  [
+    'an app-signed assertion that expired 1 s ago',
+    (c) => craft(appKey, claimsFor(c, { iat: nowSeconds() - 61, exp: nowSeconds() - 1 })),
+  ],
   ['an app-signed assertion with a 61 s lifetime', (c) => craft(appKey, claimsFor(c, { exp: nowSeconds() + 61 }))],
-  ['an app-signed assertion issued in the future', (c) => craft(appKey, claimsFor(c, { iat: nowSeconds() + 30, exp: nowSeconds() + 60 }))],
+  [
+    'an app-signed assertion issued in the future',
+    (c) => craft(appKey, claimsFor(c, { iat: nowSeconds() + 30, exp: nowSeconds() + 60 })),
+  ],
   [
     'an app-signed assertion replayed from an earlier, completed challenge',
     async (_c, api) => {
@@ -204,11 +229,14 @@ describe('control: the real app path and the correct answer do get tokens (so th
 });
 
 describe.each(apis)('a leaked app client secret alone is not enough to obtain tokens for a victim via %s', (api) => {
-  it.each(forgeries)(`answering ${respondApi(api)} with %s gives no tokens, only the next attempt`, async (_name, forge) => {
-    const challenge = await startChallenge(api);
-    const answer = await forge(challenge, api);
-    expect(await answerOutcome(api, challenge, answer)).toBe('CUSTOM_CHALLENGE');
-  });
+  it.each(forgeries)(
+    `answering ${respondApi(api)} with %s gives no tokens, only the next attempt`,
+    async (_name, forge) => {
+      const challenge = await startChallenge(api);
+      const answer = await forge(challenge, api);
+      expect(await answerOutcome(api, challenge, answer)).toBe('CUSTOM_CHALLENGE');
+    },
+  );
 
   it('three wrong answers fail the sign-in with NotAuthorizedException, and no further challenge is given', async () => {
     const first = await startChallenge(api);
@@ -250,14 +278,17 @@ describe.each(apis)('a leaked app client secret alone is not enough to obtain to
   it.each([
     { after: '2 min 59 s', delay: 179_000, expected: 'tokens' },
     { after: '3 min 1 s', delay: 181_000, expected: 'NotAuthorizedException' },
-  ])('a challenge Session answered correctly after $after gives $expected (sessions expire after 3 minutes)', async ({ delay, expected }) => {
-    // Only Date is faked: the emulator runs in this process, so its Date.now moves with ours,
-    // while the timers and sockets the HTTP calls need keep running for real.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const challenge = await startChallenge(api);
-    vi.setSystemTime(Date.now() + delay);
-    expect(await answerOutcome(api, challenge, await validAssertion(challenge))).toBe(expected);
-  });
+  ])(
+    'a challenge Session answered correctly after $after gives $expected (sessions expire after 3 minutes)',
+    async ({ delay, expected }) => {
+      // Only Date is faked: the emulator runs in this process, so its Date.now moves with ours,
+      // while the timers and sockets the HTTP calls need keep running for real.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const challenge = await startChallenge(api);
+      vi.setSystemTime(Date.now() + delay);
+      expect(await answerOutcome(api, challenge, await validAssertion(challenge))).toBe(expected);
+    },
+  );
 
   it.each([
     ['an assertion for the answering client', () => otherClient],
@@ -270,6 +301,8 @@ describe.each(apis)('a leaked app client secret alone is not enough to obtain to
 
   it('control: the second app client completes its own CUSTOM_AUTH with its own correct answer', async () => {
     const challenge = await startChallenge(api, victim, otherClient);
-    expect(await answerOutcome(api, challenge, await validAssertion(challenge, otherClient), otherClient)).toBe('tokens');
+    expect(await answerOutcome(api, challenge, await validAssertion(challenge, otherClient), otherClient)).toBe(
+      'tokens',
+    );
   });
 });

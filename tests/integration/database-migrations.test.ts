@@ -16,13 +16,20 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-migrations-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const versions = (db: Database.Database) =>
-  (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((row) => row.version);
+  (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map(
+    (row) => row.version,
+  );
 
 /** The same file opened by a fresh process, as another instance of the app would. */
 function openInAnotherProcess(file: string): Promise<{ code: number | null; stderr: string }> {
   const script = path.join(scratch, 'open-database.ts');
-  writeFileSync(script, `import { openDatabase } from ${JSON.stringify(path.resolve('lib/store/sqlite'))};\nopenDatabase(process.argv[2]!).close();\n`);
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', script, file], { cwd: path.resolve('.') });
+  writeFileSync(
+    script,
+    `import { openDatabase } from ${JSON.stringify(path.resolve('lib/store/sqlite'))};\nopenDatabase(process.argv[2]!).close();\n`,
+  );
+  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', script, file], {
+    cwd: path.resolve('.'),
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));

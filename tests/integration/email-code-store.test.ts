@@ -157,7 +157,9 @@ describe('a SESSION_SECRET rotation', () => {
     applyAppEnvironment({ ...stack.env, ...secrets } as Record<string, string>);
     vi.resetModules();
     const loaded = await import('../../lib/email/codes');
-    (await import('../../lib/rate-limit')).setRateLimitStore(new (await import('../../lib/rate-limit/memory')).MemoryRateLimitStore());
+    (await import('../../lib/rate-limit')).setRateLimitStore(
+      new (await import('../../lib/rate-limit/memory')).MemoryRateLimitStore(),
+    );
     return loaded;
   }
 
@@ -192,7 +194,8 @@ describe('a SESSION_SECRET rotation', () => {
   it('a wrong code on a rotated instance costs one try, not one per secret', async () => {
     const code = await sendOn(await instance(before));
     const receiver = await instance(step2);
-    for (let i = 0; i < 4; i++) await expect(receiver.consumeEmailCode(email, wrongFor(code))).rejects.toThrow(/invalid_code/);
+    for (let i = 0; i < 4; i++)
+      await expect(receiver.consumeEmailCode(email, wrongFor(code))).rejects.toThrow(/invalid_code/);
     await receiver.finishEmailCode(await receiver.consumeEmailCode(email, code));
   });
 

@@ -49,9 +49,12 @@ afterAll(async () => {
 });
 
 const hmac = (secret: string, username: string, clientId = client.id) =>
-  createHmac('sha256', secret).update(username + clientId).digest('base64');
+  createHmac('sha256', secret)
+    .update(username + clientId)
+    .digest('base64');
 const secretHash = (username: string, on = client) => hmac(on.secret, username, on.id);
-const withHash = (hash: string | undefined): Record<string, string> => (hash === undefined ? {} : { SECRET_HASH: hash });
+const withHash = (hash: string | undefined): Record<string, string> =>
+  hash === undefined ? {} : { SECRET_HASH: hash };
 
 /** A fresh confirmed password user, with the internal username Cognito gave it. */
 async function newUser(): Promise<{ email: string; username: string }> {
@@ -91,7 +94,11 @@ const refresh = (refreshToken: string, hash: string | undefined) =>
 async function customAuthAnswer(email: string, hashFor: (username: string) => string | undefined) {
   const challenge = await initiate('CUSTOM_AUTH', { USERNAME: email, SECRET_HASH: secretHash(email) });
   const username = challenge.ChallengeParameters!.USERNAME!;
-  const answer = await signChallengeAssertion(appKey, { nonce: challenge.ChallengeParameters!.nonce!, username, clientId: client.id });
+  const answer = await signChallengeAssertion(appKey, {
+    nonce: challenge.ChallengeParameters!.nonce!,
+    username,
+    clientId: client.id,
+  });
   return stack.sdk.send(
     new RespondToAuthChallengeCommand({
       ClientId: client.id,
@@ -105,19 +112,28 @@ async function customAuthAnswer(email: string, hashFor: (username: string) => st
 describe('SECRET_HASH is checked like AWS does', () => {
   /** Each call, given how to compute SECRET_HASH from the username Cognito expects it over. */
   const calls: [string, (hashFor: (username: string) => string | undefined) => Promise<unknown>][] = [
-    ['InitiateAuth USER_PASSWORD_AUTH', async (hashFor) => {
-      const { email } = await newUser();
-      return passwordSignIn(email, hashFor(email));
-    }],
-    ['InitiateAuth CUSTOM_AUTH', async (hashFor) => {
-      const { email } = await newUser();
-      return initiate('CUSTOM_AUTH', { USERNAME: email, ...withHash(hashFor(email)) });
-    }],
+    [
+      'InitiateAuth USER_PASSWORD_AUTH',
+      async (hashFor) => {
+        const { email } = await newUser();
+        return passwordSignIn(email, hashFor(email));
+      },
+    ],
+    [
+      'InitiateAuth CUSTOM_AUTH',
+      async (hashFor) => {
+        const { email } = await newUser();
+        return initiate('CUSTOM_AUTH', { USERNAME: email, ...withHash(hashFor(email)) });
+      },
+    ],
     ['RespondToAuthChallenge CUSTOM_CHALLENGE', async (hashFor) => customAuthAnswer((await newUser()).email, hashFor)],
-    ['InitiateAuth REFRESH_TOKEN_AUTH (hash over the internal username)', async (hashFor) => {
-      const user = await newUser();
-      return refresh((await signIn(user.email)).RefreshToken!, hashFor(user.username));
-    }],
+    [
+      'InitiateAuth REFRESH_TOKEN_AUTH (hash over the internal username)',
+      async (hashFor) => {
+        const user = await newUser();
+        return refresh((await signIn(user.email)).RefreshToken!, hashFor(user.username));
+      },
+    ],
   ];
   const wrong: [string, (username: string) => string | undefined][] = [
     ['missing', () => undefined],
@@ -139,7 +155,9 @@ describe('SECRET_HASH is checked like AWS does', () => {
     const user = await newUser();
     const { RefreshToken } = await signIn(user.email);
     expect(user.username).not.toBe(user.email);
-    expect(await outcomeOf(refresh(RefreshToken!, secretHash(user.email)))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect(await outcomeOf(refresh(RefreshToken!, secretHash(user.email)))).toMatchObject({
+      name: 'NotAuthorizedException',
+    });
     expect(await outcomeOf(refresh(RefreshToken!, secretHash(user.username)))).toBe('ok');
   });
 });
@@ -161,20 +179,31 @@ describe('user existence and state errors', () => {
   });
 
   it('CUSTOM_AUTH for an unknown user gets that same NotAuthorizedException', async () => {
-    const unknown = await outcomeOf(initiate('CUSTOM_AUTH', { USERNAME: 'nobody@example.com', SECRET_HASH: secretHash('nobody@example.com') }));
+    const unknown = await outcomeOf(
+      initiate('CUSTOM_AUTH', { USERNAME: 'nobody@example.com', SECRET_HASH: secretHash('nobody@example.com') }),
+    );
     expect(unknown).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
 
   describe('a disabled user gets NotAuthorizedException "User is disabled."', () => {
     it.each<[string, (user: { email: string; username: string }, refreshToken: string) => Promise<unknown>]>([
       ['on USER_PASSWORD_AUTH with the right password', (user) => passwordSignIn(user.email, secretHash(user.email))],
-      ['on CUSTOM_AUTH', (user) => initiate('CUSTOM_AUTH', { USERNAME: user.email, SECRET_HASH: secretHash(user.email) })],
-      ['on REFRESH_TOKEN_AUTH with a refresh token from before', (user, token) => refresh(token, secretHash(user.username))],
+      [
+        'on CUSTOM_AUTH',
+        (user) => initiate('CUSTOM_AUTH', { USERNAME: user.email, SECRET_HASH: secretHash(user.email) }),
+      ],
+      [
+        'on REFRESH_TOKEN_AUTH with a refresh token from before',
+        (user, token) => refresh(token, secretHash(user.username)),
+      ],
     ])('%s', async (_name, call) => {
       const user = await newUser();
       const { RefreshToken } = await signIn(user.email);
       await stack.sdk.send(new AdminDisableUserCommand({ UserPoolId: stack.cognito.userPoolId, Username: user.email }));
-      expect(await outcomeOf(call(user, RefreshToken!))).toEqual({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+      expect(await outcomeOf(call(user, RefreshToken!))).toEqual({
+        name: 'NotAuthorizedException',
+        message: 'User is disabled.',
+      });
     });
   });
 });
@@ -195,9 +224,17 @@ describe('auth flows not in the client ExplicitAuthFlows are refused with Invali
 
   it('CUSTOM_AUTH on a client without ALLOW_CUSTOM_AUTH (control: its USER_PASSWORD_AUTH works)', async () => {
     const { email } = await newUser();
-    const custom = initiate('CUSTOM_AUTH', { USERNAME: email, SECRET_HASH: secretHash(email, passwordOnly) }, passwordOnly);
+    const custom = initiate(
+      'CUSTOM_AUTH',
+      { USERNAME: email, SECRET_HASH: secretHash(email, passwordOnly) },
+      passwordOnly,
+    );
     expect(await outcomeOf(custom)).toMatchObject({ name: 'InvalidParameterException' });
-    const control = initiate('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email, passwordOnly) }, passwordOnly);
+    const control = initiate(
+      'USER_PASSWORD_AUTH',
+      { USERNAME: email, PASSWORD: password, SECRET_HASH: secretHash(email, passwordOnly) },
+      passwordOnly,
+    );
     expect(await outcomeOf(control)).toBe('ok');
   });
 
@@ -231,12 +268,16 @@ describe('sign-out and revocation make the refresh token fail afterwards', () =>
     ],
     [
       'AdminUserGlobalSignOut revokes every session of the user',
-      (_tokens, email) => stack.sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: stack.cognito.userPoolId, Username: email })),
+      (_tokens, email) =>
+        stack.sdk.send(new AdminUserGlobalSignOutCommand({ UserPoolId: stack.cognito.userPoolId, Username: email })),
       true,
     ],
     [
       'RevokeToken with ClientId and ClientSecret revokes that refresh token only',
-      (tokens) => stack.sdk.send(new RevokeTokenCommand({ Token: tokens.RefreshToken, ClientId: client.id, ClientSecret: client.secret })),
+      (tokens) =>
+        stack.sdk.send(
+          new RevokeTokenCommand({ Token: tokens.RefreshToken, ClientId: client.id, ClientSecret: client.secret }),
+        ),
       false,
     ],
   ];
@@ -249,13 +290,17 @@ describe('sign-out and revocation make the refresh token fail afterwards', () =>
 
     await revoke(session, user.email);
     expect(await refreshes(session)).toMatchObject({ name: 'NotAuthorizedException' });
-    expect(await refreshes(otherSession)).toEqual(otherSessionsToo ? expect.objectContaining({ name: 'NotAuthorizedException' }) : 'ok');
+    expect(await refreshes(otherSession)).toEqual(
+      otherSessionsToo ? expect.objectContaining({ name: 'NotAuthorizedException' }) : 'ok',
+    );
   });
 
   it('RevokeToken with a wrong ClientSecret fails and the refresh token keeps working', async () => {
     const user = await newUser();
     const { RefreshToken } = await signIn(user.email);
-    const revoke = stack.sdk.send(new RevokeTokenCommand({ Token: RefreshToken, ClientId: client.id, ClientSecret: 'not-the-secret' }));
+    const revoke = stack.sdk.send(
+      new RevokeTokenCommand({ Token: RefreshToken, ClientId: client.id, ClientSecret: 'not-the-secret' }),
+    );
     expect(await outcomeOf(revoke)).not.toBe('ok');
     expect(await outcomeOf(refresh(RefreshToken!, secretHash(user.username)))).toBe('ok');
   });
@@ -273,8 +318,17 @@ describe('tokens look and verify like Cognito tokens', () => {
 
   it('the ID token verifies against the pool JWKS with RS256, iss = endpoint/poolId, aud = client id, token_use id', async () => {
     expect(decodeProtectedHeader(tokens.IdToken!).alg).toBe('RS256');
-    const { payload } = await jwtVerify(tokens.IdToken!, jwks(), { algorithms: ['RS256'], issuer: issuer(), audience: client.id });
-    expect(payload).toMatchObject({ token_use: 'id', email: user.email, 'cognito:username': user.username, sub: expect.any(String) });
+    const { payload } = await jwtVerify(tokens.IdToken!, jwks(), {
+      algorithms: ['RS256'],
+      issuer: issuer(),
+      audience: client.id,
+    });
+    expect(payload).toMatchObject({
+      token_use: 'id',
+      email: user.email,
+      'cognito:username': user.username,
+      sub: expect.any(String),
+    });
   });
 
   it('the access token verifies against the pool JWKS with RS256, iss = endpoint/poolId, client_id = client id, token_use access', async () => {
@@ -283,8 +337,12 @@ describe('tokens look and verify like Cognito tokens', () => {
   });
 
   it('tokens are signed with a key of this data folder, not the key shipped inside cognito-local', async () => {
-    const shipped = JSON.parse(readFileSync(require.resolve('cognito-local/lib/keys/cognitoLocal.public.json'), 'utf8'));
-    const served = (await (await fetch(`${issuer()}/.well-known/jwks.json`)).json()) as { keys: { n: string; kty: string }[] };
+    const shipped = JSON.parse(
+      readFileSync(require.resolve('cognito-local/lib/keys/cognitoLocal.public.json'), 'utf8'),
+    );
+    const served = (await (await fetch(`${issuer()}/.well-known/jwks.json`)).json()) as {
+      keys: { n: string; kty: string }[];
+    };
     expect(served.keys.length).toBeGreaterThan(0);
     for (const key of served.keys) expect(key.n).not.toBe(shipped.n);
   });
@@ -320,7 +378,11 @@ describe('the bootstrapped pool', () => {
       new InitiateAuthCommand({
         ClientId: cognito.clientId,
         AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: email, PASSWORD: password, SECRET_HASH: hmac(cognito.clientSecret, email, cognito.clientId) },
+        AuthParameters: {
+          USERNAME: email,
+          PASSWORD: password,
+          SECRET_HASH: hmac(cognito.clientSecret, email, cognito.clientId),
+        },
       }),
     );
     await cognito.close();
@@ -329,7 +391,11 @@ describe('the bootstrapped pool', () => {
     const { cognito: restarted, sdk } = second;
     try {
       expect(restarted.endpoint).not.toBe(cognito.endpoint);
-      expect(restarted).toMatchObject({ userPoolId: cognito.userPoolId, clientId: cognito.clientId, clientSecret: cognito.clientSecret });
+      expect(restarted).toMatchObject({
+        userPoolId: cognito.userPoolId,
+        clientId: cognito.clientId,
+        clientSecret: cognito.clientSecret,
+      });
       const after = await sdk.send(new AdminGetUserCommand({ UserPoolId: cognito.userPoolId, Username: email }));
       expect(after.Username).toBe(before.Username);
       expect(after.UserStatus).toBe('CONFIRMED');

@@ -38,7 +38,11 @@ afterAll(async () => {
 /** The app's modules, freshly loaded on the environment of one backend. */
 async function appOn(backend: 'sqlite' | 'dynamodb') {
   vi.resetModules();
-  const env = { ...baseEnv, DATA_DIR: mkdtempSync(path.join(scratch, `${backend}-`)), ...(backend === 'dynamodb' ? dynamo.env : {}) };
+  const env = {
+    ...baseEnv,
+    DATA_DIR: mkdtempSync(path.join(scratch, `${backend}-`)),
+    ...(backend === 'dynamodb' ? dynamo.env : {}),
+  };
   for (const key of ['PASSKEY_STORE', 'DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT']) delete process.env[key];
   Object.assign(process.env, env);
   return {
@@ -102,14 +106,18 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
     it('8 parallel takes of one challenge: exactly one wins', async () => {
       const saved = challengeFor();
       await store.saveChallenge(saved);
-      const takes = await Promise.all(Array.from({ length: 8 }, () => store.takeChallenge(saved.browserHash, 'authenticate', saved.challenge)));
+      const takes = await Promise.all(
+        Array.from({ length: 8 }, () => store.takeChallenge(saved.browserHash, 'authenticate', saved.challenge)),
+      );
       expect(takes.filter(Boolean)).toEqual([saved]);
     });
 
     it('an expired challenge comes back with its expiry, for the caller to refuse', async () => {
       const saved = { ...challengeFor(), expiresAt: Date.now() - 1 };
       await store.saveChallenge(saved);
-      expect((await store.takeChallenge(saved.browserHash, 'authenticate', saved.challenge))?.expiresAt).toBe(saved.expiresAt);
+      expect((await store.takeChallenge(saved.browserHash, 'authenticate', saved.challenge))?.expiresAt).toBe(
+        saved.expiresAt,
+      );
     });
 
     it('a challenge of any length the browser claims is just unknown', async () => {
@@ -172,7 +180,8 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
   describe('email codes', () => {
     const MAX = 5;
     /** Whether the try used the code; the cases below check what a refused try reports. */
-    const tryCode = async (...args: Parameters<PasskeyStore['tryEmailCode']>) => (await store.tryEmailCode(...args)).result === 'right';
+    const tryCode = async (...args: Parameters<PasskeyStore['tryEmailCode']>) =>
+      (await store.tryEmailCode(...args)).result === 'right';
     const fresh = async () => {
       const email = `${unique()}@example.com`;
       const hash = hex();
@@ -194,12 +203,17 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
     it.each([
       [10, 11, true],
       [10, 10, false],
-    ])('%i parallel wrong tries are all counted (with %i tries allowed the right code then works: %s)', async (tries, allowed, works) => {
-      const { email, hash } = await fresh();
-      const results = await Promise.all(Array.from({ length: tries }, () => tryCode(email, [hex()], allowed, Date.now())));
-      expect(results.every((right) => !right)).toBe(true);
-      expect(await tryCode(email, [hash], allowed, Date.now())).toBe(works);
-    });
+    ])(
+      '%i parallel wrong tries are all counted (with %i tries allowed the right code then works: %s)',
+      async (tries, allowed, works) => {
+        const { email, hash } = await fresh();
+        const results = await Promise.all(
+          Array.from({ length: tries }, () => tryCode(email, [hex()], allowed, Date.now())),
+        );
+        expect(results.every((right) => !right)).toBe(true);
+        expect(await tryCode(email, [hash], allowed, Date.now())).toBe(works);
+      },
+    );
 
     it('10 parallel tries with the right code: exactly one uses it', async () => {
       const { email, hash } = await fresh();
@@ -235,7 +249,8 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
 
     it('matches any of several hashes (the code keyed with each accepted secret), each list one try', async () => {
       const { email, hash } = await fresh();
-      for (let i = 0; i < MAX - 1; i++) expect(await tryCode(email, [hex(), hex(), hex()], MAX, Date.now())).toBe(false);
+      for (let i = 0; i < MAX - 1; i++)
+        expect(await tryCode(email, [hex(), hex(), hex()], MAX, Date.now())).toBe(false);
       expect(await tryCode(email, [hex(), hash], MAX, Date.now())).toBe(true);
       await store.restoreEmailCode(email, [hex(), hash], Date.now());
       expect(await tryCode(email, [hash, hex()], MAX, Date.now())).toBe(true);
@@ -258,7 +273,10 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
 
     it('a refused try says what it found: tries left, expired, used up, or no code', async () => {
       const { email, hash } = await fresh();
-      expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: MAX - 1 });
+      expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({
+        result: 'wrong',
+        triesLeft: MAX - 1,
+      });
       for (let left = MAX - 2; left > 0; left--) {
         expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({ result: 'wrong', triesLeft: left });
       }
@@ -270,7 +288,9 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       expect(await store.tryEmailCode(last.email, [hex()], MAX, Date.now())).toEqual({ result: 'used_up' });
 
       const late = await fresh();
-      expect(await store.tryEmailCode(late.email, [late.hash], MAX, Date.now() + 2 * HOUR)).toEqual({ result: 'expired' });
+      expect(await store.tryEmailCode(late.email, [late.hash], MAX, Date.now() + 2 * HOUR)).toEqual({
+        result: 'expired',
+      });
       expect(await store.tryEmailCode(`${unique()}@example.com`, [hex()], MAX, Date.now())).toEqual({ result: 'none' });
       const used = await fresh();
       expect(await store.tryEmailCode(used.email, [used.hash], MAX, Date.now())).toEqual({ result: 'right' });
@@ -283,17 +303,23 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
   });
 
   describe('through the app: expiry is the app’s own check', () => {
-    const cookieJar = (value?: string) => ({ get: (name: string) => (value && name.endsWith('ceremony') ? { name, value } : undefined) });
+    const cookieJar = (value?: string) => ({
+      get: (name: string) => (value && name.endsWith('ceremony') ? { name, value } : undefined),
+    });
 
     it('a ceremony challenge past its 5 minutes is refused, and used up', async () => {
       const cookie = await app.ceremony.rememberChallenge(cookieJar(), 'authenticate', 'a-challenge-for-expiry', null);
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + app.ceremony.CEREMONY_SECONDS * 1000 + 1_000 });
       try {
-        expect(await app.ceremony.takeChallenge(cookieJar(cookie.value), 'authenticate', 'a-challenge-for-expiry')).toBeNull();
+        expect(
+          await app.ceremony.takeChallenge(cookieJar(cookie.value), 'authenticate', 'a-challenge-for-expiry'),
+        ).toBeNull();
       } finally {
         vi.useRealTimers();
       }
-      expect(await app.ceremony.takeChallenge(cookieJar(cookie.value), 'authenticate', 'a-challenge-for-expiry')).toBeNull();
+      expect(
+        await app.ceremony.takeChallenge(cookieJar(cookie.value), 'authenticate', 'a-challenge-for-expiry'),
+      ).toBeNull();
     });
 
     it('a ceremony challenge in time is taken once', async () => {

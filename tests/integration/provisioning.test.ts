@@ -54,7 +54,9 @@ async function snapshot(email: string) {
 }
 
 async function usersWithEmail(email: string) {
-  const { Users } = await stack.sdk.send(new ListUsersCommand({ UserPoolId: stack.cognito.userPoolId, Filter: `email = "${email}"` }));
+  const { Users } = await stack.sdk.send(
+    new ListUsersCommand({ UserPoolId: stack.cognito.userPoolId, Filter: `email = "${email}"` }),
+  );
   return Users ?? [];
 }
 
@@ -199,7 +201,9 @@ describe('signInVerifiedIdentity', () => {
         AuthParameters: {
           USERNAME: email,
           PASSWORD: temporaryPassword,
-          SECRET_HASH: createHmac('sha256', cognito.clientSecret).update(email + cognito.clientId).digest('base64'),
+          SECRET_HASH: createHmac('sha256', cognito.clientSecret)
+            .update(email + cognito.clientId)
+            .digest('base64'),
         },
       }),
     );
@@ -251,7 +255,10 @@ describe('account takeover guard: a proof that does not cover existing users', (
     const identity = newPasskeyProof(email);
 
     const made = await callsDuring(() =>
-      expect(pipeline.signInVerifiedIdentity(identity)).rejects.toMatchObject({ name: 'AppError', code: 'account_exists' }),
+      expect(pipeline.signInVerifiedIdentity(identity)).rejects.toMatchObject({
+        name: 'AppError',
+        code: 'account_exists',
+      }),
     );
     expect(made).toEqual({ AdminInitiateAuth: 1 });
     expect(identity.mayUseExistingUser).toHaveBeenCalledTimes(1);
@@ -263,8 +270,13 @@ describe('account takeover guard: a proof that does not cover existing users', (
     await users.provisionPasswordlessUser(provisioned);
     const before = await snapshot(provisioned);
     const stranger = newPasskeyProof(provisioned);
-    await expect(pipeline.signInVerifiedIdentity(stranger)).rejects.toMatchObject({ name: 'AppError', code: 'account_exists' });
-    expect(stranger.mayUseExistingUser).toHaveBeenCalledWith(expect.objectContaining({ createdByCorbado: true, corbadoUserId: null }));
+    await expect(pipeline.signInVerifiedIdentity(stranger)).rejects.toMatchObject({
+      name: 'AppError',
+      code: 'account_exists',
+    });
+    expect(stranger.mayUseExistingUser).toHaveBeenCalledWith(
+      expect.objectContaining({ createdByCorbado: true, corbadoUserId: null }),
+    );
     expect(await snapshot(provisioned)).toEqual(before);
 
     const owner = { ...newPasskeyProof(provisioned), mayUseExistingUser: vi.fn(async () => true) };
@@ -273,7 +285,11 @@ describe('account takeover guard: a proof that does not cover existing users', (
 
   it('asks about a user it has just provisioned too (another identity may have made it at that moment), with the link it recorded', async () => {
     const email = freshEmail('brand-new');
-    const identity = { ...newPasskeyProof(email), corbadoUserId: 'usr-9100000000000000001', mayUseExistingUser: vi.fn(async () => true) };
+    const identity = {
+      ...newPasskeyProof(email),
+      corbadoUserId: 'usr-9100000000000000001',
+      mayUseExistingUser: vi.fn(async () => true),
+    };
     await expect(pipeline.signInVerifiedIdentity(identity)).resolves.toMatchObject({ user: { email } });
     expect(identity.mayUseExistingUser).toHaveBeenCalledTimes(1);
     expect(identity.mayUseExistingUser).toHaveBeenCalledWith(
@@ -287,14 +303,22 @@ describe('existingUserStatus (the webhook authMethods answer)', () => {
     ['exists', 'a password user', (email: string) => addPasswordUser(stack, email, 'Correct-horse-9')],
     ['not_exists', 'an unknown email', async () => undefined],
     ['not_exists', 'a user Corbado created', (email: string) => users.provisionPasswordlessUser(email)],
-    ['blocked', 'a disabled password user', async (email: string) => {
-      await addPasswordUser(stack, email, 'Correct-horse-9');
-      await disable(email);
-    }],
-    ['blocked', 'a disabled user Corbado created', async (email: string) => {
-      await users.provisionPasswordlessUser(email);
-      await disable(email);
-    }],
+    [
+      'blocked',
+      'a disabled password user',
+      async (email: string) => {
+        await addPasswordUser(stack, email, 'Correct-horse-9');
+        await disable(email);
+      },
+    ],
+    [
+      'blocked',
+      'a disabled user Corbado created',
+      async (email: string) => {
+        await users.provisionPasswordlessUser(email);
+        await disable(email);
+      },
+    ],
   ])('answers %s for %s', async (expected, _kind, arrange) => {
     const email = freshEmail('status');
     await arrange(email);
@@ -311,7 +335,9 @@ describe('a burst of Cognito calls from one app instance', () => {
         Array.from({ length: 200 }, (_, i) => users.existingUserStatus(`burst-${i}@example.com`)),
       );
       expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
-      expect(results.map((result) => (result as PromiseFulfilledResult<string>).value)).toEqual(Array(200).fill('not_exists'));
+      expect(results.map((result) => (result as PromiseFulfilledResult<string>).value)).toEqual(
+        Array(200).fill('not_exists'),
+      );
       const attempts = stack.cognito.faults.arrivals('AdminGetUser').filter((arrival) => arrival.at >= startedAt);
       expect(attempts).toHaveLength(200);
       expect(new Set(attempts.map((arrival) => arrival.sdkAttempt))).toEqual(new Set(['attempt=1; max=3']));

@@ -30,11 +30,15 @@ afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 function invoke(name: string, event: object, env: Record<string, string> = {}): { response: Record<string, unknown> } {
   // The handler's own log lines come first on stdout (the verify trigger logs every answer).
   const script = `import(process.argv[1]).then((m) => m.handler(JSON.parse(process.argv[2]))).then((e) => process.stdout.write('\\n' + JSON.stringify(e)))`;
-  const output = execFileSync(process.execPath, ['-e', script, path.join(workdir, 'lambda', name, 'index.mjs'), JSON.stringify(event)], {
-    cwd: path.join(workdir, 'lambda', name),
-    env: isolatedEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const output = execFileSync(
+    process.execPath,
+    ['-e', script, path.join(workdir, 'lambda', name, 'index.mjs'), JSON.stringify(event)],
+    {
+      cwd: path.join(workdir, 'lambda', name),
+      env: isolatedEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return JSON.parse(output.toString().split('\n').at(-1)!);
 }
 
@@ -60,19 +64,30 @@ describe('bundled trigger handlers', () => {
     const defined = invoke('define-auth-challenge', base({ session: [], userAttributes: {} }, {}));
     expect(defined.response).toMatchObject({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false });
 
-    const created = invoke('create-auth-challenge', base({ challengeName: 'CUSTOM_CHALLENGE', session: [], userAttributes: {} }, {}));
+    const created = invoke(
+      'create-auth-challenge',
+      base({ challengeName: 'CUSTOM_CHALLENGE', session: [], userAttributes: {} }, {}),
+    );
     const nonce = (created.response.privateChallengeParameters as { nonce: string }).nonce;
     expect(nonce).toMatch(/^[\w-]{43}$/);
 
     const answer = await signChallengeAssertion(privateKey, { nonce, username: 'user-1', clientId: 'client-1' });
     const verify = (challengeAnswer: string, env = { AUTH_CHALLENGE_PUBLIC_KEY: publicPem.replace(/\n/g, '\\n') }) =>
-      invoke('verify-auth-challenge', base({ privateChallengeParameters: { nonce }, challengeAnswer, userAttributes: {} }, {}), env);
+      invoke(
+        'verify-auth-challenge',
+        base({ privateChallengeParameters: { nonce }, challengeAnswer, userAttributes: {} }, {}),
+        env,
+      );
     expect(verify(answer).response.answerCorrect).toBe(true);
     expect(verify(nonce).response.answerCorrect).toBe(false);
     const nextPem = challengeKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const keySet = { AUTH_CHALLENGE_PUBLIC_KEYS: (nextPem + publicPem).replace(/\n/g, '\\n') };
     expect(verify(answer, keySet as never).response.answerCorrect).toBe(true);
-    expect(() => verify(answer, { AUTH_CHALLENGE_PUBLIC_KEYS: nextPem + nextPem } as never)).toThrow(/repeats an earlier key/);
-    expect(() => verify(answer, {} as never)).toThrow(/neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/);
+    expect(() => verify(answer, { AUTH_CHALLENGE_PUBLIC_KEYS: nextPem + nextPem } as never)).toThrow(
+      /repeats an earlier key/,
+    );
+    expect(() => verify(answer, {} as never)).toThrow(
+      /neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/,
+    );
   });
 });

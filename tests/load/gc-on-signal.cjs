@@ -9,5 +9,12 @@ process.on('SIGUSR2', () => {
   const mb = (bytes) => bytes / 1048576;
   // Live memory: the JS heap plus what JS objects hold outside it (Buffers, native handles).
   // Committed heap: what V8 holds from the system for the JS heap, live or not.
-  console.log(JSON.stringify({ event: 'load_test_gc', rssMb: mb(rss), liveMb: mb(heapUsed + external), heapCommittedMb: mb(heapTotal) }));
+  console.log(
+    JSON.stringify({
+      event: 'load_test_gc',
+      rssMb: mb(rss),
+      liveMb: mb(heapUsed + external),
+      heapCommittedMb: mb(heapTotal),
+    }),
+  );
 });

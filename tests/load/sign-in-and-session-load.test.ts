@@ -53,7 +53,8 @@ const figures: Record<string, number | string> = {};
 
 beforeAll(async () => {
   app = await startTestApp({
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${path.resolve(__dirname, 'gc-on-signal.cjs')}`.trim(),
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${path.resolve(__dirname, 'gc-on-signal.cjs')}`.trim(),
   });
   for (let i = 0; i < SEEDED_USERS; i++) {
     await app.sdk.send(
@@ -62,11 +63,19 @@ beforeAll(async () => {
         Username: seededEmail(i),
         MessageAction: 'SUPPRESS',
         TemporaryPassword: password,
-        UserAttributes: [{ Name: 'email', Value: seededEmail(i) }, { Name: 'email_verified', Value: 'true' }],
+        UserAttributes: [
+          { Name: 'email', Value: seededEmail(i) },
+          { Name: 'email_verified', Value: 'true' },
+        ],
       }),
     );
     await app.sdk.send(
-      new AdminSetUserPasswordCommand({ UserPoolId: app.cognito.userPoolId, Username: seededEmail(i), Password: password, Permanent: true }),
+      new AdminSetUserPasswordCommand({
+        UserPoolId: app.cognito.userPoolId,
+        Username: seededEmail(i),
+        Password: password,
+        Permanent: true,
+      }),
     );
   }
   applyAppEnvironment(app.env);
@@ -90,7 +99,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Gives the server a full GC (gc-on-signal.cjs) and returns its report. */
 async function collectGarbage(): Promise<{ liveMb: number; heapCommittedMb: number }> {
-  const reports = () => app.output().split('\n').filter((line) => line.startsWith('{"event":"load_test_gc"'));
+  const reports = () =>
+    app
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{"event":"load_test_gc"'));
   const before = reports().length;
   process.kill(app.server.pid!, 'SIGUSR2');
   for (let i = 0; i < 50 && reports().length === before; i++) await sleep(100);
@@ -102,7 +115,12 @@ async function collectGarbage(): Promise<{ liveMb: number; heapCommittedMb: numb
  * the lowest over the second after a second GC. V8 hands freed pages back to the system from
  * background threads after a GC, so RSS read at once can still hold them (`rssAtOnceMb`).
  */
-async function serverMemoryAtRest(): Promise<{ rssMb: number; rssAtOnceMb: number; liveMb: number; heapCommittedMb: number }> {
+async function serverMemoryAtRest(): Promise<{
+  rssMb: number;
+  rssAtOnceMb: number;
+  liveMb: number;
+  heapCommittedMb: number;
+}> {
   await collectGarbage();
   await sleep(500);
   const { liveMb, heapCommittedMb } = await collectGarbage();
@@ -150,11 +168,19 @@ describe('load on loopback', () => {
 
   beforeAll(async () => {
     // Warm-up: some of each kind of request the load sends; the baseline is taken after.
-    const warmUpSignIns = await pooled(Array.from({ length: 20 }, (_, i) => () => passwordSignIn(seededEmail(i))), 5);
+    const warmUpSignIns = await pooled(
+      Array.from({ length: 20 }, (_, i) => () => passwordSignIn(seededEmail(i))),
+      5,
+    );
     expect(warmUpSignIns.map((response) => response.status)).toEqual(new Array(20).fill(200));
     const jar = new CookieJar();
     jar.store(warmUpSignIns[0]!);
-    const warmUp = await autocannonRun({ url: `${app.baseUrl}/api/auth/me`, headers: { cookie: jar.header() }, amount: 1_000, connections: LOAD_CONNECTIONS });
+    const warmUp = await autocannonRun({
+      url: `${app.baseUrl}/api/auth/me`,
+      headers: { cookie: jar.header() },
+      amount: 1_000,
+      connections: LOAD_CONNECTIONS,
+    });
     expect(warmUp.non2xx).toBe(0);
     baseline = await serverMemoryAtRest();
     figures.rssBaselineMb = Math.round(baseline.rssMb);
@@ -164,7 +190,8 @@ describe('load on loopback', () => {
 
   it(`${PASSWORD_SIGN_INS + 2 * PASSWORDLESS_USERS} sign-ins at once (password over HTTP, passwordless through the pipeline): all succeed, no user lost or doubled`, async () => {
     const { signInVerifiedIdentity } = await import('../../lib/auth/pipeline');
-    const passwordless = (email: string) => signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async () => true });
+    const passwordless = (email: string) =>
+      signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async () => true });
     const usersBefore = (await allUsers(app)).length;
     // The pipeline in this process writes an audit line per sign-in; the server's own go to its output.
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -229,7 +256,10 @@ describe('load on loopback', () => {
         {
           method: 'GET',
           path: '/api/auth/me',
-          setupRequest: (request) => ({ ...request, headers: { ...request.headers, cookie: sessions[turn++ % sessions.length]! } }),
+          setupRequest: (request) => ({
+            ...request,
+            headers: { ...request.headers, cookie: sessions[turn++ % sessions.length]! },
+          }),
         },
       ],
     });

@@ -97,23 +97,30 @@ describe('Cognito throttling or failing', () => {
     ['ThrottlingException', { kind: 'throttle' }],
     ['InternalErrorException', { kind: 'internal-error' }],
     ['a reset connection', { kind: 'reset' }],
-  ])('%s on every attempt: exactly 3 attempts, then 503 with Retry-After and no session; the next request is served', async (_name, fault) => {
-    const usersBefore = (await allUsers(app)).length;
-    cognito.faults.inject({ operation: 'InitiateAuth', fault });
-    const startedAt = Date.now();
-    const response = await passwordSignIn();
-    const elapsed = Date.now() - startedAt;
+  ])(
+    '%s on every attempt: exactly 3 attempts, then 503 with Retry-After and no session; the next request is served',
+    async (_name, fault) => {
+      const usersBefore = (await allUsers(app)).length;
+      cognito.faults.inject({ operation: 'InitiateAuth', fault });
+      const startedAt = Date.now();
+      const response = await passwordSignIn();
+      const elapsed = Date.now() - startedAt;
 
-    await expectServiceUnavailable(response);
-    expect(sdkAttempts('InitiateAuth', startedAt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3']);
-    // Backoff is bounded: full jitter of at most 1 s + 2 s after throttling, 50 + 100 ms otherwise.
-    expect(elapsed).toBeLessThan(fault.kind === 'throttle' ? 3_000 + 1_500 : 1_500);
-    expect(app.output()).not.toContain('unhandled_error');
+      await expectServiceUnavailable(response);
+      expect(sdkAttempts('InitiateAuth', startedAt)).toEqual([
+        'attempt=1; max=3',
+        'attempt=2; max=3',
+        'attempt=3; max=3',
+      ]);
+      // Backoff is bounded: full jitter of at most 1 s + 2 s after throttling, 50 + 100 ms otherwise.
+      expect(elapsed).toBeLessThan(fault.kind === 'throttle' ? 3_000 + 1_500 : 1_500);
+      expect(app.output()).not.toContain('unhandled_error');
 
-    cognito.faults.clear();
-    expect((await allUsers(app)).length).toBe(usersBefore);
-    await expectServedNormally();
-  });
+      cognito.faults.clear();
+      expect((await allUsers(app)).length).toBe(usersBefore);
+      await expectServedNormally();
+    },
+  );
 
   it('throttling on two attempts is ridden out: the third attempt signs the user in and they never notice', async () => {
     cognito.faults.inject({ operation: 'InitiateAuth', fault: { kind: 'throttle' }, times: 2 });
@@ -121,7 +128,11 @@ describe('Cognito throttling or failing', () => {
     const response = await passwordSignIn();
     expect(response.status).toBe(200);
     expect(sessionCookiesSet(response)).toHaveLength(3);
-    expect(sdkAttempts('InitiateAuth', startedAt)).toEqual(['attempt=1; max=3', 'attempt=2; max=3', 'attempt=3; max=3']);
+    expect(sdkAttempts('InitiateAuth', startedAt)).toEqual([
+      'attempt=1; max=3',
+      'attempt=2; max=3',
+      'attempt=3; max=3',
+    ]);
   });
 
   it('backs off between throttled attempts rather than hammering (gaps within the documented full-jitter bounds)', async () => {
@@ -130,7 +141,10 @@ describe('Cognito throttling or failing', () => {
     for (let round = 0; round < 3; round++) {
       const startedAt = Date.now();
       await expectServiceUnavailable(await passwordSignIn());
-      const times = cognito.faults.arrivals('InitiateAuth').filter((a) => a.at >= startedAt).map((a) => a.at);
+      const times = cognito.faults
+        .arrivals('InitiateAuth')
+        .filter((a) => a.at >= startedAt)
+        .map((a) => a.at);
       expect(times).toHaveLength(3);
       gaps.push(times[1]! - times[0]!, times[2]! - times[1]!);
     }
@@ -167,7 +181,11 @@ describe('Cognito slower than the request budget', () => {
     const email = freshEmail('late-answer');
     expect((await emailCodeSignIn(email)).status).toBe(200);
 
-    cognito.faults.inject({ operation: 'AdminRespondToAuthChallenge', fault: { kind: 'slow', ms: attemptTimeoutMs + 1_000 }, times: 1 });
+    cognito.faults.inject({
+      operation: 'AdminRespondToAuthChallenge',
+      fault: { kind: 'slow', ms: attemptTimeoutMs + 1_000 },
+      times: 1,
+    });
     const startedAt = Date.now();
     const response = await emailCodeSignIn(email);
     await expectServiceUnavailable(response);

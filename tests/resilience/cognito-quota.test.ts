@@ -29,9 +29,14 @@ const nextAddress = clientAddressFactory(41);
 
 beforeAll(async () => {
   [stack, redis] = await Promise.all([startTestCognito(), startTestRedis()]);
-  const shaping = { REDIS_URL: redis.url, COGNITO_QUOTA_USER_AUTHENTICATION: String(RATE), COGNITO_QUOTA_MAX_WAIT_MS: String(MAX_WAIT_MS) };
+  const shaping = {
+    REDIS_URL: redis.url,
+    COGNITO_QUOTA_USER_AUTHENTICATION: String(RATE),
+    COGNITO_QUOTA_MAX_WAIT_MS: String(MAX_WAIT_MS),
+  };
   const [portA, portB] = [await freePort(), await freePort()];
-  const instance = (port: number) => startNextServer(port, { ...stack.env, ...shaping, APP_ORIGIN: `http://localhost:${port}` });
+  const instance = (port: number) =>
+    startNextServer(port, { ...stack.env, ...shaping, APP_ORIGIN: `http://localhost:${port}` });
   [a, b] = await Promise.all([instance(portA), instance(portB)]);
   for (let i = 0; i < 90; i += 1) users.push(`quota-${i}@example.com`);
   for (const email of users) await addPasswordUser(stack, email, PASSWORD);
@@ -63,8 +68,18 @@ describe('the embedded Cognito’s rate fault', () => {
     const attempts = await Promise.all(
       Array.from({ length: 3 * RATE }, () =>
         stack.sdk
-          .send(new InitiateAuthCommand({ ClientId: stack.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'nobody', PASSWORD } }))
-          .then(() => 'answered', (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}`),
+          .send(
+            new InitiateAuthCommand({
+              ClientId: stack.cognito.clientId,
+              AuthFlow: 'USER_PASSWORD_AUTH',
+              AuthParameters: { USERNAME: 'nobody', PASSWORD },
+            }),
+          )
+          .then(
+            () => 'answered',
+            (error: { name?: string; $metadata?: { httpStatusCode?: number } }) =>
+              `${error.$metadata?.httpStatusCode} ${error.name}`,
+          ),
       ),
     );
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
@@ -98,7 +113,11 @@ describe('a burst of sign-ins on two instances sharing Redis', () => {
     // callApi's fetch, as each simulated browser's own: its client address, its page's origin.
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
       const { address, origin } = browser.getStore()!;
-      const response = await rawRequest(url, { from: address, headers: { 'content-type': 'application/json', origin }, body: init.body as string });
+      const response = await rawRequest(url, {
+        from: address,
+        headers: { 'content-type': 'application/json', origin },
+        body: init.body as string,
+      });
       if (response.status === 503) {
         refusals.push({ retryAfter: Number(response.headers.get('retry-after')), body: await response.clone().json() });
       }
@@ -118,7 +137,10 @@ describe('a burst of sign-ins on two instances sharing Redis', () => {
       expect(results.filter((result) => !result.ok)).toEqual([]);
       expect(refusals.length).toBeGreaterThan(0);
       for (const refusal of refusals) {
-        expect(refusal.body).toEqual({ error: { code: 'upstream_unavailable', message: expect.any(String) }, retry: true });
+        expect(refusal.body).toEqual({
+          error: { code: 'upstream_unavailable', message: expect.any(String) },
+          retry: true,
+        });
         expect(refusal.retryAfter).toBeGreaterThanOrEqual(1);
       }
       // Appointments one slot apart, plus jitter: the refused clients are not all told the same
@@ -134,10 +156,15 @@ describe('a burst of sign-ins on two instances sharing Redis', () => {
 
 describe('the budget itself', () => {
   it('is one queue for every instance: two connections to one Redis hand out distinct slots, then appointments', async () => {
-    const [first, second] = [new RedisQuotaBudget(redis.url, new MemoryQuotaBudget()), new RedisQuotaBudget(redis.url, new MemoryQuotaBudget())];
+    const [first, second] = [
+      new RedisQuotaBudget(redis.url, new MemoryQuotaBudget()),
+      new RedisQuotaBudget(redis.url, new MemoryQuotaBudget()),
+    ];
     try {
       // UserRead: untouched by the sign-ins above. 20/s: slots 50 ms apart; 500 ms of waiting allowed.
-      const reservations = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? second : first).reserve('UserRead', 20, 500)));
+      const reservations = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? second : first).reserve('UserRead', 20, 500)),
+      );
       const granted = reservations.filter((r) => r.granted).map((r) => (r.granted ? r.waitMs : -1));
       const appointments = reservations.filter((r) => !r.granted).map((r) => (r.granted ? -1 : r.appointmentMs));
       // 0, 50, ... 500 ms: 11 slots (slack for the calls' own spread in time on a busy machine).
@@ -147,7 +174,8 @@ describe('the budget itself', () => {
       for (let i = 1; i < sortedSlots.length; i += 1) expect(sortedSlots[i]! - sortedSlots[i - 1]!).toBeGreaterThan(40);
       const sortedAppointments = [...appointments].sort((x, y) => x - y);
       expect(sortedAppointments[0]).toBeGreaterThan(500);
-      for (let i = 1; i < sortedAppointments.length; i += 1) expect(sortedAppointments[i]! - sortedAppointments[i - 1]!).toBeGreaterThan(40);
+      for (let i = 1; i < sortedAppointments.length; i += 1)
+        expect(sortedAppointments[i]! - sortedAppointments[i - 1]!).toBeGreaterThan(40);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
@@ -161,7 +189,7 @@ describe('the budget itself', () => {
       await redis.start();
       const shared = async () => (await redis.keys()).some((key) => key.startsWith('cognito-quota:UserList'));
       // The client reconnects on its own (backing off up to 2 s); the budget retries Redis after 1 s.
-      for (const deadline = Date.now() + 10_000; !(await shared()) && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 10_000; !(await shared()) && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         await budget.reserve('UserList', 30, 1_000);
       }

@@ -78,14 +78,18 @@ describe('sends that failed on our side', () => {
     await whileOutboxBlocked(app, async () => {
       await expectServiceUnavailable(await sendCode(app, email));
     });
-    const verified = await new CookieJar().fetch(`${app.baseUrl}/api/auth/email-code/verify`, jsonPost({ email, code }));
+    const verified = await new CookieJar().fetch(
+      `${app.baseUrl}/api/auth/email-code/verify`,
+      jsonPost({ email, code }),
+    );
     expect(verified.status).toBe(200);
   });
 
   it('failed sends still count per client address: after 20 failures from one address, its next send is a 429', async () => {
     const from = nextAddress();
     await whileOutboxBlocked(app, async () => {
-      for (let i = 0; i < 20; i++) await expectServiceUnavailable(await requestEmailCode(app.baseUrl, `failing-${i}@example.com`, from));
+      for (let i = 0; i < 20; i++)
+        await expectServiceUnavailable(await requestEmailCode(app.baseUrl, `failing-${i}@example.com`, from));
     });
     expect((await requestEmailCode(app.baseUrl, 'failing-20@example.com', from)).status).toBe(429);
     // Another address is not affected.

@@ -70,12 +70,18 @@ interface OutboxMessage {
 export function outbox(dataDir: string): OutboxMessage[] {
   const file = path.join(dataDir, 'outbox.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutboxMessage);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as OutboxMessage);
 }
 
 /** The last one-time code the local outbox holds for `email`. */
 export function latestCodeFor(dataDir: string, email: string): string {
-  const message = outbox(dataDir).filter((m) => m.to === email).at(-1);
+  const message = outbox(dataDir)
+    .filter((m) => m.to === email)
+    .at(-1);
   const code = message && /^Your sign-in code: (\d+)$/.exec(message.subject)?.[1];
   if (!code) throw new Error(`no code for ${email} in the outbox`);
   return code;
@@ -116,7 +122,10 @@ export interface RawRequest {
  * A request through node:http rather than fetch: it can send any Content-Type, a body with a
  * lying Content-Length or none, and pick its source address. Answers as a fetch Response.
  */
-export function rawRequest(url: string, { method = 'POST', headers = {}, body, from }: RawRequest = {}): Promise<Response> {
+export function rawRequest(
+  url: string,
+  { method = 'POST', headers = {}, body, from }: RawRequest = {},
+): Promise<Response> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(

@@ -148,7 +148,9 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     rawId: 'AAAA',
     type: 'public-key',
     response: {
-      clientDataJSON: Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: app.baseUrl })).toString('base64url'),
+      clientDataJSON: Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge, origin: app.baseUrl })).toString(
+        'base64url',
+      ),
       authenticatorData: 'AAAA',
       signature: 'AAAA',
     },
@@ -164,7 +166,14 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
 
   const writes: Array<[string, () => Promise<Response>]> = [
     ['passkey sign-in options', () => new CookieJar().fetch(url('/api/passkeys/sign-in/options'), { method: 'POST' })],
-    ['a passkey sign-in answer', () => browserWithCeremony().fetch(url('/api/passkeys/sign-in'), jsonPost({ response: assertionNaming('c'.repeat(43)) }))],
+    [
+      'a passkey sign-in answer',
+      () =>
+        browserWithCeremony().fetch(
+          url('/api/passkeys/sign-in'),
+          jsonPost({ response: assertionNaming('c'.repeat(43)) }),
+        ),
+    ],
     [
       'sending an email code',
       () =>
@@ -175,7 +184,10 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
         }),
     ],
     ['passkey registration options', () => signedIn.fetch(url('/api/account/passkeys/options'), { method: 'POST' })],
-    ['renaming a passkey', () => signedIn.fetch(url('/api/account/passkeys/some-id'), { ...jsonPost({ name: 'x' }), method: 'PATCH' })],
+    [
+      'renaming a passkey',
+      () => signedIn.fetch(url('/api/account/passkeys/some-id'), { ...jsonPost({ name: 'x' }), method: 'PATCH' }),
+    ],
     ['deleting a passkey', () => signedIn.fetch(url('/api/account/passkeys/some-id'), { method: 'DELETE' })],
   ];
 
@@ -198,7 +210,9 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     const code = latestCodeFor(app.dataDir, email);
     const jar = new CookieJar();
     const outputBefore = app.output().length;
-    await expectServiceUnavailable(await whileLocked(() => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }))));
+    await expectServiceUnavailable(
+      await whileLocked(() => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }))),
+    );
     expect(jar.names()).toEqual([]);
     // The audit trail tells our outage from a wrong code.
     const failures = app

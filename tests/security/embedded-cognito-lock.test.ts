@@ -46,7 +46,10 @@ afterAll(async () => {
 
 const pool = () => app.cognito.userPoolId;
 const clientId = () => app.cognito.clientId;
-const secretHash = (username: string) => createHmac('sha256', app.cognito.clientSecret).update(username + clientId()).digest('base64');
+const secretHash = (username: string) =>
+  createHmac('sha256', app.cognito.clientSecret)
+    .update(username + clientId())
+    .digest('base64');
 
 /** A request as a web page or another local process can send it: no signature. */
 function unsigned(target: string, body: object, headers: Record<string, string> = {}): Promise<Response> {
@@ -96,7 +99,12 @@ async function expectRefused(response: Response, type: string): Promise<void> {
 
 /** An SDK client as any tool builds it. */
 function sdkClient(extra: Partial<ConstructorParameters<typeof CognitoIdentityProviderClient>[0]> = {}) {
-  return new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: app.cognito.endpoint, maxAttempts: 1, ...extra });
+  return new CognitoIdentityProviderClient({
+    region: 'us-east-1',
+    endpoint: app.cognito.endpoint,
+    maxAttempts: 1,
+    ...extra,
+  });
 }
 
 async function victimEmail(): Promise<string | undefined> {
@@ -105,7 +113,10 @@ async function victimEmail(): Promise<string | undefined> {
 }
 
 async function signInStatus(password: string): Promise<number> {
-  const response = await new CookieJar().fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email: victim, password }));
+  const response = await new CookieJar().fetch(
+    `${app.baseUrl}/api/auth/password`,
+    jsonPost({ email: victim, password }),
+  );
   return response.status;
 }
 
@@ -135,8 +146,18 @@ describe('every request proves it comes from the app', () => {
     ['ListUserPools', () => ({ MaxResults: 10 })],
     ['ListUsers', () => ({ UserPoolId: pool() })],
     ['DescribeUserPoolClient', () => ({ UserPoolId: pool(), ClientId: clientId() })],
-    ['AdminSetUserPassword', () => ({ UserPoolId: pool(), Username: victim, Password: 'Attacker-passw0rd', Permanent: true })],
-    ['InitiateAuth', () => ({ ClientId: clientId(), AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: victim, PASSWORD: victimPassword } })],
+    [
+      'AdminSetUserPassword',
+      () => ({ UserPoolId: pool(), Username: victim, Password: 'Attacker-passw0rd', Permanent: true }),
+    ],
+    [
+      'InitiateAuth',
+      () => ({
+        ClientId: clientId(),
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: victim, PASSWORD: victimPassword },
+      }),
+    ],
   ])('refuses an unsigned %s with 403 MissingAuthenticationTokenException, leaking nothing', async (target, body) => {
     const response = await unsigned(target, body(), { origin: 'https://evil.example' });
     const text = await response.clone().text();
@@ -147,27 +168,55 @@ describe('every request proves it comes from the app', () => {
 
   it('refuses a signature by an unknown key (403 UnrecognizedClientException) and by the right key id with a wrong secret (InvalidSignatureException)', async () => {
     await expectRefused(
-      await signed('ListUsers', { UserPoolId: pool() }, { key: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' } }),
+      await signed(
+        'ListUsers',
+        { UserPoolId: pool() },
+        { key: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' } },
+      ),
       'UnrecognizedClientException',
     );
     await expectRefused(
-      await signed('ListUsers', { UserPoolId: pool() }, { key: { accessKeyId: app.cognito.accessKey.accessKeyId, secretAccessKey: 'guessed' } }),
+      await signed(
+        'ListUsers',
+        { UserPoolId: pool() },
+        { key: { accessKeyId: app.cognito.accessKey.accessKeyId, secretAccessKey: 'guessed' } },
+      ),
       'InvalidSignatureException',
     );
   });
 
   it('refuses an old signature replayed (X-Amz-Date 10 minutes ago) and one dated in the future', async () => {
-    await expectRefused(await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() - 10 * 60_000) }), 'InvalidSignatureException');
-    await expectRefused(await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() + 10 * 60_000) }), 'InvalidSignatureException');
-    expect((await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() - 60_000) })).status).toBe(200);
+    await expectRefused(
+      await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() - 10 * 60_000) }),
+      'InvalidSignatureException',
+    );
+    await expectRefused(
+      await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() + 10 * 60_000) }),
+      'InvalidSignatureException',
+    );
+    expect((await signed('ListUsers', { UserPoolId: pool() }, { date: new Date(Date.now() - 60_000) })).status).toBe(
+      200,
+    );
   });
 
-  it.each([false, true])('refuses a signed request whose body was changed after signing (x-amz-content-sha256 sent: %s)', async (declareBodyHash) => {
-    const attack = JSON.stringify({ UserPoolId: pool(), Username: victim, Password: 'Attacker-passw0rd', Permanent: true });
-    const response = await signed('AdminGetUser', { UserPoolId: pool(), Username: victim }, { sentBody: attack, declareBodyHash });
-    await expectRefused(response, 'InvalidSignatureException');
-    expect(await signInStatus(victimPassword)).toBe(200);
-  });
+  it.each([false, true])(
+    'refuses a signed request whose body was changed after signing (x-amz-content-sha256 sent: %s)',
+    async (declareBodyHash) => {
+      const attack = JSON.stringify({
+        UserPoolId: pool(),
+        Username: victim,
+        Password: 'Attacker-passw0rd',
+        Permanent: true,
+      });
+      const response = await signed(
+        'AdminGetUser',
+        { UserPoolId: pool(), Username: victim },
+        { sentBody: attack, declareBodyHash },
+      );
+      await expectRefused(response, 'InvalidSignatureException');
+      expect(await signInStatus(victimPassword)).toBe(200);
+    },
+  );
 
   it('serves an SDK client given the generated credentials, and refuses one with the placeholder credentials tools used before', async () => {
     const withKey = sdkClient({ credentials: app.cognito.accessKey });
@@ -189,10 +238,14 @@ describe('every request proves it comes from the app', () => {
       AuthParameters: { USERNAME: victim, PASSWORD: 'Wrong-passw0rd', SECRET_HASH: secretHash(victim) },
     };
     const plain = sdkClient({ credentials: app.cognito.accessKey });
-    await expect(plain.send(new InitiateAuthCommand(input))).rejects.toMatchObject({ name: 'MissingAuthenticationTokenException' });
+    await expect(plain.send(new InitiateAuthCommand(input))).rejects.toMatchObject({
+      name: 'MissingAuthenticationTokenException',
+    });
     const signing = sdkClient(signEveryCall(app.cognito.accessKey));
     // Past the signature check, the emulator judges the call itself.
-    await expect(signing.send(new InitiateAuthCommand(input))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(signing.send(new InitiateAuthCommand(input))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
     plain.destroy();
     signing.destroy();
   });
@@ -214,10 +267,22 @@ describe('tokens are verified with the pool’s own key and algorithm', () => {
   async function forgedTokens(): Promise<[string, string][]> {
     const claims = await victimClaims();
     const now = Math.floor(Date.now() / 1000);
-    const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now).setExpirationTime(now + 3600).sign(randomBytes(32));
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(randomBytes(32));
     const { privateKey } = await generateKeyPair('RS256');
-    const { kid } = ((await (await fetch(`${app.cognito.endpoint}/${pool()}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys[0]!;
-    const otherKey = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setIssuedAt(now).setExpirationTime(now + 3600).sign(privateKey);
+    const { kid } = (
+      (await (await fetch(`${app.cognito.endpoint}/${pool()}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      }
+    ).keys[0]!;
+    const otherKey = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(privateKey);
     const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, exp: now + 3600 })).toString('base64url')}.`;
     return [
       ['HS256 with a random key', hs256],
@@ -233,7 +298,12 @@ describe('tokens are verified with the pool’s own key and algorithm', () => {
         message: 'Invalid Access Token',
       });
       await expect(
-        app.sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'attacker@example.com' }] })),
+        app.sdk.send(
+          new UpdateUserAttributesCommand({
+            AccessToken: token,
+            UserAttributes: [{ Name: 'email', Value: 'attacker@example.com' }],
+          }),
+        ),
       ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     }
     expect(await victimEmail()).toBe(victim);
@@ -256,7 +326,9 @@ describe('the pool’s own rules', () => {
   it('refuses SignUp in the admin-create-only pool, as AWS does, and adds no user', async () => {
     const before = (await app.sdk.send(new ListUsersCommand({ UserPoolId: pool() }))).Users?.length;
     await expect(
-      app.sdk.send(new SignUpCommand({ ClientId: clientId(), Username: 'intruder@example.com', Password: 'Intruder-passw0rd' })),
+      app.sdk.send(
+        new SignUpCommand({ ClientId: clientId(), Username: 'intruder@example.com', Password: 'Intruder-passw0rd' }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'SignUp is not permitted for this user pool' });
     expect((await app.sdk.send(new ListUsersCommand({ UserPoolId: pool() }))).Users?.length).toBe(before);
   });
@@ -265,9 +337,15 @@ describe('the pool’s own rules', () => {
     const { UserPool } = await app.sdk.send(
       new CreateUserPoolCommand({ PoolName: 'open-pool', AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } }),
     );
-    const { UserPoolClient } = await app.sdk.send(new CreateUserPoolClientCommand({ UserPoolId: UserPool!.Id!, ClientName: 'open' }));
+    const { UserPoolClient } = await app.sdk.send(
+      new CreateUserPoolClientCommand({ UserPoolId: UserPool!.Id!, ClientName: 'open' }),
+    );
     const result = await app.sdk.send(
-      new SignUpCommand({ ClientId: UserPoolClient!.ClientId!, Username: 'newcomer@example.com', Password: 'Newcomer-passw0rd' }),
+      new SignUpCommand({
+        ClientId: UserPoolClient!.ClientId!,
+        Username: 'newcomer@example.com',
+        Password: 'Newcomer-passw0rd',
+      }),
     );
     expect(result.UserSub).toEqual(expect.any(String));
   });
@@ -306,7 +384,9 @@ function modes(directory: string): Record<string, string> {
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
       const child = path.join(current, entry.name);
-      found[path.relative(directory, child) + (entry.isDirectory() ? '/' : '')] = (statSync(child).mode & 0o777).toString(8);
+      found[path.relative(directory, child) + (entry.isDirectory() ? '/' : '')] = (
+        statSync(child).mode & 0o777
+      ).toString(8);
       if (entry.isDirectory()) walk(child);
     }
   };
@@ -317,14 +397,27 @@ function modes(directory: string): Record<string, string> {
 
 describe('the data folder is private', () => {
   it('creates every file 0600 and every folder 0700: pools, clients, keys, secrets, outbox and the SQLite database with its -wal/-shm', async () => {
-    const sent = await new CookieJar().fetch(`${app.baseUrl}/api/auth/email-code`, jsonPost({ email: 'someone@example.com' }, { origin: app.baseUrl }));
+    const sent = await new CookieJar().fetch(
+      `${app.baseUrl}/api/auth/email-code`,
+      jsonPost({ email: 'someone@example.com' }, { origin: app.baseUrl }),
+    );
     expect(sent.status).toBeLessThan(300);
     embeddedSecrets({ DATA_DIR: app.dataDir }, () => undefined);
     const found = modes(app.dataDir);
-    for (const expected of ['cognito/clients.json', `cognito/${pool()}.json`, 'cognito/state/token-signing-key.json', 'cognito/state/access-key.json', 'secrets.json', 'outbox.jsonl', 'passkeys.sqlite', 'passkeys.sqlite-wal']) {
+    for (const expected of [
+      'cognito/clients.json',
+      `cognito/${pool()}.json`,
+      'cognito/state/token-signing-key.json',
+      'cognito/state/access-key.json',
+      'secrets.json',
+      'outbox.jsonl',
+      'passkeys.sqlite',
+      'passkeys.sqlite-wal',
+    ]) {
       expect(Object.keys(found)).toContain(expected);
     }
-    for (const [name, mode] of Object.entries(found)) expect([name, mode]).toEqual([name, name.endsWith('/') ? '700' : '600']);
+    for (const [name, mode] of Object.entries(found))
+      expect([name, mode]).toEqual([name, name.endsWith('/') ? '700' : '600']);
   });
 });
 
@@ -347,7 +440,9 @@ describe('a data folder made by an earlier version', () => {
       stack = await restartTestCognito(stack);
       expect(stack.cognito.userPoolId).toBe(userPoolId);
       expect(stack.cognito.clientId).toBe(appClientId);
-      expect(await (await fetch(`${stack.cognito.endpoint}/${userPoolId}/.well-known/jwks.json`)).text()).toBe(jwksBefore);
+      expect(await (await fetch(`${stack.cognito.endpoint}/${userPoolId}/.well-known/jwks.json`)).text()).toBe(
+        jwksBefore,
+      );
       const { UserPools } = await stack.sdk.send(new ListUserPoolsCommand({ MaxResults: 60 }));
       expect(UserPools?.map((listed) => listed.Id)).toEqual([userPoolId]);
       const found = modes(stack.dataDir);
@@ -356,7 +451,11 @@ describe('a data folder made by an earlier version', () => {
       expect(found['./']).toBe('700');
       expect(found['outbox.jsonl']).toBe('600');
       expect(found['notes.txt']).toBe('644');
-      expect(Object.keys(found).filter((name) => /^cognito\/[^/]+\.json$/.test(name)).sort()).toEqual(['cognito/clients.json', `cognito/${userPoolId}.json`].sort());
+      expect(
+        Object.keys(found)
+          .filter((name) => /^cognito\/[^/]+\.json$/.test(name))
+          .sort(),
+      ).toEqual(['cognito/clients.json', `cognito/${userPoolId}.json`].sort());
     } finally {
       await stack.stop();
     }
@@ -366,11 +465,15 @@ describe('a data folder made by an earlier version', () => {
 describe('npm run cognito:local', () => {
   it('prints the region, endpoint and generated credentials; an SDK client with them works, one without them is refused', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'cognito-local-script-'));
-    const child = spawn(path.resolve('node_modules/.bin/tsx'), ['--conditions=react-server', path.resolve('scripts/cognito-local.ts')], {
-      cwd: dataDir,
-      env: isolatedEnv({ DATA_DIR: dataDir, COGNITO_LOCAL_PORT: '0' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.resolve('node_modules/.bin/tsx'),
+      ['--conditions=react-server', path.resolve('scripts/cognito-local.ts')],
+      {
+        cwd: dataDir,
+        env: isolatedEnv({ DATA_DIR: dataDir, COGNITO_LOCAL_PORT: '0' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -384,7 +487,10 @@ describe('npm run cognito:local', () => {
       const variable = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(output)?.[1];
       const endpoint = variable('COGNITO_ENDPOINT')!;
       const region = variable('COGNITO_REGION')!;
-      const key = { accessKeyId: variable('COGNITO_ACCESS_KEY_ID')!, secretAccessKey: variable('COGNITO_SECRET_ACCESS_KEY')! };
+      const key = {
+        accessKeyId: variable('COGNITO_ACCESS_KEY_ID')!,
+        secretAccessKey: variable('COGNITO_SECRET_ACCESS_KEY')!,
+      };
       expect(region).toBe('us-east-1');
       expect(key.accessKeyId).toMatch(/^AKIA[0-9A-F]{16}$/);
       expect(output).toContain(`AWS_ACCESS_KEY_ID=${key.accessKeyId}`);
@@ -392,8 +498,15 @@ describe('npm run cognito:local', () => {
       const withKey = new CognitoIdentityProviderClient({ region, endpoint, credentials: key, maxAttempts: 1 });
       const { UserPools } = await withKey.send(new ListUserPoolsCommand({ MaxResults: 10 }));
       expect(UserPools?.map((listed) => listed.Id)).toEqual([variable('COGNITO_USER_POOL_ID')]);
-      const other = new CognitoIdentityProviderClient({ region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-      await expect(other.send(new ListUserPoolsCommand({ MaxResults: 10 }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+      const other = new CognitoIdentityProviderClient({
+        region,
+        endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
+      await expect(other.send(new ListUserPoolsCommand({ MaxResults: 10 }))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
       withKey.destroy();
       other.destroy();
     } finally {

@@ -39,7 +39,9 @@ function directives(csp: string | null): Map<string, string[]> {
 }
 
 function nonceOf(csp: string | null): string {
-  const source = directives(csp).get('script-src')?.find((value) => value.startsWith("'nonce-"));
+  const source = directives(csp)
+    .get('script-src')
+    ?.find((value) => value.startsWith("'nonce-"));
   expect(source).toMatch(/^'nonce-[A-Za-z0-9+/]{22}==?'$/);
   return source!.slice("'nonce-".length, -1);
 }
@@ -113,12 +115,15 @@ describe('Content-Security-Policy on pages', () => {
 });
 
 describe('no caching of authenticated responses', () => {
-  it.each(['/api/auth/me', '/api/account/passkeys', '/account'])('GET %s signed in answers Cache-Control: no-store', async (path) => {
-    const jar = await signedInJar();
-    const response = await jar.fetch(url(path));
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('no-store');
-  });
+  it.each(['/api/auth/me', '/api/account/passkeys', '/account'])(
+    'GET %s signed in answers Cache-Control: no-store',
+    async (path) => {
+      const jar = await signedInJar();
+      const response = await jar.fetch(url(path));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    },
+  );
 
   it('the sign-in answer that sets the session cookies, and the sign-out answer, are never stored', async () => {
     const jar = new CookieJar();
@@ -141,7 +146,10 @@ describe('no caching of authenticated responses', () => {
     expectCommonHeaders(account);
     expect(account.headers.get('cache-control')).toBe('no-store');
 
-    const crossSite = await fetch(url('/api/auth/logout'), { method: 'POST', headers: { origin: 'https://evil.example' } });
+    const crossSite = await fetch(url('/api/auth/logout'), {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     expectCommonHeaders(crossSite);
   });
@@ -154,7 +162,11 @@ describe('other origins', () => {
     expect(me.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(url('/api/auth/password'), {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();

@@ -26,7 +26,13 @@ interface Answer {
 }
 
 /** A JSON POST from the loopback address 127.0.0.`host`, a distinct client address for the app. */
-function postFrom(app: TestApp, host: number, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+function postFrom(
+  app: TestApp,
+  host: number,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const { port } = new URL(app.baseUrl);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -67,7 +73,12 @@ const passwordVerify = (app: TestApp, host: number, email: string, password: str
     app,
     host,
     '/api/corbado/webhook',
-    { id: `req-${host}-${password}`, projectID: 'pro-1', action: 'passwordVerify', data: { username: email, password } },
+    {
+      id: `req-${host}-${password}`,
+      projectID: 'pro-1',
+      action: 'passwordVerify',
+      data: { username: email, password },
+    },
     { authorization: webhookAuthorization, 'x-corbado-action': 'passwordVerify' },
   );
 
@@ -141,7 +152,10 @@ describe.each([
         passwordAttempt(app, 2 + i, email, `Wrong-horse-${i}`).finally(() => (settled += 1)),
       );
       // The right password goes out once the first guesses are at Cognito, none answered yet.
-      await waitFor(() => passwordChecksAtCognito(app, started) >= 10 || settled === wrong.length, '10 guesses at Cognito');
+      await waitFor(
+        () => passwordChecksAtCognito(app, started) >= 10 || settled === wrong.length,
+        '10 guesses at Cognito',
+      );
       const right = await passwordAttempt(app, 101, email, password);
       const answers = await Promise.all(wrong);
 
@@ -162,7 +176,9 @@ describe.each([
   it('right passwords give their reserved attempt back: 15 right sign-ins (5 at a time), then 10 guesses still get through', async () => {
     const { email, password } = await freshUser('owner');
     for (let round = 0; round < 3; round += 1) {
-      const rights = await Promise.all(Array.from({ length: 5 }, (_, i) => passwordAttempt(app, 110 + round * 5 + i, email, password)));
+      const rights = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => passwordAttempt(app, 110 + round * 5 + i, email, password)),
+      );
       expect(rights.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     }
     for (let guess = 0; guess < 10; guess += 1) {
@@ -188,7 +204,9 @@ describe.each([
     try {
       const outputBefore = app.output().length;
       const started = Date.now();
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => passwordVerify(app, 170 + i, email, `Guess-${i}`)));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => passwordVerify(app, 170 + i, email, `Guess-${i}`)),
+      );
       const bound = guessBound(app, outputBefore);
       expect(answers.filter((answer) => answer.status === 200).length).toBeLessThanOrEqual(bound);
       expect(answers.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
@@ -207,7 +225,12 @@ describe.each([
       const answer = await fetch(
         `${app.baseUrl}/api/corbado/webhook`,
         jsonPost(
-          { id: `req-right-${check}`, projectID: 'pro-1', action: 'passwordVerify', data: { username: email, password } },
+          {
+            id: `req-right-${check}`,
+            projectID: 'pro-1',
+            action: 'passwordVerify',
+            data: { username: email, password },
+          },
           { authorization: webhookAuthorization, 'x-corbado-action': 'passwordVerify' },
         ),
       );

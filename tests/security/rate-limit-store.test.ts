@@ -124,7 +124,10 @@ describe('the limits over a shared store', () => {
     }
     for (const instance of [a, b]) {
       setRateLimitStore(instance);
-      const refused = await enforceRateLimits([check]).then(() => null, (error: unknown) => error);
+      const refused = await enforceRateLimits([check]).then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(refused).toBeInstanceOf(AppError);
       expect((refused as AppError).code).toBe('rate_limited');
       expect((refused as AppError).status).toBe(429);
@@ -143,7 +146,10 @@ describe('the limits over a shared store', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
         setRateLimitStore(i % 2 ? a : b);
-        return enforceRateLimits([{ rule, key }]).then(() => 'passed', () => 'refused');
+        return enforceRateLimits([{ rule, key }]).then(
+          () => 'passed',
+          () => 'refused',
+        );
       }),
     );
     expect(outcomes.filter((outcome) => outcome === 'passed')).toHaveLength(10);
@@ -208,7 +214,13 @@ describe('refusals in the log', () => {
     await expect(enforceRateLimits([check])).rejects.toMatchObject({ code: 'rate_limited' });
     const logged = lines.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('rate_limited'));
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0]!)).toMatchObject({ level: 'warn', event: 'rate_limited', rule: 'test-logged:email', limit: 1, windowSeconds: 60 });
+    expect(JSON.parse(logged[0]!)).toMatchObject({
+      level: 'warn',
+      event: 'rate_limited',
+      rule: 'test-logged:email',
+      limit: 1,
+      windowSeconds: 60,
+    });
     expect(logged[0]).not.toContain('logged.person');
   });
 });
@@ -231,7 +243,9 @@ describe('when Redis fails, each instance falls back to its own counters', () =>
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(store.degraded).toBe(true);
       expect((await store.peek(key))?.count).toBe(5);
-      const logged = errors.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('rate_limit_store_unavailable'));
+      const logged = errors.mock.calls
+        .map(([line]) => String(line))
+        .filter((line) => line.includes('rate_limit_store_unavailable'));
       expect(logged).toHaveLength(1);
       expect(JSON.parse(logged[0]!)).toMatchObject({ level: 'error', fallback: 'per-instance counters' });
     } finally {
@@ -240,10 +254,13 @@ describe('when Redis fails, each instance falls back to its own counters', () =>
 
     // Back: after the retry pause the shared store answers again, and another instance sees its counts.
     await new Promise((r) => setTimeout(r, FallbackRateLimitStore.RETRY_AFTER_MS + 500));
-    await vi.waitFor(async () => {
-      await store.hit(key, 60);
-      expect(store.degraded).toBe(false);
-    }, { timeout: 10_000, interval: 250 });
+    await vi.waitFor(
+      async () => {
+        await store.hit(key, 60);
+        expect(store.degraded).toBe(false);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
     expect((await redisStore().peek(key))?.count).toBeGreaterThanOrEqual(1);
   });
 
@@ -267,9 +284,12 @@ describe('when Redis fails, each instance falls back to its own counters', () =>
 
     // The timed-out command's late reply must not be taken for another command's answer.
     const other = freshKey('after-hang');
-    await vi.waitFor(async () => {
-      expect((await shared.hit(other, 60)).count).toBeGreaterThanOrEqual(1);
-    }, { timeout: 10_000, interval: 250 });
+    await vi.waitFor(
+      async () => {
+        expect((await shared.hit(other, 60)).count).toBeGreaterThanOrEqual(1);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
     const before = (await shared.peek(other))!.count;
     const [x, y] = await Promise.all([shared.hit(other, 60), shared.peek(freshKey('never-hit'))]);
     expect(x.count).toBe(before + 1);

@@ -53,7 +53,10 @@ describe('sessions ended at Cognito', () => {
     const me = await leaverJar.fetch(url('/api/auth/me'));
     expect(me.status).toBe(401);
     expect(leaverJar.names()).toEqual([]);
-    const again = await new CookieJar().fetch(url('/api/auth/password'), jsonPost({ email: leaver, password: PASSWORD }));
+    const again = await new CookieJar().fetch(
+      url('/api/auth/password'),
+      jsonPost({ email: leaver, password: PASSWORD }),
+    );
     expect(again.status).toBe(403);
     expect(await again.json()).toEqual({ error: { code: 'account_blocked', message: expect.any(String) } });
     expect(again.headers.getSetCookie()).toEqual([]);

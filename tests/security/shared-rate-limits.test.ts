@@ -47,7 +47,13 @@ async function startInstance(): Promise<Instance> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    if (await fetch(`${baseUrl}/api/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${baseUrl}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -129,7 +135,12 @@ describe('limits shared by two app instances through Redis', () => {
       post(
         instance,
         '/api/corbado/webhook',
-        { id: `req-${attempt}`, projectID: 'pro-1', action: 'passwordVerify', data: { username: 'split.verify@example.com', password: `Guess-${attempt}` } },
+        {
+          id: `req-${attempt}`,
+          projectID: 'pro-1',
+          action: 'passwordVerify',
+          data: { username: 'split.verify@example.com', password: `Guess-${attempt}` },
+        },
         { authorization, 'x-corbado-action': 'passwordVerify' },
       );
     for (let attempt = 0; attempt < 10; attempt += 1) {

@@ -1,4 +1,8 @@
-import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callApi } from '../../lib/client/api';
 import { latestCode } from '../support/browser';
@@ -24,11 +28,21 @@ beforeAll(async () => {
   app = await startTestApp();
   const jar = new CookieJar();
   expect((await jar.fetch(url('/api/auth/email-code'), jsonPost({ email }))).status).toBe(202);
-  expect((await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: latestCode(app.dataDir, email) }))).status).toBe(200);
+  expect(
+    (await jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code: latestCode(app.dataDir, email) })))
+      .status,
+  ).toBe(200);
   const options = await jar.fetch(url('/api/account/passkeys/options'), { method: 'POST' });
   authenticator = new SoftAuthenticator(app.baseUrl);
   const { options: creation } = (await options.json()) as { options: PublicKeyCredentialCreationOptionsJSON };
-  expect((await jar.fetch(url('/api/account/passkeys'), jsonPost({ response: authenticator.register(creation), name: 'Soft key' }))).status).toBe(201);
+  expect(
+    (
+      await jar.fetch(
+        url('/api/account/passkeys'),
+        jsonPost({ response: authenticator.register(creation), name: 'Soft key' }),
+      )
+    ).status,
+  ).toBe(201);
 });
 afterEach(() => app.cognito.faults.clear());
 afterAll(async () => {
@@ -44,12 +58,16 @@ function url(route: string): string {
 async function assertion(jar: CookieJar): Promise<AuthenticationResponseJSON> {
   const response = await jar.fetch(url('/api/passkeys/sign-in/options'), { method: 'POST' });
   expect(response.status).toBe(200);
-  return authenticator.authenticate(((await response.json()) as { options: PublicKeyCredentialRequestOptionsJSON }).options);
+  return authenticator.authenticate(
+    ((await response.json()) as { options: PublicKeyCredentialRequestOptionsJSON }).options,
+  );
 }
 
-const throttleSignIn = () => app.cognito.faults.inject({ operation: 'AdminInitiateAuth', fault: { kind: 'throttle' }, times: 3 });
+const throttleSignIn = () =>
+  app.cognito.faults.inject({ operation: 'AdminInitiateAuth', fault: { kind: 'throttle' }, times: 3 });
 
-const postAssertion = (jar: CookieJar, response: unknown) => jar.fetch(url('/api/passkeys/sign-in'), jsonPost({ response }));
+const postAssertion = (jar: CookieJar, response: unknown) =>
+  jar.fetch(url('/api/passkeys/sign-in'), jsonPost({ response }));
 
 const setsSession = (response: Response) =>
   response.headers.getSetCookie().some((line) => line.startsWith(`${SESSION_COOKIE}=`) && !/max-age=0/i.test(line));
@@ -62,7 +80,10 @@ async function throttledSignIn(jar: CookieJar): Promise<AuthenticationResponseJS
   app.cognito.faults.clear();
   expect(answer.status).toBe(503);
   expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  expect(await answer.json()).toEqual({ error: { code: 'upstream_unavailable', message: expect.any(String) }, retry: true });
+  expect(await answer.json()).toEqual({
+    error: { code: 'upstream_unavailable', message: expect.any(String) },
+    retry: true,
+  });
   expect(setsSession(answer)).toBe(false);
   const keep = answer.headers.getSetCookie().find((line) => line.startsWith(`${KEEP_COOKIE}=`));
   expect(keep).toMatch(/HttpOnly/i);
@@ -166,12 +187,20 @@ describe('the kept proof, in process (its clock moved, not waited for)', () => {
   }
 
   /** Keeps a proof as a throttled sign-in does; returns the browser's cookies after it. */
-  async function keptCookie(proof: import('../../lib/auth/sign-in-retry').KeptProof, cookies = new Map<string, string>()) {
+  async function keptCookie(
+    proof: import('../../lib/auth/sign-in-retry').KeptProof,
+    cookies = new Map<string, string>(),
+  ) {
     const { signInKeepingProof, KeptForRetry, AppError } = await modules();
     const reader = { get: (name: string) => (cookies.has(name) ? { value: cookies.get(name)! } : undefined) };
-    const kept = await signInKeepingProof(reader, proof.method, async () => proof, async () => {
-      throw new AppError('upstream_unavailable', undefined, { retry: true, retryAfterSeconds: 1 });
-    }).catch((error: unknown) => error);
+    const kept = await signInKeepingProof(
+      reader,
+      proof.method,
+      async () => proof,
+      async () => {
+        throw new AppError('upstream_unavailable', undefined, { retry: true, retryAfterSeconds: 1 });
+      },
+    ).catch((error: unknown) => error);
     expect(kept).toBeInstanceOf(KeptForRetry);
     const { cookie } = kept as InstanceType<typeof KeptForRetry>;
     cookies.set(cookie.name, cookie.value);

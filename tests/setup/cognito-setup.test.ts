@@ -27,7 +27,13 @@ import { startTestCognito, isolatedEnv, type TestCognito } from '../support/stac
 
 const SCRIPT = path.resolve('scripts/cognito-setup.ts');
 const TSX = path.resolve('node_modules/tsx/dist/cli.mjs');
-const WRITES = ['AddCustomAttributes', 'UpdateUserPool', 'UpdateUserPoolClient', 'CreateUserPoolClient', 'CreateUserPool'];
+const WRITES = [
+  'AddCustomAttributes',
+  'UpdateUserPool',
+  'UpdateUserPoolClient',
+  'CreateUserPoolClient',
+  'CreateUserPool',
+];
 const FUNCTIONS = {
   DefineAuthChallenge: 'arn:aws:lambda:eu-central-1:123456789012:function:passkeys-define-auth-challenge',
   CreateAuthChallenge: 'arn:aws:lambda:eu-central-1:123456789012:function:passkeys-create-auth-challenge',
@@ -52,7 +58,11 @@ interface Run {
 }
 
 /** The setup command with a configured (non-embedded) pool at the emulator's endpoint. */
-function runSetup(ids: { userPoolId: string; clientId?: string }, args: string[] = [], extraEnv: Record<string, string> = {}): Promise<Run> {
+function runSetup(
+  ids: { userPoolId: string; clientId?: string },
+  args: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const env = isolatedEnv({
     COGNITO_REGION: 'us-east-1',
     COGNITO_ENDPOINT: stack.cognito.endpoint,
@@ -68,8 +78,11 @@ function runSetup(ids: { userPoolId: string; clientId?: string }, args: string[]
   });
   return new Promise((resolve) => {
     // cwd is the data folder, so no developer's .env is read.
-    execFile(process.execPath, [TSX, '--conditions=react-server', SCRIPT, ...args], { env, cwd: stack.dataDir }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [TSX, '--conditions=react-server', SCRIPT, ...args],
+      { env, cwd: stack.dataDir },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -92,7 +105,15 @@ async function createPool(overrides: Partial<CreateUserPoolRequest> = {}): Promi
       { Name: 'skipPasskeyOffer', AttributeDataType: 'String', Mutable: true },
     ],
     LambdaConfig: { ...FUNCTIONS },
-    Policies: { PasswordPolicy: { MinimumLength: 12, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true } },
+    Policies: {
+      PasswordPolicy: {
+        MinimumLength: 12,
+        RequireUppercase: true,
+        RequireLowercase: true,
+        RequireNumbers: true,
+        RequireSymbols: true,
+      },
+    },
     ...overrides,
   };
   const created = await stack.sdk.send(new CreateUserPoolCommand(request));
@@ -123,7 +144,8 @@ async function describePool(userPoolId: string) {
 }
 
 async function describeClient(userPoolId: string, clientId: string) {
-  return (await stack.sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }))).UserPoolClient!;
+  return (await stack.sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId })))
+    .UserPoolClient!;
 }
 
 async function addPasswordUser(userPoolId: string, email: string, password: string): Promise<void> {
@@ -133,18 +155,29 @@ async function addPasswordUser(userPoolId: string, email: string, password: stri
       Username: email,
       MessageAction: 'SUPPRESS',
       TemporaryPassword: password,
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
     }),
   );
-  await stack.sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }));
+  await stack.sdk.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }),
+  );
 }
 
 function secretHash(clientId: string, clientSecret: string, username: string): string {
-  return createHmac('sha256', clientSecret).update(username + clientId).digest('base64');
+  return createHmac('sha256', clientSecret)
+    .update(username + clientId)
+    .digest('base64');
 }
 
 /** A plan-only run changes nothing; --apply then applies; a third run finds nothing to do and writes nothing. */
-async function planApplyAndRerun(ids: { userPoolId: string; clientId?: string }, args: string[] = [], extraEnv: Record<string, string> = {}) {
+async function planApplyAndRerun(
+  ids: { userPoolId: string; clientId?: string },
+  args: string[] = [],
+  extraEnv: Record<string, string> = {},
+) {
   const before = writeCalls();
   const planned = await runSetup(ids, args, extraEnv);
   expect(planned.code, planned.stderr).toBe(0);
@@ -178,15 +211,26 @@ describe('npm run cognito:setup', () => {
     const userPoolId = await createPool({ Schema: [] });
     const { clientId } = await createClient(userPoolId);
     await addPasswordUser(userPoolId, 'kept@example.com', 'Kept-passw0rd!x');
-    const userBefore = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
+    const userBefore = await stack.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }),
+    );
 
     const { planned } = await planApplyAndRerun({ userPoolId, clientId });
-    expect(planned.stdout).toContain('add the custom attributes custom:createdByCorbado, custom:corbadoUserId, custom:hasPasskey, custom:skipPasskeyOffer (String, mutable)');
+    expect(planned.stdout).toContain(
+      'add the custom attributes custom:createdByCorbado, custom:corbadoUserId, custom:hasPasskey, custom:skipPasskeyOffer (String, mutable)',
+    );
     const schema = (await describePool(userPoolId)).SchemaAttributes ?? [];
-    for (const name of ['custom:createdByCorbado', 'custom:corbadoUserId', 'custom:hasPasskey', 'custom:skipPasskeyOffer']) {
+    for (const name of [
+      'custom:createdByCorbado',
+      'custom:corbadoUserId',
+      'custom:hasPasskey',
+      'custom:skipPasskeyOffer',
+    ]) {
       expect(schema.find((a) => a.Name === name)).toMatchObject({ AttributeDataType: 'String', Mutable: true });
     }
-    const userAfter = await stack.sdk.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }));
+    const userAfter = await stack.sdk.send(
+      new AdminGetUserCommand({ UserPoolId: userPoolId, Username: 'kept@example.com' }),
+    );
     expect(userAfter.UserAttributes).toEqual(userBefore.UserAttributes);
     expect(userAfter.UserStatus).toBe('CONFIRMED');
   });
@@ -202,14 +246,19 @@ describe('npm run cognito:setup', () => {
         new InitiateAuthCommand({
           ClientId: clientId,
           AuthFlow: 'CUSTOM_AUTH',
-          AuthParameters: { USERNAME: 'custom@example.com', SECRET_HASH: secretHash(clientId, clientSecret!, 'custom@example.com') },
+          AuthParameters: {
+            USERNAME: 'custom@example.com',
+            SECRET_HASH: secretHash(clientId, clientSecret!, 'custom@example.com'),
+          },
         }),
       );
     await expect(customAuth()).rejects.toThrow(/Custom auth lambda trigger is not configured/);
 
     const withoutArns = await runSetup({ userPoolId, clientId }, ['--apply']);
     expect(withoutArns.code).toBe(2);
-    expect(withoutArns.stdout).toContain('Cannot do: no DefineAuthChallenge trigger on the pool: pass --define-auth-challenge=<function ARN>');
+    expect(withoutArns.stdout).toContain(
+      'Cannot do: no DefineAuthChallenge trigger on the pool: pass --define-auth-challenge=<function ARN>',
+    );
     expect((await describePool(userPoolId)).LambdaConfig).toEqual({ PostConfirmation: postConfirmation });
 
     const { planned } = await planApplyAndRerun({ userPoolId, clientId }, ARN_FLAGS);
@@ -220,21 +269,27 @@ describe('npm run cognito:setup', () => {
     // The deprecated UnusedAccountValidityDays is left out on purpose: Cognito refuses it next to
     // TemporaryPasswordValidityDays, which carries the same setting.
     expect(poolAfter.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: true });
-    expect(poolAfter.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays).toBe(poolBefore.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays);
+    expect(poolAfter.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays).toBe(
+      poolBefore.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays,
+    );
     expect(poolAfter.AutoVerifiedAttributes).toEqual(poolBefore.AutoVerifiedAttributes);
     expect(poolAfter.SchemaAttributes).toEqual(poolBefore.SchemaAttributes);
     expect((await customAuth()).ChallengeName).toBe('CUSTOM_CHALLENGE');
   });
 
   it('takes the trigger ARNs from the environment and replaces triggers that point elsewhere', async () => {
-    const userPoolId = await createPool({ LambdaConfig: { ...FUNCTIONS, VerifyAuthChallengeResponse: FUNCTIONS.DefineAuthChallenge } });
+    const userPoolId = await createPool({
+      LambdaConfig: { ...FUNCTIONS, VerifyAuthChallengeResponse: FUNCTIONS.DefineAuthChallenge },
+    });
     const { clientId } = await createClient(userPoolId);
     const { planned } = await planApplyAndRerun({ userPoolId, clientId }, [], {
       DEFINE_AUTH_CHALLENGE_ARN: FUNCTIONS.DefineAuthChallenge,
       CREATE_AUTH_CHALLENGE_ARN: FUNCTIONS.CreateAuthChallenge,
       VERIFY_AUTH_CHALLENGE_ARN: FUNCTIONS.VerifyAuthChallengeResponse,
     });
-    expect(planned.stdout).toContain(`VerifyAuthChallengeResponse: ${FUNCTIONS.DefineAuthChallenge} -> ${FUNCTIONS.VerifyAuthChallengeResponse}`);
+    expect(planned.stdout).toContain(
+      `VerifyAuthChallengeResponse: ${FUNCTIONS.DefineAuthChallenge} -> ${FUNCTIONS.VerifyAuthChallengeResponse}`,
+    );
     expect((await describePool(userPoolId)).LambdaConfig).toEqual(FUNCTIONS);
   });
 
@@ -252,7 +307,12 @@ describe('npm run cognito:setup', () => {
     expect(planned.stdout).toContain('auth flows: add ALLOW_CUSTOM_AUTH');
     expect(planned.stdout).toContain('Note: the client also allows ALLOW_USER_SRP_AUTH');
     const after = await describeClient(userPoolId, clientId);
-    expect(after.ExplicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH']);
+    expect(after.ExplicitAuthFlows).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_SRP_AUTH',
+      'ALLOW_CUSTOM_AUTH',
+    ]);
     const { ExplicitAuthFlows: _flowsAfter, LastModifiedDate: _modifiedAfter, ...restAfter } = after;
     const { ExplicitAuthFlows: _flowsBefore, LastModifiedDate: _modifiedBefore, ...restBefore } = before;
     expect(restAfter).toEqual(restBefore);
@@ -267,7 +327,11 @@ describe('npm run cognito:setup', () => {
         new InitiateAuthCommand({
           ClientId: clientId,
           AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'Whatever-1!', SECRET_HASH: secretHash(clientId, clientSecret!, 'nobody@example.com') },
+          AuthParameters: {
+            USERNAME: 'nobody@example.com',
+            PASSWORD: 'Whatever-1!',
+            SECRET_HASH: secretHash(clientId, clientSecret!, 'nobody@example.com'),
+          },
         }),
       );
     await expect(signIn()).rejects.toMatchObject({ name: 'UserNotFoundException' });
@@ -307,7 +371,9 @@ describe('npm run cognito:setup', () => {
 
   it('removes the app’s own attributes from a client’s write attributes', async () => {
     const userPoolId = await createPool();
-    const { clientId } = await createClient(userPoolId, { WriteAttributes: ['email', 'custom:corbadoUserId', 'name', 'custom:createdByCorbado'] });
+    const { clientId } = await createClient(userPoolId, {
+      WriteAttributes: ['email', 'custom:corbadoUserId', 'name', 'custom:createdByCorbado'],
+    });
     await planApplyAndRerun({ userPoolId, clientId });
     expect((await describeClient(userPoolId, clientId)).WriteAttributes).toEqual(['email', 'name']);
   });
@@ -337,10 +403,15 @@ describe('npm run cognito:setup', () => {
 
   it('creates the app client when none is configured, and prints the secrets the environment lacks', async () => {
     const userPoolId = await createPool();
-    const { applied } = await planApplyAndRerun({ userPoolId }, [], { SESSION_SECRET: '', AUTH_CHALLENGE_PRIVATE_KEY: '' });
+    const { applied } = await planApplyAndRerun({ userPoolId }, [], {
+      SESSION_SECRET: '',
+      AUTH_CHALLENGE_PRIVATE_KEY: '',
+    });
     expect(applied.stdout).toMatch(/^COGNITO_CLIENT_ID=\w+$/m);
     expect(applied.stdout).toMatch(/^SESSION_SECRET=[\w-]{43}$/m);
-    expect(applied.stdout).toMatch(/^AUTH_CHALLENGE_PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\\n.+\\n-----END PRIVATE KEY-----"$/m);
+    expect(applied.stdout).toMatch(
+      /^AUTH_CHALLENGE_PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\\n.+\\n-----END PRIVATE KEY-----"$/m,
+    );
     expect(applied.stdout).toMatch(/AUTH_CHALLENGE_PUBLIC_KEYS="-----BEGIN PUBLIC KEY-----\\n/);
   });
 
@@ -370,7 +441,12 @@ describe('npm run cognito:setup', () => {
     const userPoolId = await createPool({ LambdaConfig: {} });
     const { clientId } = await createClient(userPoolId);
     const before = writeCalls();
-    const run = await runSetup({ userPoolId, clientId }, ['--apply', '--define-auth-challenge=passkeys-define', ARN_FLAGS[1]!, ARN_FLAGS[2]!]);
+    const run = await runSetup({ userPoolId, clientId }, [
+      '--apply',
+      '--define-auth-challenge=passkeys-define',
+      ARN_FLAGS[1]!,
+      ARN_FLAGS[2]!,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('--define-auth-challenge: "passkeys-define" is not a Lambda function ARN');
     expect(writeCalls()).toBe(before);
@@ -381,7 +457,10 @@ describe('npm run cognito:setup', () => {
       execFile(
         process.execPath,
         [TSX, '--conditions=react-server', SCRIPT, '--apply'],
-        { env: isolatedEnv({ DATA_DIR: path.join(stack.dataDir, 'own-embedded'), COGNITO_LOCAL_PORT: '0' }), cwd: stack.dataDir },
+        {
+          env: isolatedEnv({ DATA_DIR: path.join(stack.dataDir, 'own-embedded'), COGNITO_LOCAL_PORT: '0' }),
+          cwd: stack.dataDir,
+        },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       ),
     );
@@ -396,7 +475,9 @@ describe('embedded UpdateUserPoolClient', () => {
   it('resets what the request leaves out to Cognito defaults, as AWS does', async () => {
     const userPoolId = await createPool();
     const { clientId, clientSecret } = await createClient(userPoolId, { CallbackURLs: ['https://app.example.com/cb'] });
-    await stack.sdk.send(new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ClientName: 'renamed' }));
+    await stack.sdk.send(
+      new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ClientName: 'renamed' }),
+    );
     const after = await describeClient(userPoolId, clientId);
     expect(after).toMatchObject({
       ClientName: 'renamed',

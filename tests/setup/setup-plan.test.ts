@@ -20,22 +20,47 @@ const awsPool: UserPoolType = {
   UsernameAttributes: ['email'],
   UsernameConfiguration: { CaseSensitive: false },
   Policies: {
-    PasswordPolicy: { MinimumLength: 10, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false, TemporaryPasswordValidityDays: 3 },
+    PasswordPolicy: {
+      MinimumLength: 10,
+      RequireUppercase: true,
+      RequireLowercase: true,
+      RequireNumbers: true,
+      RequireSymbols: false,
+      TemporaryPasswordValidityDays: 3,
+    },
     SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD'] },
   },
   DeletionProtection: 'ACTIVE',
-  LambdaConfig: { PreTokenGeneration: 'arn:aws:lambda:eu-central-1:123456789012:function:claims', PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: 'arn:aws:lambda:eu-central-1:123456789012:function:claims' } },
+  LambdaConfig: {
+    PreTokenGeneration: 'arn:aws:lambda:eu-central-1:123456789012:function:claims',
+    PreTokenGenerationConfig: {
+      LambdaVersion: 'V2_0',
+      LambdaArn: 'arn:aws:lambda:eu-central-1:123456789012:function:claims',
+    },
+  },
   SchemaAttributes: [{ Name: 'email', AttributeDataType: 'String', Mutable: true, Required: true }],
   AutoVerifiedAttributes: ['email'],
-  VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE', EmailMessage: 'Code {####}', EmailSubject: 'Your code' },
+  VerificationMessageTemplate: {
+    DefaultEmailOption: 'CONFIRM_WITH_CODE',
+    EmailMessage: 'Code {####}',
+    EmailSubject: 'Your code',
+  },
   EmailVerificationMessage: 'Code {####}',
   EmailVerificationSubject: 'Your code',
   UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
   MfaConfiguration: 'OPTIONAL',
   DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: true },
-  EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:eu-central-1:123456789012:identity/example.com', From: 'no-reply@example.com' },
+  EmailConfiguration: {
+    EmailSendingAccount: 'DEVELOPER',
+    SourceArn: 'arn:aws:ses:eu-central-1:123456789012:identity/example.com',
+    From: 'no-reply@example.com',
+  },
   UserPoolTags: { team: 'identity' },
-  AdminCreateUserConfig: { AllowAdminCreateUserOnly: true, UnusedAccountValidityDays: 3, InviteMessageTemplate: { EmailSubject: 'Welcome' } },
+  AdminCreateUserConfig: {
+    AllowAdminCreateUserOnly: true,
+    UnusedAccountValidityDays: 3,
+    InviteMessageTemplate: { EmailSubject: 'Welcome' },
+  },
   UserPoolAddOns: { AdvancedSecurityMode: 'AUDIT' },
   AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
   UserPoolTier: 'ESSENTIALS',
@@ -106,19 +131,31 @@ describe('the update requests the setup sends', () => {
 
   it('UpdateUserPoolClient carries every updatable setting of the described client and never its secret or dates', () => {
     const request = clientUpdateRequest(awsClient, { ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'] });
-    const { ClientSecret: _secret, CreationDate: _created, LastModifiedDate: _modified, ClientType: _type, ...updatable } = awsClient;
+    const {
+      ClientSecret: _secret,
+      CreationDate: _created,
+      LastModifiedDate: _modified,
+      ClientType: _type,
+      ...updatable
+    } = awsClient;
     expect(request).toEqual({ ...updatable, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'] });
   });
 });
 
 describe('the plan for a pool and client as AWS describes them', () => {
   it('adds only the attributes, the triggers and ALLOW_CUSTOM_AUTH, keeping the rest', () => {
-    const plan = planCognitoSetup({ pool: awsPool, client: awsClient }, { triggers, sessionLifetimeSeconds: 7 * 86400 });
+    const plan = planCognitoSetup(
+      { pool: awsPool, client: awsClient },
+      { triggers, sessionLifetimeSeconds: 7 * 86400 },
+    );
     expect(plan.blockers).toEqual([]);
     expect(plan.steps.map((step) => step.kind)).toEqual(['add-custom-attribute', 'update-pool', 'update-client']);
     const client = plan.steps.find((step) => step.kind === 'update-client');
     expect(client?.kind === 'update-client' && client.changes).toEqual(['auth flows: add ALLOW_CUSTOM_AUTH']);
-    expect(client?.kind === 'update-client' && client.request.RefreshTokenRotation).toEqual({ Feature: 'ENABLED', RetryGracePeriodSeconds: 10 });
+    expect(client?.kind === 'update-client' && client.request.RefreshTokenRotation).toEqual({
+      Feature: 'ENABLED',
+      RetryGracePeriodSeconds: 10,
+    });
   });
 
   it('notes a pool that signs in with plain usernames, which no update can change', () => {
@@ -130,9 +167,21 @@ describe('the plan for a pool and client as AWS describes them', () => {
   });
 
   it('treats a client with no token lifetimes set as Cognito’s defaults (1 h tokens, 30 d refresh), which need no change', () => {
-    const { IdTokenValidity: _i, AccessTokenValidity: _a, RefreshTokenValidity: _r, TokenValidityUnits: _u, ...defaults } = awsClient;
+    const {
+      IdTokenValidity: _i,
+      AccessTokenValidity: _a,
+      RefreshTokenValidity: _r,
+      TokenValidityUnits: _u,
+      ...defaults
+    } = awsClient;
     const plan = planCognitoSetup(
-      { pool: awsPool, client: { ...defaults, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] } },
+      {
+        pool: awsPool,
+        client: {
+          ...defaults,
+          ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        },
+      },
       { triggers, sessionLifetimeSeconds: 7 * 86400 },
     );
     expect(plan.steps.map((step) => step.kind)).toEqual(['add-custom-attribute', 'update-pool']);

@@ -75,7 +75,9 @@ export async function startTestBackendApi(projectId: string, apiSecret: string):
     const filters = url.searchParams.getAll('filter[]');
     const page = Number(url.searchParams.get('page') ?? '1');
     const pageSize = Number(url.searchParams.get('pageSize') ?? '10');
-    const matching = state.identifiers.filter((identifier) => filters.every((filter) => filterMatches(filter, identifier)));
+    const matching = state.identifiers.filter((identifier) =>
+      filters.every((filter) => filterMatches(filter, identifier)),
+    );
     const identifiers = matching.slice((page - 1) * pageSize, page * pageSize);
     res.writeHead(200).end(
       JSON.stringify({

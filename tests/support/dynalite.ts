@@ -29,7 +29,9 @@ export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promis
   const calls = new Map<string, number>();
   server.prependListener('request', (request) => {
     // X-Amz-Target: DynamoDB_20120810.<Operation>
-    const operation = String(request.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
+    const operation = String(request.headers['x-amz-target'] ?? 'unknown')
+      .split('.')
+      .pop()!;
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,13 +43,22 @@ export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promis
   const client = new DynamoDBClient({
     region: 'us-east-1',
     endpoint,
-    credentials: { accessKeyId: DYNALITE_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: DYNALITE_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+    credentials: {
+      accessKeyId: DYNALITE_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: DYNALITE_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
   });
   await client.send(new CreateTableCommand(passkeyTableDefinition(table)));
   return {
     endpoint,
     table,
-    env: { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: table, DYNAMODB_ENDPOINT: endpoint, DYNAMODB_REGION: 'us-east-1', ...DYNALITE_CREDENTIALS },
+    env: {
+      PASSKEY_STORE: 'dynamodb',
+      DYNAMODB_TABLE: table,
+      DYNAMODB_ENDPOINT: endpoint,
+      DYNAMODB_REGION: 'us-east-1',
+      ...DYNALITE_CREDENTIALS,
+    },
     client,
     calls,
     async stop() {

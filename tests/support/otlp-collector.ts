@@ -41,14 +41,24 @@ export interface OtlpCollector {
   close(): Promise<void>;
 }
 
-type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: unknown };
+type OtlpValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: unknown;
+};
 type OtlpAttribute = { key: string; value: OtlpValue };
 
 /** OTLP JSON attributes as a plain object (64-bit integers arrive as strings). */
 export function attributesOf(list: OtlpAttribute[] | undefined): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const { key, value } of list ?? []) {
-    result[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.doubleValue ?? value.boolValue ?? value.arrayValue));
+    result[key] =
+      value.stringValue ??
+      (value.intValue !== undefined
+        ? Number(value.intValue)
+        : (value.doubleValue ?? value.boolValue ?? value.arrayValue));
   }
   return result;
 }
@@ -56,14 +66,31 @@ export function attributesOf(list: OtlpAttribute[] | undefined): Record<string, 
 interface TraceRequest {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[]; status?: { code?: number } }[] }[];
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        attributes?: OtlpAttribute[];
+        status?: { code?: number };
+      }[];
+    }[];
   }[];
 }
 
-type DataPoint = { attributes?: OtlpAttribute[]; asInt?: string | number; asDouble?: number; count?: string | number; sum?: number };
+type DataPoint = {
+  attributes?: OtlpAttribute[];
+  asInt?: string | number;
+  asDouble?: number;
+  count?: string | number;
+  sum?: number;
+};
 interface MetricRequest {
   resourceMetrics?: {
-    scopeMetrics?: { metrics?: { name: string; sum?: { dataPoints?: DataPoint[] }; histogram?: { dataPoints?: DataPoint[] } }[] }[];
+    scopeMetrics?: {
+      metrics?: { name: string; sum?: { dataPoints?: DataPoint[] }; histogram?: { dataPoints?: DataPoint[] } }[];
+    }[];
   }[];
 }
 
@@ -132,7 +159,8 @@ export async function startOtlpCollector(options: { keep?: boolean } = {}): Prom
     async waitFor(check, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!check()) {
-        if (Date.now() > deadline) throw new Error(`the collector did not get what was expected within ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`the collector did not get what was expected within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
@@ -144,7 +172,10 @@ export async function startOtlpCollector(options: { keep?: boolean } = {}): Prom
  * The environment that points the app at `collector` with nothing but standard OTEL_* variables,
  * exporting often enough for a test to see its data within a second.
  */
-export function otelEnvironment(collector: Pick<OtlpCollector, 'endpoint'>, serviceName: string): Record<string, string> {
+export function otelEnvironment(
+  collector: Pick<OtlpCollector, 'endpoint'>,
+  serviceName: string,
+): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',

@@ -49,7 +49,8 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
-  if (!existsSync(REDIS_SERVER)) throw new Error(`redis-server not found at ${REDIS_SERVER}: apt-get install redis-server`);
+  if (!existsSync(REDIS_SERVER))
+    throw new Error(`redis-server not found at ${REDIS_SERVER}: apt-get install redis-server`);
   const port = await freePort();
   let server: ChildProcess | null = await spawnRedis(port);
   const url = `redis://127.0.0.1:${port}`;

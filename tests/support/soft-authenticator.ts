@@ -57,8 +57,10 @@ function coseKey(publicKey: KeyObject): Buffer {
     Buffer.from([0x01, 0x02]), // kty: EC2
     Buffer.from([0x03, 0x26]), // alg: -7 (ES256)
     Buffer.from([0x20, 0x01]), // crv: P-256
-    Buffer.from([0x21]), cborBytes(x), // x
-    Buffer.from([0x22]), cborBytes(y), // y
+    Buffer.from([0x21]),
+    cborBytes(x), // x
+    Buffer.from([0x22]),
+    cborBytes(y), // y
   ]);
 }
 
@@ -105,7 +107,12 @@ export class SoftAuthenticator {
     const flagByte = flags | FLAG_UP | (verified ? FLAG_UV : 0);
     const count = Buffer.alloc(4);
     count.writeUInt32BE(counter);
-    return Buffer.concat([sha256(tampering.rpId ?? this.rpId), Buffer.from([flagByte]), count, attested ?? Buffer.alloc(0)]);
+    return Buffer.concat([
+      sha256(tampering.rpId ?? this.rpId),
+      Buffer.from([flagByte]),
+      count,
+      attested ?? Buffer.alloc(0),
+    ]);
   }
 
   /** Creates the credential for these registration options (navigator.credentials.create). */
@@ -118,9 +125,12 @@ export class SoftAuthenticator {
     const authData = this.authenticatorData(FLAG_AT, tampering.counter ?? 0, tampering, attested);
     const attestationObject = Buffer.concat([
       Buffer.from([0xa3]), // map of 3
-      cborText('fmt'), cborText('none'),
-      cborText('attStmt'), Buffer.from([0xa0]), // empty map
-      cborText('authData'), cborBytes(authData),
+      cborText('fmt'),
+      cborText('none'),
+      cborText('attStmt'),
+      Buffer.from([0xa0]), // empty map
+      cborText('authData'),
+      cborBytes(authData),
     ]);
     return {
       id: this.id,
@@ -137,7 +147,10 @@ export class SoftAuthenticator {
   }
 
   /** Signs in with the credential for these request options (navigator.credentials.get). */
-  authenticate(options: Pick<PublicKeyCredentialRequestOptionsJSON, 'challenge'>, tampering: Tampering = {}): AuthenticationResponseJSON {
+  authenticate(
+    options: Pick<PublicKeyCredentialRequestOptionsJSON, 'challenge'>,
+    tampering: Tampering = {},
+  ): AuthenticationResponseJSON {
     const counter = tampering.counter ?? this.signCount + 1;
     this.signCount = Math.max(this.signCount, counter);
     const authData = this.authenticatorData(0, counter, tampering);

@@ -43,7 +43,12 @@ const realClock = () => performance.timeOrigin + performance.now();
 export async function startTestCognito(options: { appPort?: number } = {}): Promise<TestCognito> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-test-'));
   const { privateKey, publicKey } = challengeKeyPair();
-  const cognito = await startEmbeddedCognito({ dataDir, challengePublicKey: publicKey, port: 0, signatureClock: realClock });
+  const cognito = await startEmbeddedCognito({
+    dataDir,
+    challengePublicKey: publicKey,
+    port: 0,
+    signatureClock: realClock,
+  });
   const appPort = options.appPort ?? 3000;
   const env: Record<string, string> = {
     EMBEDDED: '1',
@@ -141,7 +146,10 @@ export async function startNextServer(port: number, env: Record<string, string>)
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    const ready = await fetch(`${baseUrl}/api/health/live`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${baseUrl}/api/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -164,7 +172,10 @@ export async function startNextServer(port: number, env: Record<string, string>)
  * The production Next server on a random port (or `port`, when a stand-in must know the app's
  * origin first), on a fresh embedded Cognito.
  */
-export async function startTestApp(extraEnv: Record<string, string> = {}, options: { port?: number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  extraEnv: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<TestApp> {
   const port = options.port ?? (await freePort());
   const stack = await startTestCognito({ appPort: port });
   const next = await startNextServer(port, { ...stack.env, ...extraEnv });

@@ -1,7 +1,4 @@
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { AdminCreateUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { TestCognito } from './stack';
 
 /** A confirmed password user, made the way an admin would (as `npm run users:add` does). */
@@ -12,10 +9,18 @@ export async function addPasswordUser(stack: TestCognito, email: string, passwor
       Username: email,
       MessageAction: 'SUPPRESS',
       TemporaryPassword: password,
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
     }),
   );
   await stack.sdk.send(
-    new AdminSetUserPasswordCommand({ UserPoolId: stack.cognito.userPoolId, Username: email, Password: password, Permanent: true }),
+    new AdminSetUserPasswordCommand({
+      UserPoolId: stack.cognito.userPoolId,
+      Username: email,
+      Password: password,
+      Permanent: true,
+    }),
   );
 }

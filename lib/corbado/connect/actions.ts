@@ -17,7 +17,11 @@ import { enforceRateLimits, giveBackRateLimits } from '../../rate-limit';
 /** Corbado calls from few addresses for every user of the app: generous, but bounded. */
 const ACTION_CALLS_PER_ADDRESS = { name: 'connect-actions:address', limit: 1200, windowSeconds: 60 };
 /** Wrong secrets: a caller that keeps guessing is shut out for a while, even with the right one. */
-const ACTION_AUTH_FAILURES_PER_ADDRESS = { name: 'connect-actions-failures:address', limit: 20, windowSeconds: 15 * 60 };
+const ACTION_AUTH_FAILURES_PER_ADDRESS = {
+  name: 'connect-actions-failures:address',
+  limit: 20,
+  windowSeconds: 15 * 60,
+};
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 

@@ -14,8 +14,15 @@ import { corbadoProject } from '../client';
 /** Corbado must answer within this time; a hanging Backend API is an outage, not a wait. */
 const BACKEND_TIMEOUT_MS = 5_000;
 
-export type VerificationResult = 'success' | 'invalid_signature' | 'invalid_challenge' | 'user_mismatch' | 'generic_error';
-const VERIFICATION_RESULTS = new Set<string>(['success', 'invalid_signature', 'invalid_challenge', 'user_mismatch', 'generic_error']);
+export type VerificationResult =
+  'success' | 'invalid_signature' | 'invalid_challenge' | 'user_mismatch' | 'generic_error';
+const VERIFICATION_RESULTS = new Set<string>([
+  'success',
+  'invalid_signature',
+  'invalid_challenge',
+  'user_mismatch',
+  'generic_error',
+]);
 
 export type ConnectTokenType = 'passkey-append' | 'passkey-list' | 'passkey-delete';
 
@@ -56,7 +63,8 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // Falls through to the error below.
   }
@@ -69,7 +77,10 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
  * user the app knows as `username`. One Backend API call; Corbado answers each proof once.
  */
 export async function verifySignedData(signedPasskeyData: string, username: string): Promise<VerificationResult> {
-  const answer = await callBackendApi('verifySignedData', '/v2/passkey/verifySignedData', { signedPasskeyData, username });
+  const answer = await callBackendApi('verifySignedData', '/v2/passkey/verifySignedData', {
+    signedPasskeyData,
+    username,
+  });
   const result = answer.verificationResult;
   if (typeof result !== 'string' || !VERIFICATION_RESULTS.has(result)) {
     log.error('corbado_call_failed', { operation: 'verifySignedData', problem: 'unknown verificationResult' });

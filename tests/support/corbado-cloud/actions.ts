@@ -15,7 +15,8 @@ export interface ActionsConfig {
   secret: string;
 }
 
-export type PreLoginResult = { kind: 'found'; username: string } | { kind: 'not_found' } | { kind: 'failed'; reason: string };
+export type PreLoginResult =
+  { kind: 'found'; username: string } | { kind: 'not_found' } | { kind: 'failed'; reason: string };
 
 export interface ActionCall {
   action: 'pre-login' | 'post-append';
@@ -55,7 +56,8 @@ export class ActionsClient {
     if (response.status !== 200) return { kind: 'failed', reason: `status ${response.status}` };
     const answer = (await response.json().catch(() => null)) as { username?: unknown } | null;
     const username = answer?.username;
-    if (typeof username !== 'string' || username.length === 0) return { kind: 'failed', reason: 'no username in the answer' };
+    if (typeof username !== 'string' || username.length === 0)
+      return { kind: 'failed', reason: 'no username in the answer' };
     return { kind: 'found', username };
   }
 

@@ -35,7 +35,8 @@ function authorized(header: string | undefined, projectId: string, apiSecret: st
 function createConnectToken(ctx: BackendContext, body: Record<string, unknown>): Reply {
   const type = requireOneOf(body, 'type', TOKEN_TYPES) as ConnectTokenType;
   const data = body.data;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return apiError(400, 'validation_error', 'data must be an object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return apiError(400, 'validation_error', 'data must be an object');
   const identifier = requireString(data as Record<string, unknown>, 'identifier', 256);
   const lifetime = body.maxLifetimeInSeconds;
   if (lifetime !== undefined && (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1)) {

@@ -1,5 +1,8 @@
 import { request } from 'node:https';
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import type { SoftAuthenticator } from '../soft-authenticator';
 import type { CorbadoCloud } from './index';
 
@@ -25,7 +28,11 @@ export class ConnectClient {
   ) {}
 
   /** One Frontend API call, as the generated client makes it (or with `headers` overridden). */
-  post<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<ConnectAnswer<T>> {
+  post<T = Record<string, unknown>>(
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ConnectAnswer<T>> {
     const url = new URL(path, this.cloud.frontendApi);
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -100,22 +107,31 @@ export class ConnectClient {
   }
 
   loginStart(identifier: string, source: 'text-field' | 'one-tap' = 'text-field') {
-    return this.post<{ assertionOptions: string; isCDA: boolean; error?: { code: string } }>('/v2/connect/login/start', {
-      identifier,
-      source,
-      loadedMs: Date.now(),
-    });
+    return this.post<{ assertionOptions: string; isCDA: boolean; error?: { code: string } }>(
+      '/v2/connect/login/start',
+      {
+        identifier,
+        source,
+        loadedMs: Date.now(),
+      },
+    );
   }
 
   loginFinish(assertionResponse: unknown, isConditionalUI = false) {
-    return this.post<{ session: string; signedPasskeyData: string; passkeyOperation: Record<string, string> }>('/v2/connect/login/finish', {
-      assertionResponse: JSON.stringify(assertionResponse),
-      isConditionalUI,
-    });
+    return this.post<{ session: string; signedPasskeyData: string; passkeyOperation: Record<string, string> }>(
+      '/v2/connect/login/finish',
+      {
+        assertionResponse: JSON.stringify(assertionResponse),
+        isConditionalUI,
+      },
+    );
   }
 
   appendStart(appendTokenValue: string) {
-    return this.post<{ attestationOptions: string; variant: string }>('/v2/connect/append/start', { appendTokenValue, loadedMs: Date.now() });
+    return this.post<{ attestationOptions: string; variant: string }>('/v2/connect/append/start', {
+      appendTokenValue,
+      loadedMs: Date.now(),
+    });
   }
 
   appendFinish(attestationResponse: unknown) {
@@ -137,7 +153,9 @@ export class ConnectClient {
     await this.appendInit();
     const start = await this.appendStart(appendToken);
     if (start.status !== 200) return start;
-    const { publicKey } = JSON.parse(start.body.attestationOptions) as { publicKey: PublicKeyCredentialCreationOptionsJSON };
+    const { publicKey } = JSON.parse(start.body.attestationOptions) as {
+      publicKey: PublicKeyCredentialCreationOptionsJSON;
+    };
     return this.appendFinish(authenticator.register(publicKey));
   }
 
@@ -145,8 +163,11 @@ export class ConnectClient {
   async loginWithPasskey(authenticator: SoftAuthenticator, identifier: string) {
     await this.loginInit();
     const start = await this.loginStart(identifier);
-    if (start.status !== 200 || !start.body.assertionOptions) return { status: start.status, body: start.body, headers: start.headers };
-    const { publicKey } = JSON.parse(start.body.assertionOptions) as { publicKey: PublicKeyCredentialRequestOptionsJSON };
+    if (start.status !== 200 || !start.body.assertionOptions)
+      return { status: start.status, body: start.body, headers: start.headers };
+    const { publicKey } = JSON.parse(start.body.assertionOptions) as {
+      publicKey: PublicKeyCredentialRequestOptionsJSON;
+    };
     return this.loginFinish(authenticator.authenticate(publicKey));
   }
 }
@@ -167,8 +188,13 @@ export async function backendPost(
 }
 
 /** A connect token's secret from the Backend API. */
-export async function connectToken(cloud: CorbadoCloud, type: 'passkey-append' | 'passkey-list' | 'passkey-delete', data: Record<string, string>): Promise<string> {
+export async function connectToken(
+  cloud: CorbadoCloud,
+  type: 'passkey-append' | 'passkey-list' | 'passkey-delete',
+  data: Record<string, string>,
+): Promise<string> {
   const answer = await backendPost(cloud, '/v2/connectTokens', { type, data });
-  if (answer.status !== 200 || typeof answer.body.secret !== 'string') throw new Error(`connectTokens answered ${answer.status}`);
+  if (answer.status !== 200 || typeof answer.body.secret !== 'string')
+    throw new Error(`connectTokens answered ${answer.status}`);
   return answer.body.secret;
 }

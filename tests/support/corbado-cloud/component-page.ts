@@ -105,7 +105,8 @@ export async function startComponentPage(): Promise<ComponentPage> {
       }
       if (req.method === 'POST' && url.pathname === '/token') {
         const { type, username, email } = await readJson(req);
-        const data = type === 'passkey-append' ? { identifier: username, displayName: email } : { identifier: username };
+        const data =
+          type === 'passkey-append' ? { identifier: username, displayName: email } : { identifier: username };
         if (type === 'passkey-append' && email && username) usernames.set(email, username);
         const token = await backend('/v2/connectTokens', { type, data });
         res.writeHead(token.status === 200 ? 200 : 502, { 'content-type': 'application/json' });

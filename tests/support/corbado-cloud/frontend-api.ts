@@ -147,7 +147,11 @@ async function loginStart(ctx: FrontendContext, req: FrontendRequest): Promise<R
 function userNotFound(): Reply {
   return {
     status: 200,
-    body: { assertionOptions: '', isCDA: false, error: { code: 'user_not_found', message: 'No account found for this identifier.' } },
+    body: {
+      assertionOptions: '',
+      isCDA: false,
+      error: { code: 'user_not_found', message: 'No account found for this identifier.' },
+    },
   };
 }
 
@@ -164,7 +168,8 @@ async function loginFinish(ctx: FrontendContext, req: FrontendRequest): Promise<
   const passkey = ctx.store.passkeyByCredentialId(response.id);
   // 404 tells the component the passkey is gone (deleted at Corbado, still on the device).
   if (!passkey) return apiError(404, 'passkey_not_found');
-  if (ceremony.userId && passkey.userId !== ceremony.userId) return apiError(400, 'passkey_verification_failed', 'the passkey belongs to another user');
+  if (ceremony.userId && passkey.userId !== ceremony.userId)
+    return apiError(400, 'passkey_verification_failed', 'the passkey belongs to another user');
   const user = ctx.store.users.get(passkey.userId);
   if (!user) return apiError(404, 'passkey_not_found');
   let verified = false;
@@ -174,7 +179,12 @@ async function loginFinish(ctx: FrontendContext, req: FrontendRequest): Promise<
       expectedChallenge: ceremony.challenge,
       expectedOrigin: ctx.appOrigin,
       expectedRPID: ctx.rpId,
-      credential: { id: passkey.credentialID, publicKey: passkey.publicKey as Uint8Array<ArrayBuffer>, counter: passkey.counter, transports: passkey.transports },
+      credential: {
+        id: passkey.credentialID,
+        publicKey: passkey.publicKey as Uint8Array<ArrayBuffer>,
+        counter: passkey.counter,
+        transports: passkey.transports,
+      },
       requireUserVerification: true,
     });
     verified = result.verified;
@@ -189,7 +199,12 @@ async function loginFinish(ctx: FrontendContext, req: FrontendRequest): Promise<
   return {
     status: 200,
     body: {
-      passkeyOperation: { operationType: 'verify', identifierValue, identifierType: identifierType(identifierValue), ceremonyType: 'local' },
+      passkeyOperation: {
+        operationType: 'verify',
+        identifierValue,
+        identifierType: identifierType(identifierValue),
+        ceremonyType: 'local',
+      },
       // The component hands `session` to onComplete; the generated types also name it signedPasskeyData.
       session: signedPasskeyData,
       signedPasskeyData,
@@ -205,7 +220,8 @@ async function appendInit(ctx: FrontendContext, req: FrontendRequest): Promise<R
 async function appendStart(ctx: FrontendContext, req: FrontendRequest): Promise<Reply> {
   const process = requireProcess(ctx, req);
   const token = ctx.store.useToken(req.body.appendTokenValue, 'passkey-append');
-  if (!token) return apiError(400, 'invalid_connect_token', 'the append token is unknown, used, expired or of another type');
+  if (!token)
+    return apiError(400, 'invalid_connect_token', 'the append token is unknown, used, expired or of another type');
   const user = ctx.store.userByWebauthnId(token.data.identifier);
   if (!user) return apiError(400, 'invalid_connect_token');
   const options = await generateRegistrationOptions({
@@ -215,7 +231,9 @@ async function appendStart(ctx: FrontendContext, req: FrontendRequest): Promise<
     userDisplayName: user.displayName,
     userID: new TextEncoder().encode(user.id),
     attestationType: 'none',
-    excludeCredentials: ctx.store.passkeysOf(user.id).map((passkey) => ({ id: passkey.credentialID, transports: passkey.transports })),
+    excludeCredentials: ctx.store
+      .passkeysOf(user.id)
+      .map((passkey) => ({ id: passkey.credentialID, transports: passkey.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     timeout: CEREMONY_TIMEOUT_MS,
   });
@@ -319,17 +337,22 @@ async function manageDelete(ctx: FrontendContext, req: FrontendRequest): Promise
   requireProcess(ctx, req);
   const credentialID = requireString(req.body, 'credentialID', 1024);
   const token = ctx.store.useToken(req.body.connectToken, 'passkey-delete');
-  if (!token) return apiError(400, 'invalid_connect_token', 'the delete token is unknown, used, expired or of another type');
+  if (!token)
+    return apiError(400, 'invalid_connect_token', 'the delete token is unknown, used, expired or of another type');
   const user = ctx.store.userByWebauthnId(token.data.identifier);
   // The field is named credentialID, but the installed component sends the passkey's `id`
   // (PasskeyListScreen: onDeleteClick(passkey.id)); the WebAuthn credential id is accepted too.
-  const passkey = user ? ctx.store.passkeysOf(user.id).find((p) => p.id === credentialID || p.credentialID === credentialID) : undefined;
+  const passkey = user
+    ? ctx.store.passkeysOf(user.id).find((p) => p.id === credentialID || p.credentialID === credentialID)
+    : undefined;
   if (!passkey) return apiError(404, 'passkey_not_found', 'no such passkey for this user');
   ctx.store.passkeys.delete(passkey.id);
   return { status: 200, body: { credentialID } };
 }
 
-export function frontendRoutes(events: RecordedEvent[]): Record<string, (ctx: FrontendContext, req: FrontendRequest) => Promise<Reply>> {
+export function frontendRoutes(
+  events: RecordedEvent[],
+): Record<string, (ctx: FrontendContext, req: FrontendRequest) => Promise<Reply>> {
   return {
     '/v2/connect/login/init': loginInit,
     '/v2/connect/login/start': loginStart,

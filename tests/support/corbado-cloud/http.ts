@@ -57,7 +57,9 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
 export function requireString(body: Record<string, unknown>, field: string, max = 4096): string {
   const value = body[field];
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new BadRequest(apiError(400, 'validation_error', `${field} must be a non-empty string of at most ${max} characters`));
+    throw new BadRequest(
+      apiError(400, 'validation_error', `${field} must be a non-empty string of at most ${max} characters`),
+    );
   }
   return value;
 }

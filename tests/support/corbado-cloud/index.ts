@@ -98,7 +98,13 @@ async function loadCertificate(host: string, tlsDir: string | undefined): Promis
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: `*.${host}` }, { type: 2, value: host }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: `*.${host}` },
+          { type: 2, value: host },
+        ],
+      },
     ],
   });
   const generated = { key: pems.private, cert: pems.cert };
@@ -139,7 +145,8 @@ function fail(res: ServerResponse, error: unknown, headers: Record<string, strin
 
 export async function startCorbadoCloud(options: CorbadoCloudOptions): Promise<CorbadoCloud> {
   const appOrigin = new URL(options.appOrigin).origin;
-  if (appOrigin !== options.appOrigin) throw new Error(`appOrigin must be an origin (scheme://host[:port]), got ${options.appOrigin}`);
+  if (appOrigin !== options.appOrigin)
+    throw new Error(`appOrigin must be an origin (scheme://host[:port]), got ${options.appOrigin}`);
   const host = options.host ?? DEFAULT_HOST;
   const projectId = options.projectId ?? `pro-${Array.from({ length: 10 }, () => randomInt(10)).join('')}`;
   const apiSecret = options.apiSecret ?? `corbado1_${randomBytes(24).toString('base64url')}`;

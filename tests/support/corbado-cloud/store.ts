@@ -66,7 +66,8 @@ export interface ConnectProcess {
   append?: PendingCeremony;
 }
 
-export type VerificationResult = 'success' | 'invalid_signature' | 'invalid_challenge' | 'user_mismatch' | 'generic_error';
+export type VerificationResult =
+  'success' | 'invalid_signature' | 'invalid_challenge' | 'user_mismatch' | 'generic_error';
 
 const PROCESS_LIFETIME_S = 60 * 60;
 const DEFAULT_TOKEN_LIFETIME_S = 10 * 60;
@@ -182,7 +183,12 @@ export class ProjectStore {
   }
 
   /** signedPasskeyData: a single-use RS256 JWT saying which user just proved a passkey. */
-  async signPasskeyData(user: CorbadoUser, passkey: StoredPasskey, processId: string, challengeId: string): Promise<string> {
+  async signPasskeyData(
+    user: CorbadoUser,
+    passkey: StoredPasskey,
+    processId: string,
+    challengeId: string,
+  ): Promise<string> {
     const jti = secret();
     this.issuedData.add(jti);
     const issuedAt = now();

@@ -95,7 +95,12 @@ describe('challenge assertion', () => {
   it('rejects an unsigned token (alg none)', async () => {
     const at = now();
     const token = `${b64url({ alg: 'none', typ: ASSERTION_TYPE })}.${b64url({
-      nonce: NONCE, iss: ASSERTION_ISSUER, sub: USERNAME, aud: CLIENT_ID, iat: at, exp: at + 30,
+      nonce: NONCE,
+      iss: ASSERTION_ISSUER,
+      sub: USERNAME,
+      aud: CLIENT_ID,
+      iat: at,
+      exp: at + 30,
     })}.`;
     await expect(isValidChallengeAssertion(token, keys.publicKey, BINDING)).resolves.toBe(false);
   });
@@ -123,8 +128,14 @@ describe('challenge assertion', () => {
     ['no expiry', { exp: undefined }],
     ['no issued-at', { iat: undefined }],
     ['a lifetime over 60 s', { exp: Math.floor(Date.now() / 1000) + 120 }],
-    ['an issued-at older than 60 s', { iat: Math.floor(Date.now() / 1000) - 61, exp: Math.floor(Date.now() / 1000) + 5 }],
-    ['an issued-at in the future', { iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 3630 }],
+    [
+      'an issued-at older than 60 s',
+      { iat: Math.floor(Date.now() / 1000) - 61, exp: Math.floor(Date.now() / 1000) + 5 },
+    ],
+    [
+      'an issued-at in the future',
+      { iat: Math.floor(Date.now() / 1000) + 3600, exp: Math.floor(Date.now() / 1000) + 3630 },
+    ],
     ['an expiry in the past', { iat: Math.floor(Date.now() / 1000) - 40, exp: Math.floor(Date.now() / 1000) - 10 }],
   ])('rejects an assertion with %s', async (_what, payload) => {
     await expect(isValidChallengeAssertion(await craft({ payload }), keys.publicKey, BINDING)).resolves.toBe(false);
@@ -157,20 +168,26 @@ describe('challenge assertion', () => {
     await expect(isValidChallengeAssertion(big, keys.publicKey, BINDING)).resolves.toBe(false);
   });
 
-  it.each(['garbage', 'a.b.c', 'eyJhbGciOiJFUzI1NiJ9.e30.AAAA', '...'])('answers false (never throws) for %j', async (answer) => {
-    await expect(isValidChallengeAssertion(answer, keys.publicKey, BINDING)).resolves.toBe(false);
-  });
+  it.each(['garbage', 'a.b.c', 'eyJhbGciOiJFUzI1NiJ9.e30.AAAA', '...'])(
+    'answers false (never throws) for %j',
+    async (answer) => {
+      await expect(isValidChallengeAssertion(answer, keys.publicKey, BINDING)).resolves.toBe(false);
+    },
+  );
 
   it.each([0, -1, ASSERTION_MAX_TTL_SECONDS + 1, 3600])('signChallengeAssertion refuses a ttl of %s s', async (ttl) => {
     await expect(signChallengeAssertion(keys.privateKey, BINDING, ttl)).rejects.toThrow(RangeError);
   });
 
-  it.each([1, ASSERTION_MAX_TTL_SECONDS])('signChallengeAssertion accepts a ttl of %s s and writes it into exp', async (ttl) => {
-    const assertion = await signChallengeAssertion(keys.privateKey, BINDING, ttl);
-    const payload = JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString()) as JWTPayload;
-    expect(payload.exp! - payload.iat!).toBe(ttl);
-    await expect(isValidChallengeAssertion(assertion, keys.publicKey, BINDING)).resolves.toBe(true);
-  });
+  it.each([1, ASSERTION_MAX_TTL_SECONDS])(
+    'signChallengeAssertion accepts a ttl of %s s and writes it into exp',
+    async (ttl) => {
+      const assertion = await signChallengeAssertion(keys.privateKey, BINDING, ttl);
+      const payload = JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString()) as JWTPayload;
+      expect(payload.exp! - payload.iat!).toBe(ttl);
+      await expect(isValidChallengeAssertion(assertion, keys.publicKey, BINDING)).resolves.toBe(true);
+    },
+  );
 
   it('caps the assertion lifetime at 60 s', () => {
     expect(ASSERTION_MAX_TTL_SECONDS).toBe(60);
@@ -241,7 +258,11 @@ describe('define-auth-challenge', () => {
     ['an unknown user (empty session)', [], true],
     ['an unknown user whose last answer is correct', [custom(true)], true],
     ['an SRP_A step, even when the last result is true', [other('SRP_A', true), custom(true)], undefined],
-    ['a PASSWORD_VERIFIER step, even when the last result is true', [other('PASSWORD_VERIFIER', true), custom(true)], undefined],
+    [
+      'a PASSWORD_VERIFIER step, even when the last result is true',
+      [other('PASSWORD_VERIFIER', true), custom(true)],
+      undefined,
+    ],
     ['only a successful PASSWORD_VERIFIER step', [other('PASSWORD_VERIFIER', true)], undefined],
     ['only a successful SRP_A step', [other('SRP_A', true)], undefined],
     ['an ADMIN_NO_SRP_AUTH step', [other('ADMIN_NO_SRP_AUTH', true)], undefined],
@@ -271,7 +292,8 @@ describe('create-auth-challenge', () => {
 
   it('issues a fresh nonce on every call', async () => {
     const nonces = new Set<string>();
-    for (let i = 0; i < 50; i += 1) nonces.add((await createAuthChallenge(createEvent())).response.privateChallengeParameters.nonce!);
+    for (let i = 0; i < 50; i += 1)
+      nonces.add((await createAuthChallenge(createEvent())).response.privateChallengeParameters.nonce!);
     expect(nonces.size).toBe(50);
   });
 
@@ -345,11 +367,39 @@ describe('verify-auth-challenge', () => {
   });
 
   it.each<[string, () => Promise<VerifyAuthChallengeResponseTriggerEvent>]>([
-    ['the nonce of another challenge', async () => verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), { nonce: 'other-nonce-000000000000000000000000000000000' })],
-    ['no nonce in the private parameters', async () => verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), {})],
-    ['another user', async () => verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), { nonce: NONCE }, { userName: 'someone-else' })],
-    ['another app client', async () => verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), { nonce: NONCE }, { clientId: 'anotherclient000000000000' })],
-    ['another signing key', async () => verifyEvent(await signChallengeAssertion(otherKeys.privateKey, BINDING), { nonce: NONCE })],
+    [
+      'the nonce of another challenge',
+      async () =>
+        verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), {
+          nonce: 'other-nonce-000000000000000000000000000000000',
+        }),
+    ],
+    [
+      'no nonce in the private parameters',
+      async () => verifyEvent(await signChallengeAssertion(keys.privateKey, BINDING), {}),
+    ],
+    [
+      'another user',
+      async () =>
+        verifyEvent(
+          await signChallengeAssertion(keys.privateKey, BINDING),
+          { nonce: NONCE },
+          { userName: 'someone-else' },
+        ),
+    ],
+    [
+      'another app client',
+      async () =>
+        verifyEvent(
+          await signChallengeAssertion(keys.privateKey, BINDING),
+          { nonce: NONCE },
+          { clientId: 'anotherclient000000000000' },
+        ),
+    ],
+    [
+      'another signing key',
+      async () => verifyEvent(await signChallengeAssertion(otherKeys.privateKey, BINDING), { nonce: NONCE }),
+    ],
     ['the nonce echoed back (the original, forgeable scheme)', async () => verifyEvent(NONCE, { nonce: NONCE })],
     ['an empty answer', async () => verifyEvent('', { nonce: NONCE })],
   ])('marks an answer wrong for %s', async (_what, build) => {
@@ -389,6 +439,8 @@ describe('verify-auth-challenge Lambda entry point', () => {
     delete process.env.AUTH_CHALLENGE_PUBLIC_KEY;
     const handler = await freshHandler();
     const answer = await signChallengeAssertion(keys.privateKey, BINDING);
-    await expect(handler(verifyEvent(answer, { nonce: NONCE }))).rejects.toThrow(/neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/);
+    await expect(handler(verifyEvent(answer, { nonce: NONCE }))).rejects.toThrow(
+      /neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/,
+    );
   });
 });

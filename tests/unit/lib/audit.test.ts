@@ -13,7 +13,13 @@ describe('audit', () => {
     const error = vi.spyOn(log, 'error').mockImplementation(() => {});
     audit('passkey_added', { method: 'passkey', userSub: 'sub-1', count: 2, replaced: false });
     expect(info).toHaveBeenCalledTimes(1);
-    expect(info).toHaveBeenCalledWith('passkey_added', { audit: true, method: 'passkey', userSub: 'sub-1', count: 2, replaced: false });
+    expect(info).toHaveBeenCalledWith('passkey_added', {
+      audit: true,
+      method: 'passkey',
+      userSub: 'sub-1',
+      count: 2,
+      replaced: false,
+    });
     expect(warn).not.toHaveBeenCalled();
     expect(error).not.toHaveBeenCalled();
   });

@@ -114,7 +114,9 @@ describe('parseConfig: valid environments', () => {
   });
 
   it('defaults APP_ORIGIN to http://localhost:3000 outside production', () => {
-    expect(parseConfig(awsEnv({ NODE_ENV: 'development', APP_ORIGIN: undefined })).appOrigin).toBe('http://localhost:3000');
+    expect(parseConfig(awsEnv({ NODE_ENV: 'development', APP_ORIGIN: undefined })).appOrigin).toBe(
+      'http://localhost:3000',
+    );
   });
 
   it.each([
@@ -195,7 +197,10 @@ describe('parseConfig: Corbado modes', () => {
 
   it('is Corbado Connect by default, with the Frontend API suffix derived from CORBADO_FRONTEND_API', () => {
     const { corbado } = parseConfig(
-      awsEnv({ CORBADO_FRONTEND_API: 'https://pro-1234567890.frontendapi.test:8443/', CORBADO_ACTIONS_SECRET: ACTIONS_SECRET }),
+      awsEnv({
+        CORBADO_FRONTEND_API: 'https://pro-1234567890.frontendapi.test:8443/',
+        CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
+      }),
     );
     expect(corbado).toMatchObject({
       mode: 'connect',
@@ -207,12 +212,19 @@ describe('parseConfig: Corbado modes', () => {
 
   it('takes the suffix from CORBADO_FRONTEND_API_URL_SUFFIX and builds the Frontend API from it', () => {
     const { corbado } = parseConfig(awsEnv({ CORBADO_FRONTEND_API_URL_SUFFIX: 'Auth.Example.com' }));
-    expect(corbado).toMatchObject({ frontendApiUrlSuffix: 'auth.example.com', frontendApi: 'https://pro-1234567890.auth.example.com' });
+    expect(corbado).toMatchObject({
+      frontendApiUrlSuffix: 'auth.example.com',
+      frontendApi: 'https://pro-1234567890.auth.example.com',
+    });
   });
 
   it('is Corbado Complete (legacy) only when CORBADO_MODE=complete says so', () => {
     const { corbado } = parseConfig(awsEnv({ CORBADO_MODE: 'complete' }));
-    expect(corbado).toMatchObject({ mode: 'complete', frontendApi: 'https://pro-1234567890.frontendapi.cloud.corbado.io', actionsSecret: null });
+    expect(corbado).toMatchObject({
+      mode: 'complete',
+      frontendApi: 'https://pro-1234567890.frontendapi.cloud.corbado.io',
+      actionsSecret: null,
+    });
   });
 
   it.each([
@@ -241,7 +253,11 @@ describe('parseConfig: missing or malformed values', () => {
     ['COGNITO_REGION', 'another region than the pool id names', { COGNITO_REGION: 'eu-west-1' }],
     ['COGNITO_ENDPOINT', 'a URL with a path', { COGNITO_ENDPOINT: `http://127.0.0.1:9229/${CANARY}` }],
     ['COGNITO_ENDPOINT', 'not a URL', { COGNITO_ENDPOINT: `not a url ${CANARY}` }],
-    ['COGNITO_ACCESS_KEY_ID', 'set without COGNITO_ENDPOINT', { COGNITO_ACCESS_KEY_ID: `AKIA${CANARY}`, COGNITO_SECRET_ACCESS_KEY: CANARY }],
+    [
+      'COGNITO_ACCESS_KEY_ID',
+      'set without COGNITO_ENDPOINT',
+      { COGNITO_ACCESS_KEY_ID: `AKIA${CANARY}`, COGNITO_SECRET_ACCESS_KEY: CANARY },
+    ],
     ['APP_ORIGIN', 'a URL with a path', { APP_ORIGIN: `https://app.example.com/${CANARY}` }],
     ['APP_ORIGIN', 'a URL with a query', { APP_ORIGIN: `https://app.example.com?${CANARY}` }],
     ['APP_ORIGIN', 'a URL with credentials', { APP_ORIGIN: `https://${CANARY}@app.example.com` }],
@@ -253,7 +269,11 @@ describe('parseConfig: missing or malformed values', () => {
     ['SESSION_SECRET', 'shorter than 32 characters', { SESSION_SECRET: `${CANARY}-short-secret` }],
     ['SESSION_SECRET_PREVIOUS', 'listing a short entry', { SESSION_SECRET_PREVIOUS: `${OLD_SECRET},${CANARY}` }],
     ['AUTH_CHALLENGE_PRIVATE_KEY', 'missing', { AUTH_CHALLENGE_PRIVATE_KEY: undefined }],
-    ['AUTH_CHALLENGE_PRIVATE_KEY', 'garbage', { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${CANARY}\n-----END PRIVATE KEY-----` }],
+    [
+      'AUTH_CHALLENGE_PRIVATE_KEY',
+      'garbage',
+      { AUTH_CHALLENGE_PRIVATE_KEY: `-----BEGIN PRIVATE KEY-----\n${CANARY}\n-----END PRIVATE KEY-----` },
+    ],
     ['AUTH_CHALLENGE_PRIVATE_KEY', 'not PEM at all', { AUTH_CHALLENGE_PRIVATE_KEY: CANARY }],
     ['AUTH_CHALLENGE_PRIVATE_KEY', 'an RSA key', { AUTH_CHALLENGE_PRIVATE_KEY: RSA_KEY }],
     ['AUTH_CHALLENGE_PRIVATE_KEY', 'a P-384 key', { AUTH_CHALLENGE_PRIVATE_KEY: P384_KEY }],
@@ -313,7 +333,13 @@ describe('parseConfig: missing or malformed values', () => {
 
 /** Self-hosted passkeys (no Corbado) on a real pool in production. */
 function selfHostedEnv(overrides: Env = {}): Env {
-  return awsEnv({ CORBADO_PROJECT_ID: undefined, CORBADO_API_SECRET: undefined, PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined, ...overrides });
+  return awsEnv({
+    CORBADO_PROJECT_ID: undefined,
+    CORBADO_API_SECRET: undefined,
+    PASSKEY_STORE: undefined,
+    DYNAMODB_TABLE: undefined,
+    ...overrides,
+  });
 }
 
 describe('parseConfig: the passkey store', () => {
@@ -322,7 +348,9 @@ describe('parseConfig: the passkey store', () => {
   });
 
   it('is one DynamoDB table, in DYNAMODB_REGION or else the pool’s region (never AWS_REGION, which Vercel sets to its own), at an optional endpoint', () => {
-    expect(parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore).toEqual({
+    expect(
+      parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore,
+    ).toEqual({
       backend: 'dynamodb',
       table: 'passkeys-prod',
       region: 'eu-central-1',
@@ -330,7 +358,13 @@ describe('parseConfig: the passkey store', () => {
     });
     expect(
       parseConfig(
-        embeddedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 't.1_x-y', DYNAMODB_REGION: 'us-west-2', AWS_REGION: 'ap-south-1', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/' }),
+        embeddedEnv({
+          PASSKEY_STORE: 'dynamodb',
+          DYNAMODB_TABLE: 't.1_x-y',
+          DYNAMODB_REGION: 'us-west-2',
+          AWS_REGION: 'ap-south-1',
+          DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/',
+        }),
       ).passkeyStore,
     ).toEqual({ backend: 'dynamodb', table: 't.1_x-y', region: 'us-west-2', endpoint: 'http://127.0.0.1:4567' });
   });
@@ -340,7 +374,10 @@ describe('parseConfig: the passkey store', () => {
     ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb' }],
     ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: `bad table ${CANARY}` }],
     ['DYNAMODB_REGION', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_REGION: `moon-${CANARY}` }],
-    ['DYNAMODB_ENDPOINT', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_ENDPOINT: `ftp://${CANARY}` }],
+    [
+      'DYNAMODB_ENDPOINT',
+      { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_ENDPOINT: `ftp://${CANARY}` },
+    ],
   ])('a malformed setting is refused, naming %s and not echoing the value', (variable, override) => {
     const error = configErrorOf(selfHostedEnv(override));
     expect(error.variable).toBe(variable);
@@ -354,7 +391,9 @@ describe('parseConfig: setups that cannot work are refused', () => {
     expect(error.variable).toBe('PASSKEY_STORE');
     expect(error.message).toMatch(/PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1/);
     expect(parseConfig(selfHostedEnv({ SINGLE_INSTANCE: '1' })).passkeyStore.backend).toBe('sqlite');
-    expect(parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend).toBe('dynamodb');
+    expect(
+      parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend,
+    ).toBe('dynamodb');
     expect(configErrorOf(selfHostedEnv({ SINGLE_INSTANCE: 'yes' })).variable).toBe('SINGLE_INSTANCE');
   });
 
@@ -364,9 +403,10 @@ describe('parseConfig: setups that cannot work are refused', () => {
       expect(error.variable).toBe('PASSKEY_STORE');
       expect(error.message).toMatch(/Vercel/);
     }
-    expect(parseConfig(selfHostedEnv({ VERCEL: '1', PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend).toBe(
-      'dynamodb',
-    );
+    expect(
+      parseConfig(selfHostedEnv({ VERCEL: '1', PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore
+        .backend,
+    ).toBe('dynamodb');
   });
 
   it('email codes to the local outbox in production, unless explicitly accepted', () => {
@@ -374,13 +414,20 @@ describe('parseConfig: setups that cannot work are refused', () => {
     const error = configErrorOf(selfHostedEnv({ ...store, SMTP_URL: undefined }));
     expect(error.variable).toBe('SMTP_URL');
     expect(error.message).toMatch(/EMAIL_OUTBOX_IN_PRODUCTION=1/);
-    expect(parseConfig(selfHostedEnv({ ...store, SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl).toBeNull();
+    expect(
+      parseConfig(selfHostedEnv({ ...store, SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl,
+    ).toBeNull();
   });
 
   it('none of this applies to embedded mode (one machine, its own Cognito), development, or Corbado Complete (no state here)', () => {
     expect(() => parseConfig(embeddedEnv())).not.toThrow();
     expect(() => parseConfig(selfHostedEnv({ NODE_ENV: 'development', SMTP_URL: undefined }))).not.toThrow();
-    const complete = { CORBADO_MODE: 'complete', PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined, SMTP_URL: undefined };
+    const complete = {
+      CORBADO_MODE: 'complete',
+      PASSKEY_STORE: undefined,
+      DYNAMODB_TABLE: undefined,
+      SMTP_URL: undefined,
+    };
     expect(() => parseConfig(awsEnv({ ...complete, VERCEL: '1' }))).not.toThrow();
   });
 
@@ -393,7 +440,9 @@ describe('parseConfig: setups that cannot work are refused', () => {
   });
 
   it('a broken setup is reported after a malformed variable, so the operator fixes that first', () => {
-    expect(configErrorOf(selfHostedEnv({ SMTP_URL: undefined, SESSION_SECRET: 'short' })).variable).toBe('SESSION_SECRET');
+    expect(configErrorOf(selfHostedEnv({ SMTP_URL: undefined, SESSION_SECRET: 'short' })).variable).toBe(
+      'SESSION_SECRET',
+    );
   });
 });
 

@@ -38,15 +38,17 @@ describe("next dev's output through the launcher", () => {
   });
 
   it("drops Turbopack's false Edge-runtime warning on middleware.ts, every time, with its blank lines", () => {
-    expect(pass([' ✓ Compiled /login in 9s', ...FALSE_WARNING, ' GET /login 200 in 9s', ...FALSE_WARNING, ' GET /x 404'])).toEqual([
-      ' ✓ Compiled /login in 9s',
-      ' GET /login 200 in 9s',
-      ' GET /x 404',
-    ]);
+    expect(
+      pass([' ✓ Compiled /login in 9s', ...FALSE_WARNING, ' GET /login 200 in 9s', ...FALSE_WARNING, ' GET /x 404']),
+    ).toEqual([' ✓ Compiled /login in 9s', ' GET /login 200 in 9s', ' GET /x 404']);
   });
 
   it('passes on any other warning about middleware.ts whole', () => {
-    const other = [' ⚠ ./middleware.ts:3:1', 'Module not found: ./lib/nowhere', ...Array.from({ length: 25 }, (_, i) => `line ${i}`)];
+    const other = [
+      ' ⚠ ./middleware.ts:3:1',
+      'Module not found: ./lib/nowhere',
+      ...Array.from({ length: 25 }, (_, i) => `line ${i}`),
+    ];
     expect(pass(other)).toEqual(other);
     expect(pass(other.slice(0, 4))).toEqual(other.slice(0, 4));
   });

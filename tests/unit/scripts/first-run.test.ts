@@ -30,7 +30,9 @@ describe('dev-ready detection', () => {
       ' GET /login 200 in 9000ms',
     ];
     expect(feed(detector, output)).toBeUndefined();
-    expect(detector.feed('Ready: open http://localhost:3000/login (first pages compiled in 12.0 s)')).toBe('http://localhost:3000/login');
+    expect(detector.feed('Ready: open http://localhost:3000/login (first pages compiled in 12.0 s)')).toBe(
+      'http://localhost:3000/login',
+    );
   });
 });
 
@@ -40,7 +42,12 @@ describe('options', () => {
   });
 
   it('reads every option', () => {
-    expect(parseOptions(['--repo', '/other', '--ref', 'abc', '--cache', 'cold', '--runs', '3', '--keep', '--link-modules'], '/repo')).toEqual({
+    expect(
+      parseOptions(
+        ['--repo', '/other', '--ref', 'abc', '--cache', 'cold', '--runs', '3', '--keep', '--link-modules'],
+        '/repo',
+      ),
+    ).toEqual({
       repo: '/other',
       ref: 'abc',
       cache: 'cold',
@@ -50,9 +57,12 @@ describe('options', () => {
     });
   });
 
-  it.each([[['--runs', '0']], [['--runs', 'two']], [['--cache']], [['--ref', '--keep']], [['--fast']]])('refuses %j', (args) => {
-    expect(() => parseOptions(args, '/repo')).toThrow(/usage: npm run first-run/);
-  });
+  it.each([[['--runs', '0']], [['--runs', 'two']], [['--cache']], [['--ref', '--keep']], [['--fast']]])(
+    'refuses %j',
+    (args) => {
+      expect(() => parseOptions(args, '/repo')).toThrow(/usage: npm run first-run/);
+    },
+  );
 });
 
 describe('the figures', () => {

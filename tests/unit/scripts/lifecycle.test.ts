@@ -41,7 +41,7 @@ function sdkWarns(version: string, env: Record<string, string> = {}): boolean {
   return run.stdout === 'true';
 }
 
-describe('the Node notice follows the AWS SDK\'s own rule', () => {
+describe("the Node notice follows the AWS SDK's own rule", () => {
   it.each(['v18.20.0', 'v20.19.0', 'v20.20.2', 'v21.7.3', 'v22.0.0', 'v22.12.0', 'v24.11.1'])('%s', (version) => {
     const notice = nodeSupportNotice(version);
     expect(Boolean(notice)).toBe(sdkWarns(version));

@@ -1,4 +1,9 @@
-import { CorbadoConnectAppend, CorbadoConnectLogin, CorbadoConnectPasskeyList, CorbadoConnectProvider } from '@corbado/connect-react';
+import {
+  CorbadoConnectAppend,
+  CorbadoConnectLogin,
+  CorbadoConnectPasskeyList,
+  CorbadoConnectProvider,
+} from '@corbado/connect-react';
 import { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
@@ -25,7 +30,11 @@ declare global {
 const config = window.__PAGE_CONFIG__;
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -51,7 +60,10 @@ function Page() {
             onFallback={(identifier, message) => setStatus(`fallback:${identifier}:${message}`)}
             onLoaded={() => undefined}
             onComplete={async (signedPasskeyData) => {
-              const answer = await post<{ verificationResult: string }>('/complete', { signedPasskeyData, username: config.username });
+              const answer = await post<{ verificationResult: string }>('/complete', {
+                signedPasskeyData,
+                username: config.username,
+              });
               setStatus(`login:${answer.verificationResult}`);
             }}
           />

@@ -2,7 +2,11 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import { calculateJwkThumbprint, decodeProtectedHeader, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createVerifyAuthChallengeHandler, challengeKeysFromEnvironment, type VerifyLogEntry } from '@/lambdas/verify-auth-challenge';
+import {
+  createVerifyAuthChallengeHandler,
+  challengeKeysFromEnvironment,
+  type VerifyLogEntry,
+} from '@/lambdas/verify-auth-challenge';
 import {
   ASSERTION_ISSUER,
   ASSERTION_TYPE,
@@ -48,7 +52,12 @@ describe('parseChallengePublicKeys', () => {
     [
       'a JWKS with kids, alg and use',
       JSON.stringify({
-        keys: [current, next].map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: challengeKeyId(k.publicKey), alg: 'ES256', use: 'sig' })),
+        keys: [current, next].map((k) => ({
+          ...k.publicKey.export({ format: 'jwk' }),
+          kid: challengeKeyId(k.publicKey),
+          alg: 'ES256',
+          use: 'sig',
+        })),
       }),
       2,
     ],
@@ -70,9 +79,17 @@ describe('parseChallengePublicKeys', () => {
   it.each([
     ['an empty value', '  ', /holds no public key/],
     ['text that is no key', 'hello', /neither PEM public keys nor a JWKS/],
-    ['a broken PEM', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n', /key 1 is not a readable PEM public key/],
+    [
+      'a broken PEM',
+      '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      /key 1 is not a readable PEM public key/,
+    ],
     ['text between PEMs', `${pem(current.publicKey)}garbage\n${pem(next.publicKey)}`, /text outside its PEM blocks/],
-    ['a private key PEM', current.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /"PRIVATE KEY" block/],
+    [
+      'a private key PEM',
+      current.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      /"PRIVATE KEY" block/,
+    ],
     ['an RSA key', pem(rsa.publicKey), /key 1 is not an EC P-256 public key/],
     ['a P-384 key', pem(current.publicKey) + pem(p384.publicKey), /key 2 is not an EC P-256 public key/],
     ['an Ed25519 key', pem(ed.publicKey), /key 1 is not an EC P-256 public key/],
@@ -80,9 +97,21 @@ describe('parseChallengePublicKeys', () => {
     ['the same key twice', pem(current.publicKey) + pem(current.publicKey), /key 2 repeats an earlier key/],
     ['malformed JSON', '{"keys": [', /not valid JSON/],
     ['JSON without keys', '{"kty":"EC"}', /without a "keys" array/],
-    ['a JWKS of an RSA key', JSON.stringify({ keys: [rsa.publicKey.export({ format: 'jwk' })] }), /key 1 is not an EC P-256 JWK/],
-    ['a JWKS of a private key', JSON.stringify({ keys: [current.privateKey.export({ format: 'jwk' })] }), /key 1 is a private key/],
-    ['a JWKS with a point off the curve', JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] }), /not a readable JWK/],
+    [
+      'a JWKS of an RSA key',
+      JSON.stringify({ keys: [rsa.publicKey.export({ format: 'jwk' })] }),
+      /key 1 is not an EC P-256 JWK/,
+    ],
+    [
+      'a JWKS of a private key',
+      JSON.stringify({ keys: [current.privateKey.export({ format: 'jwk' })] }),
+      /key 1 is a private key/,
+    ],
+    [
+      'a JWKS with a point off the curve',
+      JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }] }),
+      /not a readable JWK/,
+    ],
     ['a JWKS with a null entry', JSON.stringify({ keys: [null] }), /key 1 is not an EC P-256 JWK/],
     [
       'a JWKS whose kid is not the thumbprint',
@@ -92,16 +121,25 @@ describe('parseChallengePublicKeys', () => {
     [
       'a JWKS naming two keys by one kid',
       JSON.stringify({
-        keys: [current, next].map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: challengeKeyId(current.publicKey) })),
+        keys: [current, next].map((k) => ({
+          ...k.publicKey.export({ format: 'jwk' }),
+          kid: challengeKeyId(current.publicKey),
+        })),
       }),
       /key 2 has kid/,
     ],
     [
       'a JWKS with the same key twice',
-      JSON.stringify({ keys: [current.publicKey.export({ format: 'jwk' }), current.publicKey.export({ format: 'jwk' })] }),
+      JSON.stringify({
+        keys: [current.publicKey.export({ format: 'jwk' }), current.publicKey.export({ format: 'jwk' })],
+      }),
       /key 2 repeats an earlier key/,
     ],
-    [`a JWKS of ${MAX_CHALLENGE_KEYS + 1} keys`, JSON.stringify({ keys: Array(5).fill({}) }), /holds 5 keys; at most 4/],
+    [
+      `a JWKS of ${MAX_CHALLENGE_KEYS + 1} keys`,
+      JSON.stringify({ keys: Array(5).fill({}) }),
+      /holds 5 keys; at most 4/,
+    ],
   ])('refuses %s with a clear error', (_what, text, message) => {
     expect(() => parseChallengePublicKeys(text)).toThrow(ChallengeKeySetError);
     expect(() => parseChallengePublicKeys(text)).toThrow(message);
@@ -120,9 +158,21 @@ describe('the verify Lambda reads its key set at cold start', () => {
   });
 
   it.each([
-    ['both variables', { AUTH_CHALLENGE_PUBLIC_KEYS: pem(next.publicKey), AUTH_CHALLENGE_PUBLIC_KEY: pem(current.publicKey) }, /not both/],
-    ['a set in the single-key variable', { AUTH_CHALLENGE_PUBLIC_KEY: pem(current.publicKey) + pem(next.publicKey) }, /AUTH_CHALLENGE_PUBLIC_KEY holds several keys/],
-    ['a malformed set, named by its variable', { AUTH_CHALLENGE_PUBLIC_KEYS: pem(current.publicKey) + pem(current.publicKey) }, /^AUTH_CHALLENGE_PUBLIC_KEYS key 2 repeats/],
+    [
+      'both variables',
+      { AUTH_CHALLENGE_PUBLIC_KEYS: pem(next.publicKey), AUTH_CHALLENGE_PUBLIC_KEY: pem(current.publicKey) },
+      /not both/,
+    ],
+    [
+      'a set in the single-key variable',
+      { AUTH_CHALLENGE_PUBLIC_KEY: pem(current.publicKey) + pem(next.publicKey) },
+      /AUTH_CHALLENGE_PUBLIC_KEY holds several keys/,
+    ],
+    [
+      'a malformed set, named by its variable',
+      { AUTH_CHALLENGE_PUBLIC_KEYS: pem(current.publicKey) + pem(current.publicKey) },
+      /^AUTH_CHALLENGE_PUBLIC_KEYS key 2 repeats/,
+    ],
     ['nothing', {}, /neither AUTH_CHALLENGE_PUBLIC_KEYS nor AUTH_CHALLENGE_PUBLIC_KEY is set/],
   ])('fails on %s', (_what, env, message) => {
     expect(() => challengeKeysFromEnvironment(env)).toThrow(message);
@@ -173,11 +223,23 @@ describe('verify-auth-challenge with a key set', () => {
   it.each<[string, () => Promise<string>, string]>([
     ['a key it does not hold', () => signChallengeAssertion(stranger.privateKey, BINDING), 'unknown_kid'],
     ['no kid, with two keys trusted', () => craft(current.privateKey, {}), 'missing_kid'],
-    ['a trusted kid on a stranger’s signature', () => craft(stranger.privateKey, { kid: challengeKeyId(current.publicKey) }), 'bad_signature'],
-    ['the kid of the other trusted key', () => craft(next.privateKey, { kid: challengeKeyId(current.publicKey) }), 'bad_signature'],
+    [
+      'a trusted kid on a stranger’s signature',
+      () => craft(stranger.privateKey, { kid: challengeKeyId(current.publicKey) }),
+      'bad_signature',
+    ],
+    [
+      'the kid of the other trusted key',
+      () => craft(next.privateKey, { kid: challengeKeyId(current.publicKey) }),
+      'bad_signature',
+    ],
     ['a kid that is not a string', () => craft(current.privateKey, { kid: 7 }), 'malformed'],
     ['an oversized kid', () => craft(current.privateKey, { kid: 'k'.repeat(200) }), 'malformed'],
-    ['an embedded jwk header naming the attacker’s key', () => craft(stranger.privateKey, { jwk: stranger.publicKey.export({ format: 'jwk' }) }), 'missing_kid'],
+    [
+      'an embedded jwk header naming the attacker’s key',
+      () => craft(stranger.privateKey, { jwk: stranger.publicKey.export({ format: 'jwk' }) }),
+      'missing_kid',
+    ],
   ])('refuses an assertion with %s and logs why', async (_what, build, reason) => {
     logged.length = 0;
     expect(await outcome(await build())).toBe(false);
@@ -194,8 +256,14 @@ describe('verify-auth-challenge with a key set', () => {
   it('refuses every answer when the trusted key is of the wrong type, without throwing', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const answer = await signChallengeAssertion(current.privateKey, BINDING);
-    await expect(checkChallengeAssertion(answer, rsa.publicKey, BINDING)).resolves.toEqual({ valid: false, reason: 'wrong_key_type' });
+    await expect(checkChallengeAssertion(answer, rsa.publicKey, BINDING)).resolves.toEqual({
+      valid: false,
+      reason: 'wrong_key_type',
+    });
     const handBuilt = new Map([[challengeKeyId(current.publicKey), rsa.publicKey]]);
-    await expect(checkChallengeAssertion(answer, handBuilt, BINDING)).resolves.toMatchObject({ valid: false, reason: 'wrong_key_type' });
+    await expect(checkChallengeAssertion(answer, handBuilt, BINDING)).resolves.toMatchObject({
+      valid: false,
+      reason: 'wrong_key_type',
+    });
   });
 });

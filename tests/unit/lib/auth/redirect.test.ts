@@ -101,9 +101,44 @@ describe('safeNextPath', () => {
       };
     }
     const TOKENS = [
-      '/', '/', '/', '//', '\\', '.', '..', '%2e', '%2E%2E', '%2F', '%5C', '%00', ':', '@', '?', '#', '&',
-      'evil.example', 'app.example', 'login', 'account', 'https:', 'http:', 'javascript:', 'data:', 'x',
-      '\t', '\n', '\r', ' ', '\u0000', '\u00a0', '\u2028', '\u3002', '\uff0f', '\uff3c', '\u2215', 'é',
+      '/',
+      '/',
+      '/',
+      '//',
+      '\\',
+      '.',
+      '..',
+      '%2e',
+      '%2E%2E',
+      '%2F',
+      '%5C',
+      '%00',
+      ':',
+      '@',
+      '?',
+      '#',
+      '&',
+      'evil.example',
+      'app.example',
+      'login',
+      'account',
+      'https:',
+      'http:',
+      'javascript:',
+      'data:',
+      'x',
+      '\t',
+      '\n',
+      '\r',
+      ' ',
+      '\u0000',
+      '\u00a0',
+      '\u2028',
+      '\u3002',
+      '\uff0f',
+      '\uff3c',
+      '\u2215',
+      'é',
     ];
     const random = prng(0x5eed);
     const inputs: string[] = [];
@@ -120,15 +155,18 @@ describe('safeNextPath', () => {
         .filter(
           ({ result }) =>
             result !== '/account' &&
-            !(result.startsWith('/') && !result.startsWith('//') && !result.includes('\\') && resolvesToSameOrigin(result)),
+            !(
+              result.startsWith('/') &&
+              !result.startsWith('//') &&
+              !result.includes('\\') &&
+              resolvesToSameOrigin(result)
+            ),
         );
       expect(bad).toEqual([]);
     });
 
     it('is stable: a result fed back in comes out unchanged', () => {
-      const unstable = inputs
-        .map((input) => safeNextPath(input))
-        .filter((result) => safeNextPath(result) !== result);
+      const unstable = inputs.map((input) => safeNextPath(input)).filter((result) => safeNextPath(result) !== result);
       expect(unstable).toEqual([]);
     });
 

@@ -15,13 +15,17 @@ describe('challengeKeySetReport', () => {
   it('without a set, prints the line that gives the function the app key, named by its kid', () => {
     const { lines, blocker } = challengeKeySetReport(undefined, app.privateKey);
     expect(blocker).toBeNull();
-    expect(lines).toEqual([`# The verify-auth-challenge function trusts the app's key (kid ${kid}): AUTH_CHALLENGE_PUBLIC_KEYS="${pem(app.publicKey).trim().replace(/\n/g, '\\n')}"`]);
+    expect(lines).toEqual([
+      `# The verify-auth-challenge function trusts the app's key (kid ${kid}): AUTH_CHALLENGE_PUBLIC_KEYS="${pem(app.publicKey).trim().replace(/\n/g, '\\n')}"`,
+    ]);
   });
 
   it('accepts a set that holds the app key, listing the kids', () => {
     const { lines, blocker } = challengeKeySetReport(pem(next.publicKey) + pem(app.publicKey), app.privateKey);
     expect(blocker).toBeNull();
-    expect(lines).toEqual([`Challenge key set: 2 keys: ${challengeKeyId(next.publicKey)}, ${kid} (the app signs with it).`]);
+    expect(lines).toEqual([
+      `Challenge key set: 2 keys: ${challengeKeyId(next.publicKey)}, ${kid} (the app signs with it).`,
+    ]);
   });
 
   it('blocks when the set lacks the app key: every sign-in would be refused', () => {

@@ -68,7 +68,10 @@ describe('verifyCorbadoSessionToken', () => {
 
   it.each([
     ['signed by a key the project does not publish', () => api.sessionToken({}, { key: api.strangerKey })],
-    ['signed by a stranger key under an unknown kid', () => api.sessionToken({}, { key: api.strangerKey, kid: 'other' })],
+    [
+      'signed by a stranger key under an unknown kid',
+      () => api.sessionToken({}, { key: api.strangerKey, kid: 'other' }),
+    ],
     ['expired a minute ago', () => api.sessionToken({ exp: Math.floor(Date.now() / 1000) - 60 })],
     ['not valid before an hour from now', () => api.sessionToken({ nbf: Math.floor(Date.now() / 1000) + 3600 })],
     ['from another issuer', () => api.sessionToken({ iss: 'https://pro-999.frontendapi.cloud.corbado.io' })],
@@ -82,15 +85,21 @@ describe('verifyCorbadoSessionToken', () => {
     ['with a homoglyph email', () => api.sessionToken({ email: 'a@ex\u0430mple.com' })],
     ['with an email that is a list', () => api.sessionToken({ email: ['a@example.com'] })],
     ['with its signature cut', async () => (await api.sessionToken()).slice(0, -4)],
-    ['with its payload swapped for another user', async () => {
-      const [header, , signature] = (await api.sessionToken()).split('.');
-      const payload = (await api.sessionToken({ sub: 'usr-666' })).split('.')[1];
-      return `${header}.${payload}.${signature}`;
-    }],
-    ['unsigned (alg none)', async () => {
-      const [, payload] = (await api.sessionToken()).split('.');
-      return `${Buffer.from('{"alg":"none","kid":"test-project-key"}').toString('base64url')}.${payload}.`;
-    }],
+    [
+      'with its payload swapped for another user',
+      async () => {
+        const [header, , signature] = (await api.sessionToken()).split('.');
+        const payload = (await api.sessionToken({ sub: 'usr-666' })).split('.')[1];
+        return `${header}.${payload}.${signature}`;
+      },
+    ],
+    [
+      'unsigned (alg none)',
+      async () => {
+        const [, payload] = (await api.sessionToken()).split('.');
+        return `${Buffer.from('{"alg":"none","kid":"test-project-key"}').toString('base64url')}.${payload}.`;
+      },
+    ],
     ['that is not a JWT', async () => 'not.a.jwt'],
   ])('refuses a token %s', async (_what, make) => {
     expect(await outcome(await make())).toBe('corbado_session_invalid');
@@ -133,16 +142,12 @@ describe('corbadoTokenFrom', () => {
     expect(corbadoTokenFrom(headers(authorization), { value: 'cookie-token' })).toBe(expected);
   });
 
-  it.each([
-    ['Basic dXNlcjpwYXNz'],
-    ['Bearer'],
-    ['Bearer '],
-    ['Bearer a b'],
-    ['Bearerabc'],
-    ['abc.def.ghi'],
-  ])('takes nothing, not even the cookie, from a malformed Authorization %j', (authorization) => {
-    expect(corbadoTokenFrom(headers(authorization), { value: 'cookie-token' })).toBeNull();
-  });
+  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer '], ['Bearer a b'], ['Bearerabc'], ['abc.def.ghi']])(
+    'takes nothing, not even the cookie, from a malformed Authorization %j',
+    (authorization) => {
+      expect(corbadoTokenFrom(headers(authorization), { value: 'cookie-token' })).toBeNull();
+    },
+  );
 
   it("falls back to Corbado's cookie without an Authorization header", () => {
     expect(corbadoTokenFrom(headers(), { value: 'cookie-token' })).toBe('cookie-token');

@@ -9,7 +9,10 @@ const basic = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8')
 
 async function authenticate(env: Record<string, string>) {
   withEnvironment(env);
-  const [{ authenticateWebhook }, { AppError }] = await Promise.all([import('@/lib/corbado/webhook-auth'), import('@/lib/errors')]);
+  const [{ authenticateWebhook }, { AppError }] = await Promise.all([
+    import('@/lib/corbado/webhook-auth'),
+    import('@/lib/errors'),
+  ]);
   /** The error code authenticateWebhook throws for `authorization`, or null when it lets it in. */
   return (authorization: string | null): string | null => {
     try {
@@ -40,7 +43,10 @@ describe('authenticateWebhook', () => {
   });
 
   it('lets in a password that itself contains a colon (only the first colon splits)', async () => {
-    const check = await authenticate({ CORBADO_WEBHOOK_USERNAME: USERNAME, CORBADO_WEBHOOK_PASSWORD: 'pass:word:0123456789' });
+    const check = await authenticate({
+      CORBADO_WEBHOOK_USERNAME: USERNAME,
+      CORBADO_WEBHOOK_PASSWORD: 'pass:word:0123456789',
+    });
     expect(check(basic(`${USERNAME}:pass:word:0123456789`))).toBeNull();
     expect(check(basic(`${USERNAME}:pass`))).toBe('webhook_unauthorized');
   });

@@ -32,7 +32,10 @@ afterEach(() => {
 });
 
 const TIMESTAMP = '2026-12-02T10:00:00Z';
-const userData = { user: { id: 'usr-123', status: 'active' }, identifiers: [{ type: 'email', value: 'a@example.com', status: 'verified' }] };
+const userData = {
+  user: { id: 'usr-123', status: 'active' },
+  identifiers: [{ type: 'email', value: 'a@example.com', status: 'verified' }],
+};
 const passkeyData = { userID: 'usr-123', credential: { id: 'cre-456' } };
 const DATA: Record<string, Record<string, unknown>> = {
   'user.created': userData,
@@ -42,7 +45,12 @@ const DATA: Record<string, Record<string, unknown>> = {
   'passkey.deleted': passkeyData,
   'passkey-login.completed': passkeyData,
 };
-const event = (type: string, data: unknown = DATA[type], extra: Record<string, unknown> = {}) => ({ type, timestamp: TIMESTAMP, data, ...extra });
+const event = (type: string, data: unknown = DATA[type], extra: Record<string, unknown> = {}) => ({
+  type,
+  timestamp: TIMESTAMP,
+  data,
+  ...extra,
+});
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -71,7 +79,10 @@ describe('handleCorbadoEvent', () => {
     await handleCorbadoEvent(event('user.created', userData, { metadata: { attempt: 1 } }), null);
     const reordered = {
       metadata: { attempt: 2 },
-      data: { identifiers: [{ status: 'verified', value: 'a@example.com', type: 'email' }], user: { status: 'active', id: 'usr-123' } },
+      data: {
+        identifiers: [{ status: 'verified', value: 'a@example.com', type: 'email' }],
+        user: { status: 'active', id: 'usr-123' },
+      },
       timestamp: TIMESTAMP,
       type: 'user.created',
     };
@@ -84,7 +95,13 @@ describe('handleCorbadoEvent', () => {
     ['another timestamp', { ...event('passkey.created'), timestamp: '2026-12-02T10:00:01Z' }],
     ['another credential', event('passkey.created', { userID: 'usr-123', credential: { id: 'cre-457' } })],
     ['another user', event('passkey.created', { userID: 'usr-124', credential: { id: 'cre-456' } })],
-    ['one more identifier', event('user.created', { ...userData, identifiers: [...userData.identifiers, { type: 'phone', value: '+1', status: 'pending' }] })],
+    [
+      'one more identifier',
+      event('user.created', {
+        ...userData,
+        identifiers: [...userData.identifiers, { type: 'phone', value: '+1', status: 'pending' }],
+      }),
+    ],
   ])('records an event with %s as a new event', async (_what, other) => {
     await handleCorbadoEvent(event(other.type === 'user.created' ? 'user.created' : 'passkey.created'), null);
     expect(await handleCorbadoEvent(other, null)).toEqual({ received: true, duplicate: false });
@@ -92,12 +109,19 @@ describe('handleCorbadoEvent', () => {
 
   it('keys an event by its content: a value cannot pass for a key of the same text', async () => {
     await handleCorbadoEvent(event('user.deleted', { userID: 'usr-1', note: 'a' }), null);
-    expect(await handleCorbadoEvent(event('user.deleted', { userID: 'usr-1', note: ['a'] }), null)).toMatchObject({ duplicate: false });
-    expect(await handleCorbadoEvent(event('user.deleted', { userID: 'usr-1', note: '["a"]' }), null)).toMatchObject({ duplicate: false });
+    expect(await handleCorbadoEvent(event('user.deleted', { userID: 'usr-1', note: ['a'] }), null)).toMatchObject({
+      duplicate: false,
+    });
+    expect(await handleCorbadoEvent(event('user.deleted', { userID: 'usr-1', note: '["a"]' }), null)).toMatchObject({
+      duplicate: false,
+    });
   });
 
   it('acknowledges an unknown event type without recording it (Corbado retries anything but 2xx)', async () => {
-    expect(await handleCorbadoEvent({ type: 'session.created', timestamp: 'not checked', data: 1 }, null)).toEqual({ received: true, ignored: true });
+    expect(await handleCorbadoEvent({ type: 'session.created', timestamp: 'not checked', data: 1 }, null)).toEqual({
+      received: true,
+      ignored: true,
+    });
     expect(store.claims).toHaveLength(0);
   });
 
@@ -107,7 +131,9 @@ describe('handleCorbadoEvent', () => {
     ['a type of 65 characters', event('x'.repeat(65))],
     ['a type that is not a string', event('passkey.created', passkeyData, { type: ['passkey.created'] })],
   ])('refuses %s', async (_what, body) => {
-    expect(await refusal(handleCorbadoEvent(body as Record<string, unknown>, null))).toBe('type must be an event type.');
+    expect(await refusal(handleCorbadoEvent(body as Record<string, unknown>, null))).toBe(
+      'type must be an event type.',
+    );
   });
 
   it('refuses a body whose type differs from the X-Corbado-Webhook-Event header', async () => {
@@ -121,7 +147,9 @@ describe('handleCorbadoEvent', () => {
     ['a date that does not parse', 'yesterday'],
     ['an overlong string', `${TIMESTAMP}${' '.repeat(60)}`],
   ])('refuses a timestamp that is %s', async (_what, timestamp) => {
-    expect(await refusal(handleCorbadoEvent({ ...event('passkey.created'), timestamp }, null))).toBe('timestamp must be an ISO 8601 date.');
+    expect(await refusal(handleCorbadoEvent({ ...event('passkey.created'), timestamp }, null))).toBe(
+      'timestamp must be an ISO 8601 date.',
+    );
   });
 
   it.each([
@@ -137,9 +165,17 @@ describe('handleCorbadoEvent', () => {
     ['user.created', { ...userData, user: { id: 'cre-123', status: 'active' } }, /data.user needs an id/],
     ['user.created', { ...userData, user: { id: 'usr-', status: 'active' } }, /data.user needs an id/],
     ['user.updated', { ...userData, user: { id: 'usr-123' } }, /data.user needs an id/],
-    ['user.updated', { ...userData, user: { id: `usr-${'1'.repeat(125)}`, status: 'active' } }, /data.user needs an id/],
+    [
+      'user.updated',
+      { ...userData, user: { id: `usr-${'1'.repeat(125)}`, status: 'active' } },
+      /data.user needs an id/,
+    ],
     ['user.created', { user: userData.user }, /data.identifiers must list/],
-    ['user.created', { ...userData, identifiers: [{ type: 'email', value: 'a@example.com' }] }, /data.identifiers must list/],
+    [
+      'user.created',
+      { ...userData, identifiers: [{ type: 'email', value: 'a@example.com' }] },
+      /data.identifiers must list/,
+    ],
     ['user.created', { ...userData, identifiers: [null] }, /data.identifiers must list/],
     ['user.deleted', { userID: 123 }, /data.userID must be/],
     ['passkey.created', { userID: 'usr-123', credential: { id: 'usr-456' } }, /data.credential needs an id/],
@@ -158,9 +194,12 @@ describe('handleCorbadoEvent', () => {
 
 describe('isCorbadoEventType', () => {
   it.each([...CORBADO_EVENT_TYPES])('knows %s', (type) => expect(isCorbadoEventType(type)).toBe(true));
-  it.each(['user', 'USER.CREATED', 'user.created ', 'toString', '__proto__', '', null, 1])('does not know %j', (value) => {
-    expect(isCorbadoEventType(value)).toBe(false);
-  });
+  it.each(['user', 'USER.CREATED', 'user.created ', 'toString', '__proto__', '', null, 1])(
+    'does not know %j',
+    (value) => {
+      expect(isCorbadoEventType(value)).toBe(false);
+    },
+  );
 });
 
 describe('MemoryWebhookEventStore', () => {

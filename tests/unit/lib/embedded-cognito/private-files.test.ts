@@ -68,7 +68,8 @@ describe('private files', () => {
     const files = [path.join(root, 'emulator', 'clients.json'), path.join(deep, 'pool.json')];
     for (const file of files) writeFileSync(file, '{}', { mode: 0o666 });
     tightenTree(path.join(root, 'emulator'));
-    for (const folder of [path.join(root, 'emulator'), path.join(root, 'emulator', 'db'), deep]) expect(mode(folder)).toBe(0o700);
+    for (const folder of [path.join(root, 'emulator'), path.join(root, 'emulator', 'db'), deep])
+      expect(mode(folder)).toBe(0o700);
     for (const file of files) expect(mode(file)).toBe(0o600);
   });
 

@@ -25,7 +25,13 @@ const OTHER_SECRET: AccessKey = { ...KEY, secretAccessKey: 'b3RoZXItc2VjcmV0LW90
 const SIGNED_AT = new Date('2026-12-02T10:00:00Z');
 const HOST = '127.0.0.1:9229';
 
-type Captured = { method: string; path: string; query?: Record<string, string | string[] | null>; headers: Record<string, string>; body?: unknown };
+type Captured = {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+  body?: unknown;
+};
 
 /** What the emulator's HTTP server receives for a request the SDK sent: lower-case headers, path and query. */
 function received(request: Captured): ReceivedRequest {
@@ -105,12 +111,17 @@ const withAuthorization = (request: ReceivedRequest, edit: (value: string) => st
 describe('checkSignature', () => {
   it("accepts a call signed by the Cognito SDK client with the emulator's key", async () => {
     const request = await sdkSigned();
-    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAABCDEF0123456789\/20261202\/eu-central-1\/cognito-idp\/aws4_request/);
+    expect(request.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAABCDEF0123456789\/20261202\/eu-central-1\/cognito-idp\/aws4_request/,
+    );
     expect(await check(request)).toBeNull();
   });
 
   it('refuses a call signed with another secret for the same key id', async () => {
-    expect(await check(await sdkSigned(OTHER_SECRET))).toMatchObject({ status: 403, type: 'InvalidSignatureException' });
+    expect(await check(await sdkSigned(OTHER_SECRET))).toMatchObject({
+      status: 403,
+      type: 'InvalidSignatureException',
+    });
   });
 
   it('refuses a call signed with another key id', async () => {
@@ -123,14 +134,29 @@ describe('checkSignature', () => {
   });
 
   it.each([
-    ['one character of the body', (r: ReceivedRequest) => ({ ...r, body: Buffer.from(r.body.toString().replace('a@example.com', 'b@example.com')) })],
-    ['the operation (X-Amz-Target)', (r: ReceivedRequest) => withHeader(r, 'x-amz-target', 'AWSCognitoIdentityProviderService.AdminDeleteUser')],
+    [
+      'one character of the body',
+      (r: ReceivedRequest) => ({
+        ...r,
+        body: Buffer.from(r.body.toString().replace('a@example.com', 'b@example.com')),
+      }),
+    ],
+    [
+      'the operation (X-Amz-Target)',
+      (r: ReceivedRequest) => withHeader(r, 'x-amz-target', 'AWSCognitoIdentityProviderService.AdminDeleteUser'),
+    ],
     ['the host', (r: ReceivedRequest) => withHeader(r, 'host', '127.0.0.1:9230')],
     ['the method', (r: ReceivedRequest) => ({ ...r, method: 'PUT' })],
     ['the path', (r: ReceivedRequest) => ({ ...r, url: '/admin' })],
     ['a query string added', (r: ReceivedRequest) => ({ ...r, url: `${r.url}?Action=AdminDeleteUser` })],
-    ['the signature', (r: ReceivedRequest) => withAuthorization(r, (v) => v.replace(/.$/, (c) => (c === '0' ? '1' : '0')))],
-    ['the region of the credential scope', (r: ReceivedRequest) => withAuthorization(r, (v) => v.replace('/eu-central-1/', '/us-east-1/'))],
+    [
+      'the signature',
+      (r: ReceivedRequest) => withAuthorization(r, (v) => v.replace(/.$/, (c) => (c === '0' ? '1' : '0'))),
+    ],
+    [
+      'the region of the credential scope',
+      (r: ReceivedRequest) => withAuthorization(r, (v) => v.replace('/eu-central-1/', '/us-east-1/')),
+    ],
   ])('refuses an SDK call after a change to %s', async (_what, tamper) => {
     const request = await sdkSigned();
     expect(await check(request)).toBeNull();
@@ -139,23 +165,35 @@ describe('checkSignature', () => {
 
   it('refuses a call with no Authorization header', async () => {
     const request = withHeader(await sdkSigned(), 'authorization', undefined);
-    expect(await check(request)).toEqual({ status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(await check(request)).toEqual({
+      status: 403,
+      type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
   });
 
   it.each([
     ['another algorithm', (v: string) => v.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA1')],
     ['a short signature', (v: string) => v.slice(0, -1)],
-    ['an upper-case signature', (v: string) => v.replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`)],
+    [
+      'an upper-case signature',
+      (v: string) => v.replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`),
+    ],
     ['extra text after the signature', (v: string) => `${v}, Signature=${'0'.repeat(64)}`],
     ['no SignedHeaders', (v: string) => v.replace(/SignedHeaders=[^,]+,\s*/, '')],
     ['a presigned-URL style value', () => `X-Amz-Credential=${KEY.accessKeyId}`],
   ])('refuses a malformed Authorization header (%s)', async (_what, edit) => {
-    expect(await check(withAuthorization(await sdkSigned(), edit))).toMatchObject({ type: 'IncompleteSignatureException' });
+    expect(await check(withAuthorization(await sdkSigned(), edit))).toMatchObject({
+      type: 'IncompleteSignatureException',
+    });
   });
 
   it('refuses a credential scoped to another service', async () => {
     const refusal = await check(await signerSigned({ path: '/', body: '{}' }, { service: 'sts' }));
-    expect(refusal).toMatchObject({ type: 'InvalidSignatureException', message: "Credential should be scoped to correct service: 'cognito-idp'." });
+    expect(refusal).toMatchObject({
+      type: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'cognito-idp'.",
+    });
   });
 
   it.each([
@@ -175,36 +213,65 @@ describe('checkSignature', () => {
     expect(await check(request, KEY, at(SIGNATURE_MAX_SKEW_MS))).toBeNull();
     expect(await check(request, KEY, at(-SIGNATURE_MAX_SKEW_MS))).toBeNull();
     for (const now of [at(SIGNATURE_MAX_SKEW_MS + 1000), at(-SIGNATURE_MAX_SKEW_MS - 1000), at(24 * 3600_000)]) {
-      expect(await check(request, KEY, now)).toMatchObject({ type: 'InvalidSignatureException', message: expect.stringMatching(/^Signature expired/) });
+      expect(await check(request, KEY, now)).toMatchObject({
+        type: 'InvalidSignatureException',
+        message: expect.stringMatching(/^Signature expired/),
+      });
     }
   });
 
   it.each(['host', 'x-amz-date'])('refuses a signature that does not cover %s', async (name) => {
     const request = withAuthorization(await sdkSigned(), (v) =>
-      v.replace(/SignedHeaders=([^,]+)/, (_m, list: string) => `SignedHeaders=${list.split(';').filter((h) => h !== name).join(';')}`),
+      v.replace(
+        /SignedHeaders=([^,]+)/,
+        (_m, list: string) =>
+          `SignedHeaders=${list
+            .split(';')
+            .filter((h) => h !== name)
+            .join(';')}`,
+      ),
     );
-    expect(await check(request)).toMatchObject({ type: 'IncompleteSignatureException', message: 'The signed headers must include host and x-amz-date.' });
+    expect(await check(request)).toMatchObject({
+      type: 'IncompleteSignatureException',
+      message: 'The signed headers must include host and x-amz-date.',
+    });
   });
 
   it('refuses a request that lacks a header the signature names', async () => {
     const request = withHeader(await sdkSigned(), 'x-amz-target', undefined);
-    expect(await check(request)).toMatchObject({ type: 'IncompleteSignatureException', message: 'Signed header x-amz-target is missing.' });
+    expect(await check(request)).toMatchObject({
+      type: 'IncompleteSignatureException',
+      message: 'Signed header x-amz-target is missing.',
+    });
   });
 
   it('refuses a body that differs from the x-amz-content-sha256 it was signed with', async () => {
     const declared = createHash('sha256').update('{"UserPoolId":"x"}').digest('hex');
-    const honest = await signerSigned({ path: '/', headers: { 'x-amz-content-sha256': declared }, body: '{"UserPoolId":"x"}' });
+    const honest = await signerSigned({
+      path: '/',
+      headers: { 'x-amz-content-sha256': declared },
+      body: '{"UserPoolId":"x"}',
+    });
     expect(await check(honest)).toBeNull();
     // The signer trusts a declared hash: the signature would match this other body.
-    const swapped = await signerSigned({ path: '/', headers: { 'x-amz-content-sha256': declared }, body: '{"UserPoolId":"evil"}' });
-    expect(await check(swapped)).toMatchObject({ type: 'InvalidSignatureException', message: 'The body does not match x-amz-content-sha256.' });
+    const swapped = await signerSigned({
+      path: '/',
+      headers: { 'x-amz-content-sha256': declared },
+      body: '{"UserPoolId":"evil"}',
+    });
+    expect(await check(swapped)).toMatchObject({
+      type: 'InvalidSignatureException',
+      message: 'The body does not match x-amz-content-sha256.',
+    });
   });
 
   it('accepts a signed query string, repeated parameters and encoded characters included, and refuses it changed', async () => {
     const request = await signerSigned({ path: '/x', query: { b: 'two words', a: ['2', '1'], 'c/d': '~!' }, body: '' });
     expect(request.url).toContain('?');
     expect(await check(request)).toBeNull();
-    expect(await check({ ...request, url: request.url.replace('two', 'too') })).toMatchObject({ type: 'InvalidSignatureException' });
+    expect(await check({ ...request, url: request.url.replace('two', 'too') })).toMatchObject({
+      type: 'InvalidSignatureException',
+    });
   });
 });
 
@@ -213,11 +280,15 @@ describe('NodeSha256', () => {
     const plain = new NodeSha256();
     plain.update('hello ');
     plain.update(new TextEncoder().encode('world'));
-    expect(Buffer.from(await plain.digest()).toString('hex')).toBe(createHash('sha256').update('hello world').digest('hex'));
+    expect(Buffer.from(await plain.digest()).toString('hex')).toBe(
+      createHash('sha256').update('hello world').digest('hex'),
+    );
 
     const keyed = new NodeSha256(Buffer.from('key'));
     keyed.update('message');
-    expect(Buffer.from(await keyed.digest()).toString('hex')).toBe(createHmac('sha256', 'key').update('message').digest('hex'));
+    expect(Buffer.from(await keyed.digest()).toString('hex')).toBe(
+      createHmac('sha256', 'key').update('message').digest('hex'),
+    );
   });
 
   it('hashes only the bytes a view covers, not the whole buffer under it', async () => {
@@ -233,7 +304,9 @@ describe('NodeSha256', () => {
     hash.update('discarded');
     hash.reset();
     hash.update('message');
-    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(createHmac('sha256', 'key').update('message').digest('hex'));
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(
+      createHmac('sha256', 'key').update('message').digest('hex'),
+    );
   });
 });
 

@@ -6,13 +6,33 @@ import { clientAddress } from '@/lib/http/client-address';
 describe('clientAddress', () => {
   it.each([
     ['one entry', { 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7'],
-    ['the right-most of several (the one the nearest proxy appended)', { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' }, '203.0.113.7'],
-    ['the right-most, whatever a client put before it', { 'x-forwarded-for': '1.1.1.1,2.2.2.2 ,  203.0.113.7  ' }, '203.0.113.7'],
+    [
+      'the right-most of several (the one the nearest proxy appended)',
+      { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' },
+      '203.0.113.7',
+    ],
+    [
+      'the right-most, whatever a client put before it',
+      { 'x-forwarded-for': '1.1.1.1,2.2.2.2 ,  203.0.113.7  ' },
+      '203.0.113.7',
+    ],
     ['an IPv6 address', { 'x-forwarded-for': '2001:db8::1' }, '2001:db8::1'],
     ['X-Real-IP when there is no X-Forwarded-For', { 'x-real-ip': ' 203.0.113.9 ' }, '203.0.113.9'],
-    ['X-Forwarded-For before X-Real-IP', { 'x-forwarded-for': '203.0.113.7', 'x-real-ip': '203.0.113.9' }, '203.0.113.7'],
-    ['X-Real-IP when the right-most entry is empty', { 'x-forwarded-for': '203.0.113.7, ', 'x-real-ip': '203.0.113.9' }, '203.0.113.9'],
-    ['unknown when the right-most entry is empty and there is no X-Real-IP', { 'x-forwarded-for': '203.0.113.7,' }, 'unknown'],
+    [
+      'X-Forwarded-For before X-Real-IP',
+      { 'x-forwarded-for': '203.0.113.7', 'x-real-ip': '203.0.113.9' },
+      '203.0.113.7',
+    ],
+    [
+      'X-Real-IP when the right-most entry is empty',
+      { 'x-forwarded-for': '203.0.113.7, ', 'x-real-ip': '203.0.113.9' },
+      '203.0.113.9',
+    ],
+    [
+      'unknown when the right-most entry is empty and there is no X-Real-IP',
+      { 'x-forwarded-for': '203.0.113.7,' },
+      'unknown',
+    ],
     ['unknown when X-Forwarded-For is blank', { 'x-forwarded-for': '   ' }, 'unknown'],
     ['unknown when X-Real-IP is blank', { 'x-real-ip': ' ' }, 'unknown'],
     ['unknown without either header', {}, 'unknown'],

@@ -13,7 +13,10 @@ describe('isCrossSiteWrite', () => {
 
   it.each([
     ['a foreign Origin', { origin: 'https://evil.example' }],
-    ['a foreign Origin claiming same-origin in Sec-Fetch-Site', { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' }],
+    [
+      'a foreign Origin claiming same-origin in Sec-Fetch-Site',
+      { origin: 'https://evil.example', 'sec-fetch-site': 'same-origin' },
+    ],
     ['a sibling subdomain Origin', { origin: 'https://evil.app.example' }],
     ['the app host over http', { origin: 'http://app.example' }],
     ['the app host on another port', { origin: 'https://app.example:8443' }],

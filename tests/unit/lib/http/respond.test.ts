@@ -80,7 +80,7 @@ describe('jsonResponse and errorResponse', () => {
 });
 
 describe('responseForError', () => {
-  it("answers an AppError with its code, its message and its Retry-After", async () => {
+  it('answers an AppError with its code, its message and its Retry-After', async () => {
     const response = responseForError(new AppError('rate_limited', 'Slow down.', { retryAfterSeconds: 9 }));
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('9');
@@ -98,10 +98,16 @@ describe('responseForError', () => {
   );
 
   it.each([
-    ['another SQLite error', Object.assign(new Error('UNIQUE constraint failed: passkeys.id'), { code: 'SQLITE_CONSTRAINT' })],
+    [
+      'another SQLite error',
+      Object.assign(new Error('UNIQUE constraint failed: passkeys.id'), { code: 'SQLITE_CONSTRAINT' }),
+    ],
     ['a code that only contains BUSY', Object.assign(new Error('x'), { code: 'NOT_SQLITE_BUSY' })],
     ['a numeric code', Object.assign(new Error('x'), { code: 5 })],
-    ['a TypeError with internals in its message', new TypeError("Cannot read properties of undefined (reading 'secretKey')")],
+    [
+      'a TypeError with internals in its message',
+      new TypeError("Cannot read properties of undefined (reading 'secretKey')"),
+    ],
     ['a thrown string', 'token=eyJhbGciOi...'],
     ['null', null],
     ['undefined', undefined],
@@ -137,15 +143,20 @@ describe('handleErrors', () => {
 
 describe('readJsonObject', () => {
   it('reads a JSON object', async () => {
-    expect(await readJsonObject(post(JSON.stringify({ email: 'a@example.com', n: 1 })))).toEqual({ email: 'a@example.com', n: 1 });
+    expect(await readJsonObject(post(JSON.stringify({ email: 'a@example.com', n: 1 })))).toEqual({
+      email: 'a@example.com',
+      n: 1,
+    });
   });
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json ;charset=UTF-8'])(
-    'accepts Content-Type %j',
-    async (type) => {
-      expect(await readJsonObject(post('{"a":1}', { 'content-type': type }))).toEqual({ a: 1 });
-    },
-  );
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON',
+    'application/json ;charset=UTF-8',
+  ])('accepts Content-Type %j', async (type) => {
+    expect(await readJsonObject(post('{"a":1}', { 'content-type': type }))).toEqual({ a: 1 });
+  });
 
   it.each([
     ['no Content-Type', undefined],

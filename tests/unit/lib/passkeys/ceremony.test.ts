@@ -60,8 +60,14 @@ describe('rememberChallenge', () => {
     const cookie = await rememberChallenge(noCookies, 'authenticate', first, null);
     const again = await rememberChallenge(browserWith(cookie), 'authenticate', second, null);
     expect(again.value).toBe(cookie.value);
-    expect(await takeChallenge(browserWith(cookie), 'authenticate', first)).toEqual({ challenge: first, userSub: null });
-    expect(await takeChallenge(browserWith(cookie), 'authenticate', second)).toEqual({ challenge: second, userSub: null });
+    expect(await takeChallenge(browserWith(cookie), 'authenticate', first)).toEqual({
+      challenge: first,
+      userSub: null,
+    });
+    expect(await takeChallenge(browserWith(cookie), 'authenticate', second)).toEqual({
+      challenge: second,
+      userSub: null,
+    });
   });
 
   it.each([
@@ -76,10 +82,17 @@ describe('rememberChallenge', () => {
     const real = (await rememberChallenge(noCookies, 'authenticate', challenge(), null)).value;
     const other = (await rememberChallenge(noCookies, 'authenticate', challenge(), null)).value;
     const value =
-      planted === 'REAL_NONCE_OTHER_MAC' ? `${real.split('.')[0]}.${other.split('.')[1]}`
-      : planted === 'REAL_SHORT' ? real.slice(0, -1)
-      : planted;
-    const cookie = await rememberChallenge(browserWith({ name: '__Host-ceremony', value, options: {} as CookieToSet['options'] }), 'authenticate', challenge(), null);
+      planted === 'REAL_NONCE_OTHER_MAC'
+        ? `${real.split('.')[0]}.${other.split('.')[1]}`
+        : planted === 'REAL_SHORT'
+          ? real.slice(0, -1)
+          : planted;
+    const cookie = await rememberChallenge(
+      browserWith({ name: '__Host-ceremony', value, options: {} as CookieToSet['options'] }),
+      'authenticate',
+      challenge(),
+      null,
+    );
     expect(cookie.value).not.toBe(value);
     expect(cookie.value).toMatch(/^[\w-]{43}\.[\w-]{43}$/);
   });
@@ -88,9 +101,13 @@ describe('rememberChallenge', () => {
     const before = await ceremony({ SESSION_SECRET: SECRET_A });
     const cookie = await before.rememberChallenge(noCookies, 'register', challenge(), 'sub-1');
     const during = await ceremony({ SESSION_SECRET: SECRET_B, SESSION_SECRET_PREVIOUS: SECRET_A });
-    expect((await during.rememberChallenge(browserWith(cookie), 'register', challenge(), 'sub-1')).value).toBe(cookie.value);
+    expect((await during.rememberChallenge(browserWith(cookie), 'register', challenge(), 'sub-1')).value).toBe(
+      cookie.value,
+    );
     const after = await ceremony({ SESSION_SECRET: SECRET_B });
-    expect((await after.rememberChallenge(browserWith(cookie), 'register', challenge(), 'sub-1')).value).not.toBe(cookie.value);
+    expect((await after.rememberChallenge(browserWith(cookie), 'register', challenge(), 'sub-1')).value).not.toBe(
+      cookie.value,
+    );
   });
 });
 
@@ -110,7 +127,10 @@ describe('takeChallenge', () => {
     const attacker = await rememberChallenge(noCookies, 'authenticate', challenge(), null);
     expect(await takeChallenge(noCookies, 'authenticate', value)).toBeNull();
     expect(await takeChallenge(browserWith(attacker), 'authenticate', value)).toBeNull();
-    expect(await takeChallenge(browserWith(victim), 'authenticate', value)).toEqual({ challenge: value, userSub: null });
+    expect(await takeChallenge(browserWith(victim), 'authenticate', value)).toEqual({
+      challenge: value,
+      userSub: null,
+    });
   });
 
   it('refuses a challenge given for another purpose', async () => {
@@ -135,7 +155,10 @@ describe('takeChallenge', () => {
     const cookie = await rememberChallenge(noCookies, 'authenticate', fresh, null);
     await rememberChallenge(browserWith(cookie), 'authenticate', stale, null);
     vi.setSystemTime(Date.now() + 299_000);
-    expect(await takeChallenge(browserWith(cookie), 'authenticate', fresh)).toEqual({ challenge: fresh, userSub: null });
+    expect(await takeChallenge(browserWith(cookie), 'authenticate', fresh)).toEqual({
+      challenge: fresh,
+      userSub: null,
+    });
     vi.setSystemTime(Date.now() + 2_000);
     expect(await takeChallenge(browserWith(cookie), 'authenticate', stale)).toBeNull();
   });

@@ -12,10 +12,27 @@ const CHALLENGE_KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
   .toString();
 
 const CONFIG_VARIABLES = [
-  'APP_ORIGIN', 'PORT', 'EMBEDDED', 'DATA_DIR', 'COGNITO_REGION', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID',
-  'COGNITO_CLIENT_SECRET', 'COGNITO_ENDPOINT', 'COGNITO_ACCESS_KEY_ID', 'COGNITO_SECRET_ACCESS_KEY', 'CORBADO_PROJECT_ID', 'CORBADO_API_SECRET', 'CORBADO_FRONTEND_API',
-  'CORBADO_BACKEND_API', 'CORBADO_WEBHOOK_USERNAME', 'CORBADO_WEBHOOK_PASSWORD', 'SESSION_SECRET',
-  'SESSION_SECRET_PREVIOUS', 'SESSION_IDLE_TIMEOUT_SECONDS', 'SESSION_ABSOLUTE_TIMEOUT_SECONDS',
+  'APP_ORIGIN',
+  'PORT',
+  'EMBEDDED',
+  'DATA_DIR',
+  'COGNITO_REGION',
+  'COGNITO_USER_POOL_ID',
+  'COGNITO_CLIENT_ID',
+  'COGNITO_CLIENT_SECRET',
+  'COGNITO_ENDPOINT',
+  'COGNITO_ACCESS_KEY_ID',
+  'COGNITO_SECRET_ACCESS_KEY',
+  'CORBADO_PROJECT_ID',
+  'CORBADO_API_SECRET',
+  'CORBADO_FRONTEND_API',
+  'CORBADO_BACKEND_API',
+  'CORBADO_WEBHOOK_USERNAME',
+  'CORBADO_WEBHOOK_PASSWORD',
+  'SESSION_SECRET',
+  'SESSION_SECRET_PREVIOUS',
+  'SESSION_IDLE_TIMEOUT_SECONDS',
+  'SESSION_ABSOLUTE_TIMEOUT_SECONDS',
   'AUTH_CHALLENGE_PRIVATE_KEY',
 ];
 const saved = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, process.env[name]]));
@@ -128,7 +145,11 @@ const WEEK = 7 * 24 * 3600;
 async function sealSession(mod: Awaited<ReturnType<typeof cookiesModule>>): Promise<CookieToSet[]> {
   const names = mod.sessionCookieNames();
   return Promise.all([
-    mod.sealCookie(names.id, { v: 1, sid: SID, idToken: ID_TOKEN, method: 'passkey', createdAt: at, lastSeenAt: at }, WEEK),
+    mod.sealCookie(
+      names.id,
+      { v: 1, sid: SID, idToken: ID_TOKEN, method: 'passkey', createdAt: at, lastSeenAt: at },
+      WEEK,
+    ),
     mod.sealCookie(names.access, { v: 1, sid: SID, accessToken: ACCESS_TOKEN }, WEEK),
     mod.sealCookie(names.refresh, { v: 1, sid: SID, refreshToken: REFRESH_TOKEN }, WEEK),
   ]);
@@ -163,10 +184,23 @@ describe('sealed session cookies: size', () => {
     const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });
     const [id, access, refresh] = await sealSession(mod);
     await expect(mod.openCookie(readerOf(id!), id!.name)).resolves.toEqual({
-      v: 1, sid: SID, idToken: ID_TOKEN, method: 'passkey', createdAt: at, lastSeenAt: at,
+      v: 1,
+      sid: SID,
+      idToken: ID_TOKEN,
+      method: 'passkey',
+      createdAt: at,
+      lastSeenAt: at,
     });
-    await expect(mod.openCookie(readerOf(access!), access!.name)).resolves.toEqual({ v: 1, sid: SID, accessToken: ACCESS_TOKEN });
-    await expect(mod.openCookie(readerOf(refresh!), refresh!.name)).resolves.toEqual({ v: 1, sid: SID, refreshToken: REFRESH_TOKEN });
+    await expect(mod.openCookie(readerOf(access!), access!.name)).resolves.toEqual({
+      v: 1,
+      sid: SID,
+      accessToken: ACCESS_TOKEN,
+    });
+    await expect(mod.openCookie(readerOf(refresh!), refresh!.name)).resolves.toEqual({
+      v: 1,
+      sid: SID,
+      refreshToken: REFRESH_TOKEN,
+    });
   });
 });
 
@@ -179,7 +213,11 @@ describe('sealed session cookies: secret rotation', () => {
 
   it('opens a cookie sealed with A after switching to SESSION_SECRET=B, SESSION_SECRET_PREVIOUS=A', async () => {
     const mod = await cookiesModule({ SESSION_SECRET: SECRET_B, SESSION_SECRET_PREVIOUS: SECRET_A });
-    await expect(mod.openCookie(readerOf(sealedWithA), 'session')).resolves.toEqual({ v: 1, sid: SID, accessToken: ACCESS_TOKEN });
+    await expect(mod.openCookie(readerOf(sealedWithA), 'session')).resolves.toEqual({
+      v: 1,
+      sid: SID,
+      accessToken: ACCESS_TOKEN,
+    });
   });
 
   it('does not open a cookie sealed with A under SESSION_SECRET=B alone', async () => {
@@ -191,7 +229,11 @@ describe('sealed session cookies: secret rotation', () => {
     'opens a cookie sealed with A whatever the order of SESSION_SECRET_PREVIOUS (%s)',
     async (previous) => {
       const mod = await cookiesModule({ SESSION_SECRET: SECRET_B, SESSION_SECRET_PREVIOUS: previous });
-      await expect(mod.openCookie(readerOf(sealedWithA), 'session')).resolves.toEqual({ v: 1, sid: SID, accessToken: ACCESS_TOKEN });
+      await expect(mod.openCookie(readerOf(sealedWithA), 'session')).resolves.toEqual({
+        v: 1,
+        sid: SID,
+        accessToken: ACCESS_TOKEN,
+      });
     },
   );
 
@@ -245,14 +287,17 @@ describe('sealed session cookies: bad cookies open to null, never throw', () => 
     expect(seal!.split('*')).toHaveLength(8);
   });
 
-  it.each([0, 1, 2, 3, 4, 5, 6, 7])('rejects a cookie with one character flipped in part %i of the seal', async (part) => {
-    const parts = good.value.split('~')[0]!.split('*');
-    const start = parts.slice(0, part).reduce((sum, p) => sum + p.length + 1, 0);
-    const tampered = flipAt(good.value, start + Math.floor(parts[part]!.length / 2));
-    expect(tampered).not.toBe(good.value);
-    expect(tampered).toHaveLength(good.value.length);
-    await expect(open(tampered)).resolves.toBeNull();
-  });
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])(
+    'rejects a cookie with one character flipped in part %i of the seal',
+    async (part) => {
+      const parts = good.value.split('~')[0]!.split('*');
+      const start = parts.slice(0, part).reduce((sum, p) => sum + p.length + 1, 0);
+      const tampered = flipAt(good.value, start + Math.floor(parts[part]!.length / 2));
+      expect(tampered).not.toBe(good.value);
+      expect(tampered).toHaveLength(good.value.length);
+      await expect(open(tampered)).resolves.toBeNull();
+    },
+  );
 
   it('rejects a cookie with its version suffix flipped', async () => {
     await expect(open(flipAt(good.value, good.value.length - 1))).resolves.toBeNull();
@@ -342,7 +387,7 @@ describe('sealed session cookies: the memory of opened seals', () => {
     }
   });
 
-  it('refuses a remembered cookie once its seal has expired (with iron\'s 60 s skew)', async () => {
+  it("refuses a remembered cookie once its seal has expired (with iron's 60 s skew)", async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
     const mod = await cookiesModule({ SESSION_SECRET: SECRET_A });

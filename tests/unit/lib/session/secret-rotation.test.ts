@@ -14,7 +14,9 @@ import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
 
 const A = 'session-secret-A-0123456789abcdefghijklmnop';
 const B = 'session-secret-B-0123456789abcdefghijklmnop';
-const CHALLENGE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const CHALLENGE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 const BASE = {
   APP_ORIGIN: 'https://app.example.com',
   COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
@@ -98,8 +100,8 @@ describe('rotating SESSION_SECRET across a fleet', () => {
   });
 
   it('refuses a SESSION_SECRET_NEXT that is a previous secret (a rotation backwards)', () => {
-    expect(() => parseConfig({ ...BASE, SESSION_SECRET: B, SESSION_SECRET_PREVIOUS: A, SESSION_SECRET_NEXT: A })).toThrow(
-      /SESSION_SECRET_NEXT must differ/,
-    );
+    expect(() =>
+      parseConfig({ ...BASE, SESSION_SECRET: B, SESSION_SECRET_PREVIOUS: A, SESSION_SECRET_NEXT: A }),
+    ).toThrow(/SESSION_SECRET_NEXT must differ/);
   });
 });

@@ -8,5 +8,7 @@ export const dynamic = 'force-dynamic';
 export const POST = handleErrors(async (request: Request) => {
   await authenticateAction(request.headers.get('authorization'), clientAddress(request.headers));
   const recorded = await answerPostAppend(await readJsonObject(request));
-  return recorded ? new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } }) : jsonResponse({ error: 'user_not_found' }, 404);
+  return recorded
+    ? new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } })
+    : jsonResponse({ error: 'user_not_found' }, 404);
 });
