@@ -69,7 +69,7 @@ export class DevReadyDetector {
 
   /** The address to open once `line` says the app is ready; undefined before. */
   feed(rawLine: string): string | undefined {
-    // eslint-disable-next-line no-control-regex
+     
     const line = rawLine.replace(/\x1b\[[0-9;]*m/g, '');
     const launcher = LAUNCHER_READY.exec(line);
     if (launcher) return launcher[1];
