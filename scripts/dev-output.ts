@@ -20,7 +20,6 @@ const FALSE_WARNING_START = /^\s*⚠ \.\/middleware\.ts:\d+:\d+/;
 const FALSE_WARNING_END = /nextjs\.org\/docs\/messages\/node-module-in-edge-runtime/;
 const LONGEST_FALSE_WARNING = 20;
 
- 
 const plain = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, '');
 
 /** The address from Next's "- Local: http://localhost:3000" line; undefined for other lines. */

@@ -69,7 +69,6 @@ export class DevReadyDetector {
 
   /** The address to open once `line` says the app is ready; undefined before. */
   feed(rawLine: string): string | undefined {
-     
     const line = rawLine.replace(/\x1b\[[0-9;]*m/g, '');
     const launcher = LAUNCHER_READY.exec(line);
     if (launcher) return launcher[1];

@@ -66,7 +66,6 @@ describe('npm run dev on a fresh checkout, up to the first passkey', () => {
   );
 
   it('prints each start-up notice a person needs once, and none they cannot act on', () => {
-     
     const lines = dev
       .output()
       .replace(/\x1b\[[0-9;]*m/g, '')
