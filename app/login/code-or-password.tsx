@@ -16,7 +16,8 @@ type Props = Omit<EmailCodeFormProps, 'email' | 'onEmailChange' | 'showEmailFiel
 
 /**
  * The email-code form and "Sign in with your password instead", sharing one email: while the
- * password form is open, its Email field (filled with what was typed) is the only one shown.
+ * password form is open, its Email field (filled with what was typed) is the only one shown;
+ * while it is closed, the code form's is.
  */
 export function CodeOrPassword({
   next,
@@ -35,7 +36,10 @@ export function CodeOrPassword({
       </EmailCodeForm>
       <details open={passwordOpen} onToggle={(event) => setPasswordOpen(event.currentTarget.open)}>
         <summary>Sign in with your password instead</summary>
-        {passwordOpen && <PasswordForm next={next} email={email} onSignedIn={onPasswordSignedIn} />}
+        {/* Always in the page (a closed <details> shows nothing and hides it from assistive
+            technology), so password managers find the field; made anew on each opening, so it
+            starts from the email typed so far. */}
+        <PasswordForm key={String(passwordOpen)} next={next} email={email} onSignedIn={onPasswordSignedIn} />
       </details>
     </>
   );
