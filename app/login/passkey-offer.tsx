@@ -29,7 +29,7 @@ export function PasskeyOffer({ onDone }: { onDone: () => void }) {
       setBusy(null);
       return setError(describeWebAuthnError(cause));
     }
-    const saved = await callApi('/api/account/passkeys', { body: { response, name: 'This device' } });
+    const saved = await callApi('/api/account/passkeys', { body: { response } });
     if (!saved.ok) {
       setBusy(null);
       return setError(saved.message);
