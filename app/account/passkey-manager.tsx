@@ -7,6 +7,7 @@ import type { PasskeySummary } from '@/lib/passkeys/credentials';
 import { formatUtc, isoInstant } from './format';
 import { confirmationUrl, takeResumedAction, type PendingAction } from './pending-action';
 import { useRecentSignInExpired } from './recent-sign-in';
+import { Feedback } from '../feedback';
 
 /** What is in flight, so that its button can say so. */
 type Busy = { kind: 'add' } | { kind: 'rename' | 'delete'; id: string } | null;
@@ -230,14 +231,7 @@ export function PasskeyManager({
             ? 'Create a passkey'
             : 'Add another passkey'}
       </button>
-      <p className="status" role="status" aria-live="polite">
-        {status}
-      </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback status={status} error={error} />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { postLogin } from './login-request';
+import { Feedback } from '../feedback';
 
 /** What the verify route answers besides the session: whether to offer a passkey now. */
 export interface CodeSignIn {
@@ -147,14 +148,7 @@ export function EmailCodeForm({
         )
       )}
       {!sent && children}
-      <p className="status" role="status" aria-live="polite">
-        {busy ? busyText[busy] : notice}
-      </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback status={busy ? busyText[busy] : notice} error={error} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { startRegistration, WebAuthnAbortService } from '@simplewebauthn/browser
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { useState } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
+import { Feedback } from '../feedback';
 
 /**
  * The step after a code sign-in without a passkey: the user is signed in already, so it has its
@@ -76,14 +77,7 @@ export function PasskeyOffer({ onDone }: { onDone: () => void }) {
           Don’t ask again
         </button>
       </div>
-      <p className="status" role="status" aria-live="polite">
-        {busy}
-      </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Feedback status={busy} error={error} />
     </section>
   );
 }
