@@ -9,7 +9,16 @@ const compat = new FlatCompat({ baseDirectory: import.meta.dirname });
 
 export default tseslint.config(
   {
-    ignores: ['.next/**', 'node_modules/**', '.data/**', 'infra/**', 'lambdas/dist/**', 'coverage/**', 'next-env.d.ts'],
+    ignores: [
+      '.next/**',
+      'node_modules/**',
+      '.data/**',
+      'dist/**',
+      'test-results/**',
+      'infra/**',
+      'coverage/**',
+      'next-env.d.ts',
+    ],
   },
   ...compat.extends('next/core-web-vitals', 'next/typescript'),
   {

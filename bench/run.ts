@@ -43,7 +43,11 @@ const args = process.argv.slice(2);
 const short = args.includes('--short') || process.env.BENCH_SHORT === '1';
 const profile = args.includes('--profile');
 const onlyArg = args.find((arg) => arg.startsWith('--only='));
-const only = new Set<Section>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Section[]) : SECTIONS);
+// The short run (CI) leaves out the telemetry comparison: its figures are reported, never judged,
+// and its autocannon rounds on a CI machine busy with the other sections once ended in non-2xx
+// answers not seen alone (open question in docs/BENCHMARKS.md, section 10). `--only=telemetry` runs it.
+const defaultSections = short ? SECTIONS.filter((section) => section !== 'telemetry') : SECTIONS;
+const only = new Set<Section>(onlyArg ? (onlyArg.slice('--only='.length).split(',') as Section[]) : defaultSections);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`unknown section ${section}`);
 
 const PLAN = short
