@@ -1,7 +1,7 @@
 import 'server-only';
 import { log } from '../log';
 import { RedisRateLimitStore } from '../rate-limit/redis';
-import type { QuotaBudget, Reservation } from './quota';
+import type { QuotaBudget, Reservation } from './quota-budget';
 import type { QuotaCategory } from './quota-categories';
 
 /**

@@ -11,6 +11,7 @@ import { AppError } from '../errors';
 import { log } from '../log';
 import { quotaCategoryOf, type QuotaCategory } from './quota-categories';
 import { RedisQuotaBudget } from './quota-redis';
+import type { QuotaBudget, Reservation } from './quota-budget';
 
 /**
  * Cognito traffic shaping: a client-side budget per quota category (quota-categories.ts), so a
@@ -29,20 +30,6 @@ import { RedisQuotaBudget } from './quota-redis';
  * per attempt: every request Cognito counts is paced, retries included, and no call site can
  * forget it.
  */
-
-export type Reservation =
-  /** The call may go after `waitMs`. */
-  | { granted: true; waitMs: number }
-  /** No slot within the bound: come back in about `appointmentMs`. */
-  | { granted: false; appointmentMs: number };
-
-export interface QuotaBudget {
-  /**
-   * Takes the next slot of `category` (at `perSecond` for all instances) if it comes within
-   * `maxWaitMs`; otherwise books an appointment after the queue. `maxWaitMs` < 0 only books.
-   */
-  reserve(category: QuotaCategory, perSecond: number, maxWaitMs: number): Promise<Reservation>;
-}
 
 /** The queue's state for one category: ms timestamps (the Redis script keeps the same two). */
 export interface QueueState {
