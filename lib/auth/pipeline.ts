@@ -11,7 +11,7 @@ import type { StoredPasskey } from '../store/passkey-store';
 import { signInKeepingProof, type KeptProof } from './sign-in-retry';
 import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
-import { createSessionCookies, sessionRefreshToken, type SessionUser, type SignInMethod } from '../session/session';
+import { createSessionCookies, sessionRefreshToken, type SignedIn, type SignInMethod } from '../session/session';
 import { recordSignIn } from '../telemetry/sign-in';
 import { traced } from '../telemetry/tracing';
 
@@ -36,11 +36,6 @@ export interface VerifiedIdentity {
   mayUseExistingUser(user: ChallengedUser): Promise<boolean>;
   /** Corbado Complete: the Corbado user, recorded on a user provisioned for it. */
   corbadoUserId?: string;
-}
-
-export interface SignedIn {
-  user: SessionUser;
-  cookies: CookieToSet[];
 }
 
 /**

@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import { log } from '../log';
 import { passkeyStore } from '../store';
 import { openCookie, sealCookie, type CookieReader, type CookieToSet } from '../session/cookies';
-import type { SignedIn } from './pipeline';
+import type { SignedIn } from '../session/session';
 
 /**
  * A passkey proof that was verified, but whose Cognito sign-in was held back by Cognito's quota

@@ -1,6 +1,7 @@
 import 'server-only';
 import { audit } from '../audit';
-import { signInVerifiedIdentity, type SignedIn } from '../auth/pipeline';
+import { signInVerifiedIdentity } from '../auth/pipeline';
+import type { SignedIn } from '../session/session';
 import { AppError } from '../errors';
 import { recordSignIn } from '../telemetry/sign-in';
 import { mayCorbadoUserTakeOver } from './account-link';

@@ -71,11 +71,14 @@ function remainingLifetime(createdAt: number): number {
   return Math.max(1, createdAt + getConfig().session.absoluteTimeoutSeconds - now());
 }
 
+/** A finished sign-in: who is signed in, and the cookies that carry the session. */
+export interface SignedIn {
+  user: SessionUser;
+  cookies: CookieToSet[];
+}
+
 /** The sealed cookies for a fresh sign-in. */
-export async function createSessionCookies(
-  tokens: CognitoTokens,
-  method: SignInMethod,
-): Promise<{ user: SessionUser; cookies: CookieToSet[] }> {
+export async function createSessionCookies(tokens: CognitoTokens, method: SignInMethod): Promise<SignedIn> {
   const check = await checkIdToken(tokens.idToken);
   if (check.status !== 'valid' || !tokens.refreshToken) {
     log.error('session_tokens_rejected', { status: check.status, hasRefreshToken: Boolean(tokens.refreshToken) });

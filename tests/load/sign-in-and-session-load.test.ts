@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allUsers, clientAddressFactory, rawRequest, sessionCookiesSet, usersWithEmail } from '../resilience/helpers';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
-import type { SignedIn } from '../../lib/auth/pipeline';
+import type { SignedIn } from '../../lib/session/session';
 
 /**
  * Load on loopback against the production server and the embedded Cognito, bounded in count and

@@ -1,9 +1,10 @@
 import 'server-only';
 import { decodeJwt } from 'jose';
 import { audit } from '../../audit';
-import { signInExistingUser, type SignedIn } from '../../auth/pipeline';
+import { signInExistingUser } from '../../auth/pipeline';
 import { signInKeepingProof, type KeptProof } from '../../auth/sign-in-retry';
 import type { CookieReader } from '../../session/cookies';
+import type { SignedIn } from '../../session/session';
 import { AppError } from '../../errors';
 import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';
