@@ -4,7 +4,7 @@ import { provisionPasswordlessUser } from '../cognito/users';
 import { AppError } from '../errors';
 import { audit } from '../audit';
 import { log } from '../log';
-import { consumeEmailCode, finishEmailCode, restoreEmailCode, type UsedEmailCode } from '../email/codes';
+import { withEmailCode } from '../email/codes';
 import { deletePasskey } from '../passkeys/credentials';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import type { StoredPasskey } from '../store/passkey-store';
@@ -146,42 +146,16 @@ async function signInPasskeyOwner(passkey: Pick<StoredPasskey, 'id' | 'userSub' 
   return signedIn;
 }
 
-/** One-time email codes prove the address, so they may sign in to any account with that email. */
+/**
+ * One-time email codes prove the address, so they may sign in to any account with that email.
+ * The code store decides what becomes of the code (withEmailCode).
+ */
 export const signInWithEmailCode = (email: string, code: unknown) =>
-  recordSignIn('email_code', () => emailCodeSignIn(email, code));
-async function emailCodeSignIn(email: string, code: unknown): Promise<SignedIn> {
-  let used: UsedEmailCode;
-  try {
-    used = await consumeEmailCode(email, code);
-  } catch (error) {
-    // A wrong code or a spent guess budget is the user's failed attempt; a busy code store is our outage.
-    const refused = error instanceof AppError && (error.code === 'invalid_code' || error.code === 'rate_limited');
-    audit('sign_in_failed', { method: 'email_code', reason: refused ? (error as AppError).code : 'unavailable' });
-    throw error;
-  }
-  let signedIn: SignedIn;
-  try {
-    signedIn = await signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true });
-  } catch (error) {
-    // The code was right and no session came of it through no fault of the user's: it stays
-    // usable (within its 10 minutes), so the retry the 503 asks for can use the same code.
-    // Any other answer (a disabled account, say) is final for this code: it is gone.
-    const ours = !(error instanceof AppError) || error.code === 'upstream_unavailable';
-    await settleEmailCode(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
-    throw error;
-  }
-  await settleEmailCode(() => finishEmailCode(used));
-  return signedIn;
-}
-
-/** Updates a used code; if the store fails, the code stays marked used: refused, and removed once expired. */
-async function settleEmailCode(update: () => Promise<void>): Promise<void> {
-  try {
-    await update();
-  } catch (error) {
-    log.warn('email_code_update_failed', { error });
-  }
-}
+  recordSignIn('email_code', () =>
+    withEmailCode(email, code, () =>
+      signInVerifiedIdentity({ email, method: 'email_code', mayUseExistingUser: async () => true }),
+    ),
+  );
 
 const PASSWORD_TRIES_PER_ADDRESS = { name: 'password:address', limit: 50, windowSeconds: 15 * 60 };
 

@@ -1,7 +1,9 @@
 import 'server-only';
 import { createHmac, randomInt } from 'node:crypto';
 import { getConfig } from '../config';
+import { audit } from '../audit';
 import { AppError } from '../errors';
+import { log } from '../log';
 import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
 import { passkeyStore } from '../store';
 import type { EmailCodeTry } from '../store/passkey-store';
@@ -60,6 +62,47 @@ export async function sendEmailCode(email: string, clientAddress: string): Promi
   await passkeyStore().storeEmailCode(email, hash!, expiresAt);
 }
 
+/**
+ * The whole life of a typed code: checks it, and when it is right runs `signIn` and
+ * settles the code by how that went.
+ * - `signIn` succeeded: the code is gone for good.
+ * - Our side failed (Cognito unavailable, anything not an AppError): the code stays usable within
+ *   its 10 minutes, so the retry the 503 asks for can use the same code.
+ * - Any other answer (a disabled account, say) is final for this code: it is gone.
+ * A refused code (wrong, expired, used up, too many wrong codes) is audited as a failed sign-in
+ * and `signIn` never runs. If the store fails to settle the code it stays marked used: refused, and
+ * removed once expired.
+ */
+export async function withEmailCode<T>(email: string, code: unknown, signIn: () => Promise<T>): Promise<T> {
+  let used: UsedEmailCode;
+  try {
+    used = await consumeEmailCode(email, code);
+  } catch (error) {
+    // A wrong code or a spent guess budget is the user's failed attempt; a busy code store is our outage.
+    const refused = error instanceof AppError && (error.code === 'invalid_code' || error.code === 'rate_limited');
+    audit('sign_in_failed', { method: 'email_code', reason: refused ? (error as AppError).code : 'unavailable' });
+    throw error;
+  }
+  let result: T;
+  try {
+    result = await signIn();
+  } catch (error) {
+    const ours = !(error instanceof AppError) || error.code === 'upstream_unavailable';
+    await settle(() => (ours ? restoreEmailCode(used) : finishEmailCode(used)));
+    throw error;
+  }
+  await settle(() => finishEmailCode(used));
+  return result;
+}
+
+async function settle(update: () => Promise<void>): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    log.warn('email_code_update_failed', { error });
+  }
+}
+
 /** A code that was right and is marked used; see finishEmailCode and restoreEmailCode. */
 export interface UsedEmailCode {
   email: string;
@@ -91,8 +134,9 @@ function refusal(outcome: Exclude<EmailCodeTry, { result: 'right' }>): AppError 
  * Marks the code used when it is right; counts a try when it is wrong. Throws invalid_code (its
  * message says what the try found, see refusal), or rate_limited once the email has had 10 wrong
  * codes in 15 minutes.
- * A used code is refused from then on; the caller ends it with finishEmailCode once the
- * session exists, or puts it back with restoreEmailCode when our side failed.
+ * A used code is refused from then on; withEmailCode ends it with finishEmailCode once the
+ * session exists, or puts it back with restoreEmailCode when our side failed. Exported for the
+ * store's tests; callers use withEmailCode.
  */
 export async function consumeEmailCode(email: string, code: unknown): Promise<UsedEmailCode> {
   if (typeof code !== 'string' || !new RegExp(`^\\d{${CODE_DIGITS}}$`).test(code)) throw new AppError('invalid_code');

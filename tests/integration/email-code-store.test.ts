@@ -76,6 +76,54 @@ describe('a right code', () => {
   });
 });
 
+describe('withEmailCode: the one lifecycle callers use', () => {
+  type AppErrors = typeof import('../../lib/errors');
+  let errors: AppErrors;
+  beforeAll(async () => {
+    errors = await import('../../lib/errors');
+  });
+
+  it('runs the sign-in once for a right code, and then the code is gone', async () => {
+    const code = await send();
+    const signIn = vi.fn(async () => 'signed in');
+    await expect(codes.withEmailCode(email, code, signIn)).resolves.toBe('signed in');
+    expect(signIn).toHaveBeenCalledTimes(1);
+    await refused(code);
+  });
+
+  it('never runs the sign-in for a wrong or malformed code', async () => {
+    const code = await send();
+    const signIn = vi.fn(async () => 'signed in');
+    await expect(codes.withEmailCode(email, wrongFor(code), signIn)).rejects.toThrow(/invalid_code/);
+    await expect(codes.withEmailCode(email, { code }, signIn)).rejects.toThrow(/invalid_code/);
+    expect(signIn).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['Cognito unavailable (upstream_unavailable)', () => new errors.AppError('upstream_unavailable')],
+    ['an unexpected error', () => new Error('socket hang up')],
+  ])('gives the code back when our side failed: %s', async (_case, failure) => {
+    const code = await send();
+    await expect(
+      codes.withEmailCode(email, code, async () => {
+        throw failure();
+      }),
+    ).rejects.toThrow();
+    await expect(codes.withEmailCode(email, code, async () => 'signed in')).resolves.toBe('signed in');
+    await refused(code);
+  });
+
+  it('ends the code on any other answer (a disabled account, say): the same code is refused after', async () => {
+    const code = await send();
+    await expect(
+      codes.withEmailCode(email, code, async () => {
+        throw new errors.AppError('account_blocked');
+      }),
+    ).rejects.toThrow(/account_blocked/);
+    await refused(code);
+  });
+});
+
 describe('two sends', () => {
   it('of two sends in flight, the code of the later request is kept, whichever send ends last', async () => {
     const now = Date.now();
