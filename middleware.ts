@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { NextResponse, type NextRequest } from 'next/server';
-import { getConfig, type AppConfig } from './lib/config';
+import { getConfig } from './lib/config';
 import { ERRORS, type ErrorCode } from './lib/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
 import { DEFAULT_RETRY_AFTER_SECONDS } from './lib/http/respond';
+import { contentSecurityPolicy, withSecurityHeaders } from './lib/http/security-headers';
 import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/request-context';
 import type { CookieToSet } from './lib/session/cookies';
 import { resolveSession } from './lib/session/session';
@@ -13,10 +13,9 @@ import { resolveSession } from './lib/session/session';
  * pages and API routes opens the session cookie, verifies the ID token and refreshes it when it
  * has expired, so the page behind sees fresh tokens. Handlers and pages check again.
  *
- * Every answer also gets the security headers (docs/SECURITY.md): a Content-Security-Policy
- * with a fresh nonce, which Next reads from the request's own CSP header and puts on its
- * scripts (pages render per request, so every page carries its own nonce); no framing; HSTS on
- * an https origin in production; and no caching, since pages carry a nonce and session data.
+ * Every answer also gets the security headers (lib/http/security-headers.ts), with a
+ * Content-Security-Policy whose fresh nonce Next reads from the request's own CSP header and
+ * puts on its scripts.
  */
 
 const PROTECTED_PAGES = ['/account'];
@@ -65,71 +64,6 @@ function cookieHeaderWith(request: NextRequest, updated: CookieToSet[]): string 
   return [...values].map(([name, value]) => `${name}=${value}`).join('; ');
 }
 
-/**
- * What Corbado's components need. Both inject their styles as inline <style> tags. Complete's
- * talks to its Frontend API and loads Google Fonts. Connect's talks to
- * https://{projectId}.{frontendApiUrlSuffix} only; its CSS also @imports two Google Fonts
- * stylesheets, which stay blocked: they would hand every visitor's address to Google for a
- * typeface, and the component falls back to the page's own fonts (docs/CORBADO.md).
- */
-function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
-  if (corbado.mode === 'connect') {
-    const frontendApis = [
-      ...new Set([`https://${corbado.projectId}.${corbado.frontendApiUrlSuffix}`, corbado.frontendApi]),
-    ].join(' ');
-    return { frontendApis, styles: "'unsafe-inline'", fonts: '' };
-  }
-  const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(
-    ' ',
-  );
-  return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: ' https://fonts.gstatic.com' };
-}
-
-function contentSecurityPolicy(nonce: string): string {
-  const config = getConfig();
-  const https = config.appOrigin.startsWith('https:');
-  const corbado = config.corbado ? corbadoSources(config.corbado) : null;
-  // `next dev` evaluates code (React's call stacks, fast refresh) and injects styles inline.
-  const development = !config.production;
-  const directives = [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
-    // A nonce in style-src would make browsers ignore 'unsafe-inline', so it goes without one when inline styles are needed.
-    `style-src 'self' ${corbado ? corbado.styles : development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
-    `img-src 'self' data: blob:${corbado ? ` ${corbado.frontendApis}` : ''}`,
-    `font-src 'self'${corbado ? corbado.fonts : ''}`,
-    `connect-src 'self'${corbado ? ` ${corbado.frontendApis}` : ''}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    ...(https ? ['upgrade-insecure-requests'] : []),
-  ];
-  return directives.join('; ');
-}
-
-function securityHeaders(csp: string): Record<string, string> {
-  const { production, appOrigin } = getConfig();
-  return {
-    'content-security-policy': csp,
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'same-origin',
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-resource-policy': 'same-origin',
-    ...(production && appOrigin.startsWith('https:')
-      ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' }
-      : {}),
-    // Pages carry a per-request nonce and who is signed in; API answers carry session data.
-    'cache-control': 'no-store',
-  };
-}
-
-function withSecurityHeaders(response: NextResponse, csp: string): NextResponse {
-  for (const [name, value] of Object.entries(securityHeaders(csp))) response.headers.set(name, value);
-  return response;
-}
-
 /** Passes the request on with its id (and any re-sealed cookies) for the page or handler behind. */
 function forward(request: NextRequest, requestId: string, csp: string, updated: CookieToSet[] = []): NextResponse {
   const headers = new Headers(request.headers);
@@ -145,7 +79,7 @@ function forward(request: NextRequest, requestId: string, csp: string, updated: 
 export function middleware(request: NextRequest): Promise<NextResponse> {
   // A fresh id for every request: never the client's, so log lines cannot be forged together.
   const requestId = newRequestId();
-  const csp = contentSecurityPolicy(randomBytes(16).toString('base64'));
+  const csp = contentSecurityPolicy();
   return runWithRequestId(requestId, async () => withSecurityHeaders(await gate(request, requestId, csp), csp));
 }
 
