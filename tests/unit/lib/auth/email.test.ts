@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail } from '@/lib/auth/email';
+import { emailField, normalizeEmail, requireEmail } from '@/lib/auth/email';
 
 describe('normalizeEmail', () => {
   it.each([
@@ -65,5 +65,30 @@ describe('normalizeEmail', () => {
     ['an object', { email: 'alice@example.com' }],
   ])('rejects a non-string (%s)', (_what, input) => {
     expect(normalizeEmail(input)).toBeNull();
+  });
+});
+
+describe('emailField', () => {
+  it.each([
+    ['alice@example.com', 'alice@example.com'],
+    ['  Alice.Smith@Example.COM\n', 'alice.smith@example.com'],
+  ])('parses %j to the canonical %j', (input, expected) => {
+    expect(emailField.parse(input)).toBe(expected);
+  });
+
+  it.each([
+    ['a missing field', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['an array', ['alice@example.com']],
+    ['an object', { email: 'alice@example.com' }],
+    ['an empty string', ''],
+    ['no @', 'alice.example.com'],
+    ['a header injection', 'alice@example.com\r\nBcc: victim@example.net'],
+    ['an overlong address', `${'a'.repeat(250)}@example.com`],
+  ])('refuses %s with requireEmail’s message', (_case, input) => {
+    const issues = emailField.safeParse(input).error?.issues ?? [];
+    expect(issues.map((issue) => issue.message)).toEqual(['Enter a valid email address.']);
+    expect(() => requireEmail(input)).toThrow('Enter a valid email address.');
   });
 });
