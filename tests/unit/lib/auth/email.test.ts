@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AppError } from '@/lib/errors';
 import { emailField, normalizeEmail, requireEmail } from '@/lib/auth/email';
 
 describe('normalizeEmail', () => {
@@ -90,5 +92,30 @@ describe('emailField', () => {
     const issues = emailField.safeParse(input).error?.issues ?? [];
     expect(issues.map((issue) => issue.message)).toEqual(['Enter a valid email address.']);
     expect(() => requireEmail(input)).toThrow('Enter a valid email address.');
+  });
+});
+
+describe('emailField and requireEmail', () => {
+  it('agree on every value: the same email, or the same refusal', () => {
+    const emailish = fc.oneof(
+      fc.emailAddress(),
+      fc.emailAddress().map((email) => ` ${email.toUpperCase()}\t`),
+      fc.string(),
+      fc.jsonValue(),
+    );
+    fc.assert(
+      fc.property(emailish, (input) => {
+        const parsed = emailField.safeParse(input);
+        let required: string;
+        try {
+          required = requireEmail(input);
+        } catch (error) {
+          expect(parsed.error?.issues.map((issue) => issue.message)).toEqual([(error as AppError).userMessage]);
+          return;
+        }
+        expect(parsed.data).toBe(required);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
