@@ -1,7 +1,8 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { audit, type AuditEvent } from '../audit';
-import { AppError } from '../errors';
+import { parseBody } from '../http/body';
 import { log } from '../log';
 
 /**
@@ -62,53 +63,103 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const isId = (value: unknown, prefix: string): value is string =>
-  typeof value === 'string' && value.length <= 128 && value.startsWith(prefix) && value.length > prefix.length;
 
-function bad(message: string): AppError {
-  return new AppError('invalid_request', message);
-}
+/**
+ * The event bodies, checked in two steps as Corbado's events are dispatched: the type first (an
+ * unknown one is acknowledged without looking further), then the rest for a known type. Each
+ * schema lists its fields in the order they are reported (lib/http/body.ts).
+ */
+const EVENT_TYPE = 'type must be an event type.';
+
+/** `type`, which must match X-Corbado-Webhook-Event when that header is sent. */
+const eventType = (headerType: string | null) =>
+  z.object({
+    type: z
+      .string({ error: EVENT_TYPE })
+      .min(1, { error: EVENT_TYPE })
+      .max(64, { error: EVENT_TYPE })
+      .refine((type) => headerType === null || headerType === type, {
+        error: 'X-Corbado-Webhook-Event does not match the event type.',
+      }),
+  });
+
+/** A Corbado id: `prefix` and at least one more character, 128 at most. */
+const corbadoId = (prefix: string, message: string) =>
+  z
+    .string({ error: message })
+    .max(128, { error: message })
+    .refine((id) => id.startsWith(prefix) && id.length > prefix.length, { error: message });
+
+const DATA = 'data must be an object.';
+const USER = 'data.user needs an id (usr-...) and a status.';
+const IDENTIFIERS = 'data.identifiers must list objects with type, value and status.';
+const USER_ID = 'data.userID must be a Corbado user id (usr-...).';
+const CREDENTIAL = 'data.credential needs an id (cre-...).';
+
+const UserData = z.object(
+  {
+    user: z.object({ id: corbadoId('usr-', USER), status: z.string({ error: USER }) }, { error: USER }),
+    identifiers: z.array(
+      z.object(
+        {
+          type: z.string({ error: IDENTIFIERS }),
+          value: z.string({ error: IDENTIFIERS }),
+          status: z.string({ error: IDENTIFIERS }),
+        },
+        { error: IDENTIFIERS },
+      ),
+      { error: IDENTIFIERS },
+    ),
+  },
+  { error: DATA },
+);
+const UserDeletedData = z.object({ userID: corbadoId('usr-', USER_ID) }, { error: DATA });
+const PasskeyData = z.object(
+  {
+    userID: corbadoId('usr-', USER_ID),
+    credential: z.object({ id: corbadoId('cre-', CREDENTIAL) }, { error: CREDENTIAL }),
+  },
+  { error: DATA },
+);
+
+/** A known event's timestamp, metadata and data, with the data its type carries. */
+const eventBody = <D extends z.ZodType>(data: D) =>
+  z.object({
+    timestamp: z
+      .string({ error: 'timestamp must be an ISO 8601 date.' })
+      .max(64, { error: 'timestamp must be an ISO 8601 date.' })
+      .refine((timestamp) => !Number.isNaN(Date.parse(timestamp)), { error: 'timestamp must be an ISO 8601 date.' }),
+    metadata: z.object({}, { error: 'metadata must be an object.' }).optional(),
+    data,
+  });
+
+const UserEvent = eventBody(UserData);
+const UserDeletedEvent = eventBody(UserDeletedData);
+const PasskeyEvent = eventBody(PasskeyData);
 
 interface CheckedEvent {
   corbadoUserId: string;
   credentialId?: string;
 }
 
-function checkUserData(data: Json): CheckedEvent {
-  const { user, identifiers } = data;
-  if (!isObject(user) || !isId(user.id, 'usr-') || typeof user.status !== 'string') {
-    throw bad('data.user needs an id (usr-...) and a status.');
-  }
-  if (
-    !Array.isArray(identifiers) ||
-    identifiers.some(
-      (i) => !isObject(i) || typeof i.type !== 'string' || typeof i.value !== 'string' || typeof i.status !== 'string',
-    )
-  ) {
-    throw bad('data.identifiers must list objects with type, value and status.');
-  }
-  return { corbadoUserId: user.id };
-}
-
-function checkPasskeyData(data: Json): CheckedEvent {
-  const { userID, credential } = data;
-  if (!isId(userID, 'usr-')) throw bad('data.userID must be a Corbado user id (usr-...).');
-  if (!isObject(credential) || !isId(credential.id, 'cre-')) throw bad('data.credential needs an id (cre-...).');
-  return { corbadoUserId: userID, credentialId: credential.id };
-}
-
-function checkEventData(type: CorbadoEventType, data: Json): CheckedEvent {
+/** The known event's body checked against its type's schema: the ids the audit log records. */
+function checkEvent(type: CorbadoEventType, body: Json): { timestamp: string; checked: CheckedEvent } {
   switch (type) {
     case 'user.created':
-    case 'user.updated':
-      return checkUserData(data);
-    case 'user.deleted':
-      if (!isId(data.userID, 'usr-')) throw bad('data.userID must be a Corbado user id (usr-...).');
-      return { corbadoUserId: data.userID };
+    case 'user.updated': {
+      const { timestamp, data } = parseBody(UserEvent, body);
+      return { timestamp, checked: { corbadoUserId: data.user.id } };
+    }
+    case 'user.deleted': {
+      const { timestamp, data } = parseBody(UserDeletedEvent, body);
+      return { timestamp, checked: { corbadoUserId: data.userID } };
+    }
     case 'passkey.created':
     case 'passkey.deleted':
-    case 'passkey-login.completed':
-      return checkPasskeyData(data);
+    case 'passkey-login.completed': {
+      const { timestamp, data } = parseBody(PasskeyEvent, body);
+      return { timestamp, checked: { corbadoUserId: data.userID, credentialId: data.credential.id } };
+    }
   }
 }
 
@@ -145,20 +196,16 @@ export type EventAnswer = { received: true; duplicate: boolean } | { received: t
  * logged, not refused: Corbado retries every answer that is not 2xx.
  */
 export async function handleCorbadoEvent(body: Json, headerType: string | null): Promise<EventAnswer> {
-  const { type, timestamp, data, metadata } = body;
-  if (typeof type !== 'string' || type.length === 0 || type.length > 64) throw bad('type must be an event type.');
-  if (headerType !== null && headerType !== type) throw bad('X-Corbado-Webhook-Event does not match the event type.');
+  const { type } = parseBody(eventType(headerType), body);
   if (!isCorbadoEventType(type)) {
     log.warn('corbado_event_unknown', { corbadoEvent: type });
     return { received: true, ignored: true };
   }
-  if (typeof timestamp !== 'string' || timestamp.length > 64 || Number.isNaN(Date.parse(timestamp))) {
-    throw bad('timestamp must be an ISO 8601 date.');
-  }
-  if (metadata !== undefined && !isObject(metadata)) throw bad('metadata must be an object.');
-  if (!isObject(data)) throw bad('data must be an object.');
-  const checked = checkEventData(type, data);
+  const { timestamp, checked } = checkEvent(type, body);
 
+  // The data as Corbado sent it, with keys the schemas do not name (which parsing drops): a
+  // delivery that differs in any of them is another event.
+  const { data } = body;
   const eventKey = createHash('sha256').update(canonical({ type, timestamp, data })).digest('base64url');
   if (!(await store.claim(eventKey, REPLAY_WINDOW_SECONDS))) {
     log.info('corbado_event_replayed', { corbadoEvent: type, eventKey });

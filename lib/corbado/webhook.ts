@@ -1,5 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { audit } from '../audit';
 import { normalizeEmail } from '../auth/email';
 import { checkPasswordUnderLockout } from '../auth/password';
@@ -7,6 +8,7 @@ import { revokeRefreshToken } from '../cognito/auth';
 import { existingUserStatus, type ExistingUserStatus } from '../cognito/users';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
+import { parseBody } from '../http/body';
 import { log } from '../log';
 import { enforceRateLimits, type RateLimitCheck } from '../rate-limit';
 import { handleCorbadoEvent } from './webhook-events';
@@ -55,22 +57,54 @@ export async function handleCorbadoWebhook(request: WebhookRequest): Promise<obj
   throw bad('Expected an action (authMethods, passwordVerify) or an event (type).');
 }
 
+const ID = 'id must be the webhook request id.';
+const PROJECT_ID = "projectID does not match this server's Corbado project.";
+const USERNAME = 'data.username must be a non-empty string.';
+const PASSWORD = 'data.password must be a non-empty string of at most 256 characters.';
+
+/**
+ * An action's body, in the order its fields are reported (lib/http/body.ts). The action must
+ * match X-Corbado-Action when that header is sent, and the project must be this server's.
+ * passwordVerify's data carries the password to check, reported after everything else.
+ */
+function actionBody(actionHeader: string | null) {
+  const action = <A extends string>(name: A) =>
+    z.literal(name).refine((sent) => actionHeader === null || actionHeader === sent, {
+      error: 'X-Corbado-Action does not match the action.',
+    });
+  const common = {
+    id: z.string({ error: ID }).min(1, { error: ID }).max(128, { error: ID }),
+    projectID: z.string({ error: PROJECT_ID }).refine(
+      (projectID) => {
+        const project = getConfig().corbado;
+        return !project || projectID === project.projectId;
+      },
+      { error: PROJECT_ID },
+    ),
+  };
+  const username = z.string({ error: USERNAME }).min(1, { error: USERNAME }).max(320, { error: USERNAME });
+  const data = <S extends z.core.$ZodLooseShape>(shape: S) => z.object(shape, { error: 'data must be an object.' });
+  return z.discriminatedUnion(
+    'action',
+    [
+      z.object({ action: action('authMethods'), ...common, data: data({ username }) }),
+      z.object({
+        action: action('passwordVerify'),
+        ...common,
+        data: data({
+          username,
+          password: z.string({ error: PASSWORD }).min(1, { error: PASSWORD }).max(256, { error: PASSWORD }),
+        }),
+      }),
+    ],
+    { error: 'Unknown action; expected authMethods or passwordVerify.' },
+  );
+}
+
 async function answerAction({ body, actionHeader, clientAddress }: WebhookRequest): Promise<ActionAnswer> {
-  const { id, projectID, action, data } = body;
-  if (action !== 'authMethods' && action !== 'passwordVerify') {
-    throw bad('Unknown action; expected authMethods or passwordVerify.');
-  }
-  if (actionHeader !== null && actionHeader !== action) throw bad('X-Corbado-Action does not match the action.');
-  if (typeof id !== 'string' || id.length === 0 || id.length > 128) throw bad('id must be the webhook request id.');
-  const project = getConfig().corbado;
-  if (typeof projectID !== 'string' || (project && projectID !== project.projectId)) {
-    throw bad("projectID does not match this server's Corbado project.");
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw bad('data must be an object.');
-  const { username, password } = data as Json;
-  if (typeof username !== 'string' || username.length === 0 || username.length > 320) {
-    throw bad('data.username must be a non-empty string.');
-  }
+  const request = parseBody(actionBody(actionHeader), body);
+  const { action, id } = request;
+  const { username } = request.data;
   const responseID = randomUUID();
 
   if (action === 'authMethods') {
@@ -81,9 +115,7 @@ async function answerAction({ body, actionHeader, clientAddress }: WebhookReques
     return { responseID, data: { status } };
   }
 
-  if (typeof password !== 'string' || password.length === 0 || password.length > 256) {
-    throw bad('data.password must be a non-empty string of at most 256 characters.');
-  }
+  const { password } = request.data;
   const email = normalizeEmail(username);
   const perAddress = { rule: PASSWORD_VERIFY_PER_ADDRESS, key: clientAddress };
   let success = false;

@@ -1,7 +1,9 @@
 import 'server-only';
+import type { z } from 'zod';
 import { AppError, ERRORS, type ErrorCode } from '../errors';
 import { log } from '../log';
 import { requestIdOf, runWithRequestId } from '../request-context';
+import { parseBody } from './body';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -85,6 +87,19 @@ export async function readJsonObject(request: Request, maxBytes = 8 * 1024): Pro
     throw new AppError('invalid_request', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * The request's body, checked by readJsonObject's guards (same refusals, same order) and then
+ * against the route's schema: its parsed (typed, normalized) value, or a 400 `invalid_request`
+ * with the message of the first field that fails (see ./body.ts).
+ */
+export async function readBody<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  maxBytes?: number,
+): Promise<z.output<S>> {
+  return parseBody(schema, await readJsonObject(request, maxBytes));
 }
 
 /**

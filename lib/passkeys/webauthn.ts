@@ -9,6 +9,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { z } from 'zod';
 import { audit } from '../audit';
 import { getConfig } from '../config';
 import { AppError } from '../errors';
@@ -25,6 +26,14 @@ import { findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type Stored
  */
 
 const TIMEOUT_MS = CEREMONY_SECONDS * 1000;
+
+/**
+ * The browser's WebAuthn response in a request body: any JSON, or none. SimpleWebAuthn checks
+ * its shape once the ceremony's challenge is taken, and a malformed one is refused as
+ * `passkey_rejected`, like one that does not verify (not as `invalid_request`); a sign-in
+ * retried after Cognito's quota uses the kept proof and ignores it (lib/auth/sign-in-retry.ts).
+ */
+export const webauthnResponseField = z.unknown().optional();
 
 /** The challenge the browser says it answered (checked again by the verifier against ours). */
 function claimedChallenge(response: unknown): string {
@@ -119,7 +128,7 @@ export async function finishPasskeyRegistration(
   cookies: CookieReader,
   user: SessionUser,
   response: unknown,
-  requestedName: unknown,
+  requestedName: string | undefined,
   userAgent: string | null = null,
 ): Promise<StoredPasskey> {
   const ceremony = await takeChallenge(cookies, 'register', claimedChallenge(response));
@@ -170,8 +179,8 @@ function knownTransports(input: unknown): string[] {
 }
 
 /** `input` as a printable name of at most 64 characters; null when nothing printable is left. */
-function printableName(input: unknown): string | null {
-  if (typeof input !== 'string') return null;
+function printableName(input: string | undefined): string | null {
+  if (input === undefined) return null;
   return (
     input
       .replace(/[\u0000-\u001f\u007f]/g, '')
@@ -181,6 +190,6 @@ function printableName(input: unknown): string | null {
 }
 
 /** A printable name of at most 64 characters, or the default. */
-export function passkeyName(input: unknown): string {
+export function passkeyName(input: string): string {
   return printableName(input) ?? DEFAULT_NAME;
 }

@@ -1,5 +1,6 @@
 import 'server-only';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { audit } from '../../audit';
 import { normalizeEmail } from '../../auth/email';
 import { findUserByEmail, findUserByUsername, markUserHasPasskey } from '../../cognito/users';
@@ -42,19 +43,27 @@ export async function authenticateAction(authorization: string | null, clientAdd
   await giveBackRateLimits([failures]);
 }
 
-function bad(message: string): AppError {
-  return new AppError('invalid_request', message);
-}
+const IDENTIFIER = 'identifier must be a non-empty string of at most 320 characters.';
+
+/** pre-login's body (read by the route with readBody): the email as the user typed it. */
+export const PreLoginBody = z.object({
+  identifier: z.string({ error: IDENTIFIER }).min(1, { error: IDENTIFIER }).max(320, { error: IDENTIFIER }),
+});
+
+const USERNAME = 'username must be the Cognito username (1 to 128 visible characters).';
+const CREDENTIAL_ID = 'credentialId must be the base64url credential id.';
+
+/** post-append's body: the user Corbado appended a passkey for, and the passkey's id. */
+export const PostAppendBody = z.object({
+  username: z.string({ error: USERNAME }).regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, { error: USERNAME }),
+  credentialId: z.string({ error: CREDENTIAL_ID }).regex(/^[A-Za-z0-9_-]{1,1366}$/, { error: CREDENTIAL_ID }),
+});
 
 /**
  * pre-login: `{identifier}` (the email as the user typed it) → the Cognito username, or null when
  * no user may sign in with it (none, or disabled). One Cognito call.
  */
-export async function answerPreLogin(body: Record<string, unknown>): Promise<string | null> {
-  const { identifier } = body;
-  if (typeof identifier !== 'string' || identifier.length === 0 || identifier.length > 320) {
-    throw bad('identifier must be a non-empty string of at most 320 characters.');
-  }
+export async function answerPreLogin({ identifier }: z.output<typeof PreLoginBody>): Promise<string | null> {
   const email = normalizeEmail(identifier);
   const user = email ? await findUserByEmail(email) : null;
   audit('webhook_event', { source: 'corbado_connect_action', action: 'pre-login', found: Boolean(user?.enabled) });
@@ -65,14 +74,7 @@ export async function answerPreLogin(body: Record<string, unknown>): Promise<str
  * post-append: `{username, credentialId}` → `custom:hasPasskey=true` on exactly that Cognito
  * user (2 Cognito calls). false when there is no such user; nothing is changed then.
  */
-export async function answerPostAppend(body: Record<string, unknown>): Promise<boolean> {
-  const { username, credentialId } = body;
-  if (typeof username !== 'string' || !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u.test(username)) {
-    throw bad('username must be the Cognito username (1 to 128 visible characters).');
-  }
-  if (typeof credentialId !== 'string' || !/^[A-Za-z0-9_-]{1,1366}$/.test(credentialId)) {
-    throw bad('credentialId must be the base64url credential id.');
-  }
+export async function answerPostAppend({ username }: z.output<typeof PostAppendBody>): Promise<boolean> {
   const user = await findUserByUsername(username);
   if (!user) {
     audit('webhook_event', { source: 'corbado_connect_action', action: 'post-append', found: false });

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { setSkipsPasskeyOffer } from '@/lib/cognito/users';
-import { AppError } from '@/lib/errors';
-import { handleErrors, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, readBody } from '@/lib/http/respond';
 import { requireUser } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
+
+const OfferChoice = z.object({ skip: z.boolean({ error: 'Send {"skip": true} or {"skip": false}.' }) });
 
 /**
  * POST {skip: boolean}: "Don't ask again" for the passkey offer after a sign-in (skip: true), or
@@ -12,8 +14,7 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = handleErrors(async (request: Request) => {
   const user = await requireUser();
-  const { skip } = await readJsonObject(request);
-  if (typeof skip !== 'boolean') throw new AppError('invalid_request', 'Send {"skip": true} or {"skip": false}.');
+  const { skip } = await readBody(request, OfferChoice);
   await setSkipsPasskeyOffer(user.username, skip);
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 });

@@ -1,11 +1,18 @@
 import { cookies, headers } from 'next/headers';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { z } from 'zod';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { finishPasskeyRegistration } from '@/lib/passkeys/webauthn';
+import { finishPasskeyRegistration, webauthnResponseField } from '@/lib/passkeys/webauthn';
 import { requireRecentSignIn, requireUser } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
+
+const NewPasskey = z.object({
+  response: webauthnResponseField,
+  /** A name that is not a string was never refused: the passkey is named as if none was sent. */
+  name: z.string().optional().catch(undefined),
+});
 
 /** GET: the signed-in user's passkeys (names and dates, no key material). */
 export const GET = handleErrors(async () => {
@@ -21,7 +28,7 @@ export const GET = handleErrors(async () => {
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
   const user = await requireRecentSignIn();
-  const body = await readJsonObject(request, 32 * 1024);
+  const body = await readBody(request, NewPasskey, 32 * 1024);
   const userAgent = (await headers()).get('user-agent');
   const passkey = await finishPasskeyRegistration(await cookies(), user, body.response, body.name, userAgent);
   return jsonResponse({ passkey: summarize(passkey) }, 201);

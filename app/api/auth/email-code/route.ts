@@ -1,12 +1,15 @@
-import { requireEmail } from '@/lib/auth/email';
+import { z } from 'zod';
+import { emailField } from '@/lib/auth/email';
 import { rememberCodeRequester } from '@/lib/email/code-requester';
 import { sendEmailCode } from '@/lib/email/codes';
 import { clientAddress } from '@/lib/http/client-address';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
 import { writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
+
+const CodeRequest = z.object({ email: emailField });
 
 /**
  * POST {email}: sends a one-time code. The answer is the same whether or not an account exists;
@@ -14,8 +17,7 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = handleErrors(async (request: Request) => {
   requireEmailCodeSignIn();
-  const body = await readJsonObject(request);
-  const email = requireEmail(body.email);
+  const { email } = await readBody(request, CodeRequest);
   await sendEmailCode(email, clientAddress(request.headers));
   await writeCookies([await rememberCodeRequester(email)]);
   return jsonResponse({ sent: true }, 202);

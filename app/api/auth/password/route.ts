@@ -1,20 +1,25 @@
-import { requireEmail } from '@/lib/auth/email';
+import { z } from 'zod';
+import { emailField } from '@/lib/auth/email';
 import { signInWithPasswordCredentials } from '@/lib/auth/pipeline';
-import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
+const ENTER_YOUR_PASSWORD = 'Enter your password.';
+/** Cognito takes passwords of at most 256 characters; a longer one is refused before any call. */
+const PasswordSignIn = z.object({
+  email: emailField,
+  password: z
+    .string({ error: ENTER_YOUR_PASSWORD })
+    .min(1, { error: ENTER_YOUR_PASSWORD })
+    .max(256, { error: ENTER_YOUR_PASSWORD }),
+});
+
 /** POST {email, password}: sign-in for users who had a Cognito password before passkeys. */
 export const POST = handleErrors(async (request: Request) => {
-  const body = await readJsonObject(request);
-  const email = requireEmail(body.email);
-  const password = body.password;
-  if (typeof password !== 'string' || password.length === 0 || password.length > 256) {
-    throw new AppError('invalid_request', 'Enter your password.');
-  }
+  const { email, password } = await readBody(request, PasswordSignIn);
   const { user, cookies } = await signInWithPasswordCredentials(email, password, clientAddress(request.headers));
   await replaceSession(cookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });

@@ -1,17 +1,21 @@
 import { cookies } from 'next/headers';
+import { z } from 'zod';
 import { signInWithPasskey } from '@/lib/auth/pipeline';
 import { keptForRetry } from '@/lib/auth/sign-in-retry-route';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
+import { webauthnResponseField } from '@/lib/passkeys/webauthn';
 import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
+const PasskeySignIn = z.object({ response: webauthnResponseField });
+
 /** POST {response}: the browser's passkey assertion; signs in its owner. */
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
-  const body = await readJsonObject(request, 16 * 1024);
-  const { user, cookies: sessionCookies } = await signInWithPasskey(await cookies(), body.response).catch(keptForRetry);
+  const { response } = await readBody(request, PasskeySignIn, 16 * 1024);
+  const { user, cookies: sessionCookies } = await signInWithPasskey(await cookies(), response).catch(keptForRetry);
   await replaceSession(sessionCookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail } from '@/lib/auth/email';
+import { AppError } from '@/lib/errors';
+import { emailField, normalizeEmail, requireEmail } from '@/lib/auth/email';
 
 describe('normalizeEmail', () => {
   it.each([
@@ -65,5 +67,55 @@ describe('normalizeEmail', () => {
     ['an object', { email: 'alice@example.com' }],
   ])('rejects a non-string (%s)', (_what, input) => {
     expect(normalizeEmail(input)).toBeNull();
+  });
+});
+
+describe('emailField', () => {
+  it.each([
+    ['alice@example.com', 'alice@example.com'],
+    ['  Alice.Smith@Example.COM\n', 'alice.smith@example.com'],
+  ])('parses %j to the canonical %j', (input, expected) => {
+    expect(emailField.parse(input)).toBe(expected);
+  });
+
+  it.each([
+    ['a missing field', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['an array', ['alice@example.com']],
+    ['an object', { email: 'alice@example.com' }],
+    ['an empty string', ''],
+    ['no @', 'alice.example.com'],
+    ['a header injection', 'alice@example.com\r\nBcc: victim@example.net'],
+    ['an overlong address', `${'a'.repeat(250)}@example.com`],
+  ])('refuses %s with requireEmail’s message', (_case, input) => {
+    const issues = emailField.safeParse(input).error?.issues ?? [];
+    expect(issues.map((issue) => issue.message)).toEqual(['Enter a valid email address.']);
+    expect(() => requireEmail(input)).toThrow('Enter a valid email address.');
+  });
+});
+
+describe('emailField and requireEmail', () => {
+  it('agree on every value: the same email, or the same refusal', () => {
+    const emailish = fc.oneof(
+      fc.emailAddress(),
+      fc.emailAddress().map((email) => ` ${email.toUpperCase()}\t`),
+      fc.string(),
+      fc.jsonValue(),
+    );
+    fc.assert(
+      fc.property(emailish, (input) => {
+        const parsed = emailField.safeParse(input);
+        let required: string;
+        try {
+          required = requireEmail(input);
+        } catch (error) {
+          expect(parsed.error?.issues.map((issue) => issue.message)).toEqual([(error as AppError).userMessage]);
+          return;
+        }
+        expect(parsed.data).toBe(required);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -232,3 +232,27 @@ describe('MemoryWebhookEventStore', () => {
     expect(await memory.claim('old', 100)).toBe(true);
   });
 });
+
+describe('handleCorbadoEvent, when several fields are wrong', () => {
+  it('reports them in the order they were always checked: type, header, timestamp, metadata, data', async () => {
+    const broken = { timestamp: 'yesterday', metadata: [], data: [] };
+    expect(await refusal(handleCorbadoEvent({ ...broken, type: 7 }, 'passkey.created'))).toBe(
+      'type must be an event type.',
+    );
+    expect(await refusal(handleCorbadoEvent({ ...broken, type: 'user.created' }, 'passkey.created'))).toMatch(
+      /does not match/,
+    );
+    expect(await refusal(handleCorbadoEvent({ ...broken, type: 'user.created' }, null))).toBe(
+      'timestamp must be an ISO 8601 date.',
+    );
+    expect(await refusal(handleCorbadoEvent({ ...broken, type: 'user.created', timestamp: TIMESTAMP }, null))).toBe(
+      'metadata must be an object.',
+    );
+    const noUser = { user: null, identifiers: null };
+    expect(await refusal(handleCorbadoEvent(event('user.created', noUser), null))).toMatch(/data.user needs an id/);
+    const noCredential = { userID: 'cre-1', credential: null };
+    expect(await refusal(handleCorbadoEvent(event('passkey.created', noCredential), null))).toMatch(
+      /data.userID must be/,
+    );
+  });
+});

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { audit } from '@/lib/audit';
 import { AppError } from '@/lib/errors';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { deletePasskey, renamePasskey } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { passkeyName } from '@/lib/passkeys/webauthn';
@@ -10,14 +11,18 @@ export const dynamic = 'force-dynamic';
 
 type Context = { params: Promise<{ id: string }> };
 
+const ENTER_A_NAME = 'Enter a name.';
+/** Any non-blank string; passkeyName then drops control characters and keeps 64 characters. */
+const Rename = z.object({
+  name: z.string({ error: ENTER_A_NAME }).refine((name) => name.trim().length > 0, { error: ENTER_A_NAME }),
+});
+
 /** PATCH {name}: renames one of the user's passkeys. */
 export const PATCH = handleErrors(async (request: Request, { params }: Context) => {
   requireEmbeddedPasskeyLayer();
   const user = await requireUser();
   const { id } = await params;
-  const body = await readJsonObject(request);
-  if (typeof body.name !== 'string' || !body.name.trim()) throw new AppError('invalid_request', 'Enter a name.');
-  const name = passkeyName(body.name);
+  const name = passkeyName((await readBody(request, Rename)).name);
   if (!(await renamePasskey(user.sub, id, name))) throw new AppError('not_found');
   return jsonResponse({ id, name });
 });

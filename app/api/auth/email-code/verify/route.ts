@@ -1,13 +1,24 @@
 import { cookies } from 'next/headers';
-import { requireEmail } from '@/lib/auth/email';
+import { z } from 'zod';
+import { emailField } from '@/lib/auth/email';
 import { signInWithEmailCode } from '@/lib/auth/pipeline';
 import { isCodeRequester, withoutCodeDetails } from '@/lib/email/code-requester';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
 import { passkeyOfferFor } from '@/lib/passkeys/offer';
 import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
+
+const CodeSignIn = z.object({
+  email: emailField,
+  /**
+   * Any JSON (or none): consumeEmailCode (lib/email/codes.ts) refuses a code that is not six
+   * digits as `invalid_code` and counts it as a failed sign-in (audit log, telemetry), as it does
+   * a wrong code. Refusing it here would answer `invalid_request` instead, and count nothing.
+   */
+  code: z.unknown().optional(),
+});
 
 /**
  * POST {email, code}: signs in (or up) with the emailed code. A refused code says what the try
@@ -15,10 +26,9 @@ export const dynamic = 'force-dynamic';
  */
 export const POST = handleErrors(async (request: Request) => {
   requireEmailCodeSignIn();
-  const body = await readJsonObject(request);
-  const email = requireEmail(body.email);
+  const { email, code } = await readBody(request, CodeSignIn);
   const requester = await isCodeRequester(await cookies(), email);
-  const { user, cookies: sessionCookies } = await signInWithEmailCode(email, body.code).catch((error: unknown) => {
+  const { user, cookies: sessionCookies } = await signInWithEmailCode(email, code).catch((error: unknown) => {
     throw requester ? error : withoutCodeDetails(error);
   });
   await replaceSession(sessionCookies);

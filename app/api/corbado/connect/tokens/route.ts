@@ -1,12 +1,25 @@
+import { z } from 'zod';
+import { corbadoProject } from '@/lib/corbado/client';
 import { connectTokenFor } from '@/lib/corbado/connect/tokens';
+import { parseBody } from '@/lib/http/body';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireUser } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
+const TokenRequest = z.object({
+  type: z.enum(['passkey-append', 'passkey-list', 'passkey-delete'], {
+    error: 'type must be passkey-append, passkey-list or passkey-delete.',
+  }),
+});
+
 /** POST {type}: a Corbado Connect token (passkey-append, -list, -delete) for the signed-in user. */
 export const POST = handleErrors(async (request: Request) => {
   const user = await requireUser();
   const body = await readJsonObject(request);
-  return jsonResponse({ token: await connectTokenFor(user, body.type) });
+  // Before the type, as always: a deployment without Connect answers corbado_disabled to any
+  // readable body (so the body is read, then the mode checked, then the schema applied).
+  corbadoProject('connect');
+  const { type } = parseBody(TokenRequest, body);
+  return jsonResponse({ token: await connectTokenFor(user, type) });
 });

@@ -1,12 +1,12 @@
-import { answerPreLogin, authenticateAction } from '@/lib/corbado/connect/actions';
+import { answerPreLogin, authenticateAction, PreLoginBody } from '@/lib/corbado/connect/actions';
 import { clientAddress } from '@/lib/http/client-address';
-import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
+import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 
 export const dynamic = 'force-dynamic';
 
 /** POST {identifier}, from Corbado: 200 {username} or 404 {error: "user_not_found"}. */
 export const POST = handleErrors(async (request: Request) => {
   await authenticateAction(request.headers.get('authorization'), clientAddress(request.headers));
-  const username = await answerPreLogin(await readJsonObject(request));
+  const username = await answerPreLogin(await readBody(request, PreLoginBody));
   return username ? jsonResponse({ username }) : jsonResponse({ error: 'user_not_found' }, 404);
 });
