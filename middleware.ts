@@ -1,10 +1,10 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from './lib/config';
-import { ERRORS, type ErrorCode } from './lib/errors';
+import { ERRORS, type ErrorCode } from './lib/http/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
 import { DEFAULT_RETRY_AFTER_SECONDS } from './lib/http/respond';
 import { contentSecurityPolicy, withSecurityHeaders } from './lib/http/security-headers';
-import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/request-context';
+import { currentRequestId, newRequestId, REQUEST_ID_HEADER, runWithRequestId } from './lib/telemetry/request-context';
 import type { CookieToSet } from './lib/session/cookies';
 import { resolveSession } from './lib/session/session';
 

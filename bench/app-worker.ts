@@ -14,7 +14,7 @@ import type { CallCounts, FromWorker, ToWorker } from './ipc';
 import { adminClient, setIdTokenLifetime } from '../tests/support/stack';
 import { since, summarize, type Distribution } from './stats';
 
-type Pipeline = typeof import('../lib/auth/pipeline');
+type Pipeline = typeof import('../lib/sign-in/pipeline');
 type Session = typeof import('../lib/session/session');
 type Cookies = typeof import('../lib/session/cookies');
 type Tokens = typeof import('../lib/cognito/tokens');
@@ -425,7 +425,7 @@ const TASKS: Record<string, (options: never) => Promise<unknown>> = {
 };
 
 async function main(): Promise<void> {
-  pipeline = await import('../lib/auth/pipeline');
+  pipeline = await import('../lib/sign-in/pipeline');
   session = await import('../lib/session/session');
   cookies = await import('../lib/session/cookies');
   tokens = await import('../lib/cognito/tokens');

@@ -1,6 +1,6 @@
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
-import { checkChallengeAssertion, type AssertionRefusal } from '../lib/auth-challenge/assertion';
-import { ChallengeKeySetError, parseChallengePublicKeys, type ChallengeKeySet } from '../lib/auth-challenge/keys';
+import { checkChallengeAssertion, type AssertionRefusal } from '../lib/cognito/challenge/assertion';
+import { ChallengeKeySetError, parseChallengePublicKeys, type ChallengeKeySet } from '../lib/cognito/challenge/keys';
 
 type VerifyEvent = VerifyAuthChallengeResponseTriggerEvent;
 

@@ -5,7 +5,7 @@
  * (docs/DEPLOYMENT.md).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { challengeKeyId } from '../lib/auth-challenge/keys';
+import { challengeKeyId } from '../lib/cognito/challenge/keys';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');

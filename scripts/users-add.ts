@@ -4,8 +4,8 @@
  */
 import { loadEnvConfig } from '@next/env';
 import { ConfigError } from '../lib/config';
-import { normalizeEmail } from '../lib/auth/email';
-import { AppError } from '../lib/errors';
+import { normalizeEmail } from '../lib/email/address';
+import { AppError } from '../lib/http/errors';
 import {
   embeddedSecrets,
   runningInstanceVariables,

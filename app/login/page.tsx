@@ -1,5 +1,5 @@
 import { redirect } from 'next/navigation';
-import { safeNextPath } from '@/lib/auth/redirect';
+import { safeNextPath } from '@/lib/sign-in/redirect';
 import { getConfig } from '@/lib/config';
 import { getCurrentUser } from '@/lib/session/current';
 import { LazyConnectSignIn } from './lazy-connect-sign-in';

@@ -1,4 +1,4 @@
-import { ChallengeKeySetError, parseChallengePublicKeys } from '../../lib/auth-challenge/keys';
+import { ChallengeKeySetError, parseChallengePublicKeys } from '../../lib/cognito/challenge/keys';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

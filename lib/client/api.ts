@@ -5,7 +5,7 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; 
  * Automatic retries: a 503 whose body says `retry: true` (Cognito's quota held the request back,
  * lib/cognito/quota.ts) is sent again, unchanged, after its Retry-After plus a random part of a
  * second, so the clients of one burst do not come back in step. A passkey sign-in kept its
- * verified proof in a cookie for this retry (lib/auth/sign-in-retry.ts): no second prompt. At
+ * verified proof in a cookie for this retry (lib/sign-in/retry.ts): no second prompt. At
  * most RETRY_LIMITS.attempts retries, and none that would start after RETRY_LIMITS.withinMs
  * (the 60 s the server keeps a proof); then the 503's message is the answer.
  */

@@ -1,5 +1,5 @@
 import 'server-only';
-import { log } from '../log';
+import { log } from '../telemetry/log';
 import { RedisRateLimitStore } from '../rate-limit/redis';
 import type { QuotaBudget, Reservation } from './quota-budget';
 import type { QuotaCategory } from './quota-categories';

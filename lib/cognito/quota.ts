@@ -7,8 +7,8 @@ import type {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { FinalizeRequestMiddleware, InitializeMiddleware } from '@smithy/types';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { quotaCategoryOf, type QuotaCategory } from './quota-categories';
 import { RedisQuotaBudget } from './quota-redis';
 import type { QuotaBudget, Reservation } from './quota-budget';

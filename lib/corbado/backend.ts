@@ -1,5 +1,5 @@
 import 'server-only';
-import { normalizeEmail } from '../auth/email';
+import { normalizeEmail } from '../email/address';
 import { corbadoCall } from '../telemetry/corbado';
 import { corbadoBackendError, corbadoSdk } from './client';
 

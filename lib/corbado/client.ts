@@ -1,8 +1,8 @@
 import 'server-only';
 import { Config, SDK } from '@corbado/node-sdk';
 import { getConfig, type CorbadoConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 
 /** Corbado's Backend API must answer within this time; its SDK sets no timeout of its own. */
 const BACKEND_TIMEOUT_MS = 5_000;

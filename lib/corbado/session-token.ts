@@ -1,8 +1,8 @@
 import 'server-only';
 import { decodeJwt } from 'jose';
-import { normalizeEmail } from '../auth/email';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { normalizeEmail } from '../email/address';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { corbadoCall } from '../telemetry/corbado';
 import { corbadoSdk } from './client';
 

@@ -1,8 +1,8 @@
 import 'server-only';
-import { audit } from '../audit';
-import { signInVerifiedIdentity } from '../auth/pipeline';
+import { audit } from '../telemetry/audit';
+import { signInVerifiedIdentity } from '../sign-in/pipeline';
 import type { SignedIn } from '../session/session';
-import { AppError } from '../errors';
+import { AppError } from '../http/errors';
 import { recordSignIn } from '../telemetry/sign-in';
 import { mayCorbadoUserTakeOver } from './account-link';
 import { corbadoProject } from './client';

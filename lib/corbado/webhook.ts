@@ -1,15 +1,15 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { audit } from '../audit';
-import { normalizeEmail } from '../auth/email';
-import { checkPasswordUnderLockout } from '../auth/password';
-import { revokeRefreshToken } from '../cognito/auth';
+import { audit } from '../telemetry/audit';
+import { normalizeEmail } from '../email/address';
+import { checkPasswordUnderLockout } from '../sign-in/password';
+import { revokeRefreshToken } from '../cognito/custom-auth';
 import { existingUserStatus, type ExistingUserStatus } from '../cognito/users';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
+import { AppError } from '../http/errors';
 import { parseBody } from '../http/body';
-import { log } from '../log';
+import { log } from '../telemetry/log';
 import { enforceRateLimits, type RateLimitCheck } from '../rate-limit';
 import { handleCorbadoEvent } from './webhook-events';
 
@@ -26,7 +26,7 @@ export const WEBHOOK_MAX_BYTES = 16 * 1024;
 /**
  * All verifications from one address. Corbado calls from its own servers for every user of the
  * project, so this is a ceiling against a flood, not a per-person limit. Guesses at one account
- * count against the password route's lockout (lib/auth/password.ts).
+ * count against the password route's lockout (lib/sign-in/password.ts).
  */
 const PASSWORD_VERIFY_PER_ADDRESS = { name: 'corbado-password-verify:address', limit: 300, windowSeconds: 5 * 60 };
 

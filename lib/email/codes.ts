@@ -1,9 +1,9 @@
 import 'server-only';
 import { createHmac, randomInt } from 'node:crypto';
 import { getConfig } from '../config';
-import { audit } from '../audit';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { audit } from '../telemetry/audit';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
 import { passkeyStore } from '../store';
 import type { EmailCodeTry } from '../store/passkey-store';

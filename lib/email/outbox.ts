@@ -3,8 +3,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 
 export interface OutgoingEmail {
   /** A validated address (normalizeEmail): no line breaks can reach the headers. */

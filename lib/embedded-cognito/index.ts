@@ -16,7 +16,7 @@ import type { Context } from 'cognito-local/lib/services/context';
 import { handler as defineAuthChallenge } from '../../lambdas/define-auth-challenge';
 import { handler as createAuthChallenge } from '../../lambdas/create-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '../../lambdas/verify-auth-challenge';
-import { challengeKeySet, type ChallengeKeySet } from '../auth-challenge/keys';
+import { challengeKeySet, type ChallengeKeySet } from '../cognito/challenge/keys';
 import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';
@@ -49,7 +49,7 @@ export interface EmbeddedCognitoOptions {
   dataDir: string;
   /**
    * The verify-auth-challenge trigger's trusted keys: the public half of AUTH_CHALLENGE_PRIVATE_KEY,
-   * or a key set (lib/auth-challenge/keys.ts) while a rotation is under way. One of the two.
+   * or a key set (lib/cognito/challenge/keys.ts) while a rotation is under way. One of the two.
    */
   challengePublicKey?: KeyObject;
   challengePublicKeys?: ChallengeKeySet;

@@ -1,8 +1,8 @@
 import 'server-only';
 import type { z } from 'zod';
-import { AppError, ERRORS, type ErrorCode } from '../errors';
-import { log } from '../log';
-import { requestIdOf, runWithRequestId } from '../request-context';
+import { AppError, ERRORS, type ErrorCode } from './errors';
+import { log } from '../telemetry/log';
+import { requestIdOf, runWithRequestId } from '../telemetry/request-context';
 import { parseBody } from './body';
 
 const NO_STORE = { 'cache-control': 'no-store' };

@@ -10,10 +10,10 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
-import { audit } from '../audit';
+import { audit } from '../telemetry/audit';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import type { CookieReader, CookieToSet } from '../session/cookies';
 import type { SessionUser } from '../session/session';
 import { newPasskeyName } from './authenticator-names';
@@ -31,7 +31,7 @@ const TIMEOUT_MS = CEREMONY_SECONDS * 1000;
  * The browser's WebAuthn response in a request body: any JSON, or none. SimpleWebAuthn checks
  * its shape once the ceremony's challenge is taken, and a malformed one is refused as
  * `passkey_rejected`, like one that does not verify (not as `invalid_request`); a sign-in
- * retried after Cognito's quota uses the kept proof and ignores it (lib/auth/sign-in-retry.ts).
+ * retried after Cognito's quota uses the kept proof and ignores it (lib/sign-in/retry.ts).
  */
 export const webauthnResponseField = z.unknown().optional();
 

@@ -1,5 +1,5 @@
 import 'server-only';
-import { log } from '../log';
+import { log } from '../telemetry/log';
 import { MemoryRateLimitStore } from './memory';
 import type { RateLimitStore } from './store';
 

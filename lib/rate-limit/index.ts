@@ -1,7 +1,7 @@
 import 'server-only';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { instruments } from '../telemetry/metrics';
 import { FallbackRateLimitStore } from './fallback';
 import { MemoryRateLimitStore } from './memory';

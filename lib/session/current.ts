@@ -1,9 +1,9 @@
 import 'server-only';
 import { cookies } from 'next/headers';
-import { AppError } from '../errors';
+import { AppError } from '../http/errors';
 import type { CookieToSet } from './cookies';
-import { revokeRefreshToken } from '../cognito/auth';
-import { log } from '../log';
+import { revokeRefreshToken } from '../cognito/custom-auth';
+import { log } from '../telemetry/log';
 import { resolveSession, sessionRefreshToken, type SessionUser } from './session';
 
 /**

@@ -1,10 +1,10 @@
 import 'server-only';
 import { randomBytes } from 'node:crypto';
-import { refreshCognitoTokens, type CognitoTokens } from '../cognito/auth';
+import { refreshCognitoTokens, type CognitoTokens } from '../cognito/custom-auth';
 import { checkIdToken, type IdTokenClaims } from '../cognito/tokens';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { countedRefresh } from '../telemetry/session';
 import {
   clearedCookies,

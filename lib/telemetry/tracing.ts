@@ -43,7 +43,7 @@ export function errorType(error: unknown): string {
 }
 
 /**
- * The trace and span the caller runs in, for log lines (lib/log.ts), or nothing when no real
+ * The trace and span the caller runs in, for log lines (log.ts), or nothing when no real
  * span is active (telemetry off and no incoming trace, or outside any request).
  */
 export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeEmail } from '../../lib/auth/email';
+import { normalizeEmail } from '../../lib/email/address';
 import {
   clientAddressFactory,
   expectShortError,

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeEmail } from '../../lib/auth/email';
+import { normalizeEmail } from '../../lib/email/address';
 import { clientAddressFactory, expectShortError, outbox, rawRequest, sessionCookiesSet } from '../resilience/helpers';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';

@@ -4,8 +4,8 @@ import {
   AdminRespondToAuthChallengeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
-import { challengeKeySet } from '../../lib/auth-challenge/keys';
+import { signChallengeAssertion } from '../../lib/cognito/challenge/assertion';
+import { challengeKeySet } from '../../lib/cognito/challenge/keys';
 import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 
 /**
@@ -20,7 +20,7 @@ import { startTestCognito, applyAppEnvironment, type TestCognito } from '../supp
  * of a rolling deployment would have.
  */
 
-type Auth = typeof import('../../lib/cognito/auth');
+type Auth = typeof import('../../lib/cognito/custom-auth');
 
 const USERS = ['ana@example.com', 'ben@example.com', 'cai@example.com', 'dee@example.com'];
 let stack: TestCognito;
@@ -34,7 +34,7 @@ async function appInstance(privateKeyPem: string): Promise<Auth> {
   vi.resetModules();
   process.env.AUTH_CHALLENGE_PRIVATE_KEY = privateKeyPem;
   (await import('../../lib/config')).getConfig();
-  return import('../../lib/cognito/auth');
+  return import('../../lib/cognito/custom-auth');
 }
 
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ASSERTION_ISSUER, ASSERTION_TYPE, signChallengeAssertion } from '../../lib/auth-challenge/assertion';
+import { ASSERTION_ISSUER, ASSERTION_TYPE, signChallengeAssertion } from '../../lib/cognito/challenge/assertion';
 import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -214,7 +214,7 @@ const forgeries: [string, Forgery][] = [
 
 describe('control: the real app path and the correct answer do get tokens (so the attack tests cannot pass vacuously)', () => {
   it('startCustomAuthSession signs the victim in with Cognito tokens for the victim', async () => {
-    const { startCustomAuthSession } = await import('../../lib/cognito/auth');
+    const { startCustomAuthSession } = await import('../../lib/cognito/custom-auth');
     const result = await startCustomAuthSession(victim);
     expect(result.outcome).toBe('signed_in');
     if (result.outcome !== 'signed_in') return;

@@ -77,10 +77,10 @@ describe('a right code', () => {
 });
 
 describe('withEmailCode: the one lifecycle callers use', () => {
-  type AppErrors = typeof import('../../lib/errors');
+  type AppErrors = typeof import('../../lib/http/errors');
   let errors: AppErrors;
   beforeAll(async () => {
-    errors = await import('../../lib/errors');
+    errors = await import('../../lib/http/errors');
   });
 
   it('runs the sign-in once for a right code, and then the code is gone', async () => {

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
+import { signChallengeAssertion } from '../../lib/cognito/challenge/assertion';
 import { TRIGGER_ARNS } from '../../lib/embedded-cognito';
 import { restartTestCognito, startTestCognito, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';

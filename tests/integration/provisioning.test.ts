@@ -18,7 +18,7 @@ import { addPasswordUser } from '../support/users';
  */
 
 type Users = typeof import('../../lib/cognito/users');
-type Pipeline = typeof import('../../lib/auth/pipeline');
+type Pipeline = typeof import('../../lib/sign-in/pipeline');
 
 let stack: TestCognito;
 let users: Users;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   stack = await startTestCognito();
   applyAppEnvironment(stack.env);
   users = await import('../../lib/cognito/users');
-  pipeline = await import('../../lib/auth/pipeline');
+  pipeline = await import('../../lib/sign-in/pipeline');
 });
 afterAll(async () => {
   await stack?.stop();
@@ -147,7 +147,7 @@ describe('signInVerifiedIdentity', () => {
     // in one copy cannot see the other's pending call: the race is decided at Cognito, where
     // AdminCreateUser lets one win and the other must see UsernameExists and repair or accept.
     vi.resetModules();
-    const other = (await import('../../lib/auth/pipeline')) as Pipeline;
+    const other = (await import('../../lib/sign-in/pipeline')) as Pipeline;
     const otherUsers = (await import('../../lib/cognito/users')) as Users;
     expect(otherUsers.provisionPasswordlessUser).not.toBe(users.provisionPasswordlessUser);
 

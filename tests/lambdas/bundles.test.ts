@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signChallengeAssertion } from '../../lib/auth-challenge/assertion';
+import { signChallengeAssertion } from '../../lib/cognito/challenge/assertion';
 import { challengeKeyPair, isolatedEnv } from '../support/stack';
 
 /**

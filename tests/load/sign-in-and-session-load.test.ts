@@ -189,7 +189,7 @@ describe('load on loopback', () => {
   }, 30_000);
 
   it(`${PASSWORD_SIGN_INS + 2 * PASSWORDLESS_USERS} sign-ins at once (password over HTTP, passwordless through the pipeline): all succeed, no user lost or doubled`, async () => {
-    const { signInVerifiedIdentity } = await import('../../lib/auth/pipeline');
+    const { signInVerifiedIdentity } = await import('../../lib/sign-in/pipeline');
     const passwordless = (email: string) =>
       signInVerifiedIdentity({ email, method: 'passkey', mayUseExistingUser: async () => true });
     const usersBefore = (await allUsers(app)).length;

@@ -54,7 +54,7 @@ function passwordSignIn(): Promise<Response> {
  */
 async function sessionMadeOutsideTheServer(): Promise<CookieJar> {
   applyAppEnvironment(app.env);
-  const { signInWithPassword } = await import('../../lib/cognito/auth');
+  const { signInWithPassword } = await import('../../lib/cognito/custom-auth');
   const { createSessionCookies } = await import('../../lib/session/session');
   const { cookies } = await createSessionCookies(await signInWithPassword(user.email, user.password), 'password');
   const jar = new CookieJar();

@@ -12,7 +12,7 @@ import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stac
 
 /**
  * A passkey sign-in whose proof was verified but whose Cognito sign-in Cognito's quota held back
- * (lib/auth/sign-in-retry.ts): the verified proof is kept, sealed in a cookie of that browser,
+ * (lib/sign-in/retry.ts): the verified proof is kept, sealed in a cookie of that browser,
  * for at most 60 s and one use, and the browser's automatic retry (lib/client/api.ts) signs in
  * with it: no second biometric prompt. Against the production server and the embedded
  * Cognito throttling on purpose (every attempt of AdminInitiateAuth answered ThrottlingException).
@@ -181,16 +181,13 @@ describe('the kept proof, in process (its clock moved, not waited for)', () => {
 
   async function modules() {
     applyAppEnvironment(app.env);
-    const retry = await import('../../lib/auth/sign-in-retry');
-    const { AppError } = await import('../../lib/errors');
+    const retry = await import('../../lib/sign-in/retry');
+    const { AppError } = await import('../../lib/http/errors');
     return { ...retry, AppError };
   }
 
   /** Keeps a proof as a throttled sign-in does; returns the browser's cookies after it. */
-  async function keptCookie(
-    proof: import('../../lib/auth/sign-in-retry').KeptProof,
-    cookies = new Map<string, string>(),
-  ) {
+  async function keptCookie(proof: import('../../lib/sign-in/retry').KeptProof, cookies = new Map<string, string>()) {
     const { signInKeepingProof, KeptForRetry, AppError } = await modules();
     const reader = { get: (name: string) => (cookies.has(name) ? { value: cookies.get(name)! } : undefined) };
     const kept = await signInKeepingProof(

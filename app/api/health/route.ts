@@ -1,4 +1,4 @@
-import { checkHealth } from '@/lib/health';
+import { checkHealth } from '@/lib/telemetry/health';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
 
 export const dynamic = 'force-dynamic';

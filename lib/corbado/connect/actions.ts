@@ -1,11 +1,11 @@
 import 'server-only';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { audit } from '../../audit';
-import { normalizeEmail } from '../../auth/email';
+import { audit } from '../../telemetry/audit';
+import { normalizeEmail } from '../../email/address';
 import { findUserByEmail, findUserByUsername, markUserHasPasskey } from '../../cognito/users';
 import { getConfig } from '../../config';
-import { AppError } from '../../errors';
+import { AppError } from '../../http/errors';
 import { enforceRateLimits, giveBackRateLimits } from '../../rate-limit';
 
 /**

@@ -1,6 +1,6 @@
 import 'server-only';
-import { AppError } from '../../errors';
-import { log } from '../../log';
+import { AppError } from '../../http/errors';
+import { log } from '../../telemetry/log';
 import { corbadoCall } from '../../telemetry/corbado';
 import { corbadoProject } from '../client';
 

@@ -1,11 +1,11 @@
 import 'server-only';
 import { decodeJwt } from 'jose';
-import { audit } from '../../audit';
-import { signInExistingUser } from '../../auth/pipeline';
-import { signInKeepingProof, type KeptProof } from '../../auth/sign-in-retry';
+import { audit } from '../../telemetry/audit';
+import { signInExistingUser } from '../../sign-in/pipeline';
+import { signInKeepingProof, type KeptProof } from '../../sign-in/retry';
 import type { CookieReader } from '../../session/cookies';
 import type { SignedIn } from '../../session/session';
-import { AppError } from '../../errors';
+import { AppError } from '../../http/errors';
 import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';
 import { verifySignedData } from './backend-api';
@@ -46,7 +46,7 @@ export const signInWithSignedPasskeyData = (cookies: CookieReader, signedPasskey
   recordSignIn('corbado', () => connectSignIn(cookies, signedPasskeyData));
 async function connectSignIn(cookies: CookieReader, signedPasskeyData: unknown): Promise<SignedIn> {
   corbadoProject('connect');
-  // A retry after Cognito's quota held the sign-in back uses the kept proof (lib/auth/sign-in-retry.ts):
+  // A retry after Cognito's quota held the sign-in back uses the kept proof (lib/sign-in/retry.ts):
   // Corbado's proof is single-use, so without it the user would be asked for the passkey again.
   return signInKeepingProof<Extract<KeptProof, { method: 'corbado' }>>(
     cookies,

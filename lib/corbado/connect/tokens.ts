@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError } from '../../errors';
+import { AppError } from '../../http/errors';
 import { signedInRecently } from '../../session/current';
 import type { SessionUser } from '../../session/session';
 import { corbadoProject } from '../client';

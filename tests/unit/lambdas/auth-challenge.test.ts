@@ -13,11 +13,11 @@ import {
   isValidChallengeAssertion,
   signChallengeAssertion,
   type AssertionBinding,
-} from '@/lib/auth-challenge/assertion';
+} from '@/lib/cognito/challenge/assertion';
 import { handler as createAuthChallenge } from '@/lambdas/create-auth-challenge';
 import { MAX_CHALLENGE_ATTEMPTS, handler as defineAuthChallenge } from '@/lambdas/define-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '@/lambdas/verify-auth-challenge';
-import { challengeKeySet } from '@/lib/auth-challenge/keys';
+import { challengeKeySet } from '@/lib/cognito/challenge/keys';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const otherKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailField } from '@/lib/auth/email';
+import { emailField } from '@/lib/email/address';
 import { rememberCodeRequester } from '@/lib/email/code-requester';
 import { sendEmailCode } from '@/lib/email/codes';
 import { clientAddress } from '@/lib/http/client-address';

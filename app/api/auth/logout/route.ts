@@ -1,5 +1,5 @@
 import { cookies } from 'next/headers';
-import { signOut } from '@/lib/auth/pipeline';
+import { signOut } from '@/lib/sign-in/pipeline';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
 import { writeCookies } from '@/lib/session/current';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { emailField } from '@/lib/auth/email';
-import { signInWithPasswordCredentials } from '@/lib/auth/pipeline';
+import { emailField } from '@/lib/email/address';
+import { signInWithPasswordCredentials } from '@/lib/sign-in/pipeline';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { replaceSession } from '@/lib/session/current';

@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
-import { signInWithPasskey } from '@/lib/auth/pipeline';
-import { keptForRetry } from '@/lib/auth/sign-in-retry-route';
+import { signInWithPasskey } from '@/lib/sign-in/pipeline';
+import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { webauthnResponseField } from '@/lib/passkeys/webauthn';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { challengeKeyId } from '@/lib/auth-challenge/keys';
+import { challengeKeyId } from '@/lib/cognito/challenge/keys';
 import { challengeKeySetReport } from '@/lib/cognito/setup';
 
 /** What `npm run cognito:setup` says about the verify function's key set (AUTH_CHALLENGE_PUBLIC_KEYS). */

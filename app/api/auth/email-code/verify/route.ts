@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
-import { emailField } from '@/lib/auth/email';
-import { signInWithEmailCode } from '@/lib/auth/pipeline';
+import { emailField } from '@/lib/email/address';
+import { signInWithEmailCode } from '@/lib/sign-in/pipeline';
 import { isCodeRequester, withoutCodeDetails } from '@/lib/email/code-requester';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';

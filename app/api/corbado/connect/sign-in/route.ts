@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
 import { signInWithSignedPasskeyData } from '@/lib/corbado/connect/sign-in';
-import { keptForRetry } from '@/lib/auth/sign-in-retry-route';
+import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { replaceSession } from '@/lib/session/current';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { audit } from '@/lib/audit';
-import { log } from '@/lib/log';
+import { audit } from '@/lib/telemetry/audit';
+import { log } from '@/lib/telemetry/log';
 
 /** The audit trail is one log line per event, marked so a log pipeline can route it. */
 

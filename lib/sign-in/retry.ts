@@ -1,8 +1,8 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { log } from '../telemetry/log';
 import { passkeyStore } from '../store';
 import { openCookie, sealCookie, type CookieReader, type CookieToSet } from '../session/cookies';
 import type { SignedIn } from '../session/session';

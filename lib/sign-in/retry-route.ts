@@ -1,9 +1,9 @@
 import 'server-only';
 import { writeCookies } from '../session/current';
-import { KeptForRetry } from './sign-in-retry';
+import { KeptForRetry } from './retry';
 
 /**
- * For a sign-in route's `.catch`: a sign-in kept for a retry (sign-in-retry.ts) writes its keep
+ * For a sign-in route's `.catch`: a sign-in kept for a retry (retry.ts) writes its keep
  * cookie and answers its 503; any other failure passes through unchanged.
  */
 export async function keptForRetry(error: unknown): Promise<never> {

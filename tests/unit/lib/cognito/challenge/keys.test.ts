@@ -12,14 +12,14 @@ import {
   ASSERTION_TYPE,
   checkChallengeAssertion,
   signChallengeAssertion,
-} from '@/lib/auth-challenge/assertion';
+} from '@/lib/cognito/challenge/assertion';
 import {
   ChallengeKeySetError,
   MAX_CHALLENGE_KEYS,
   challengeKeyId,
   challengeKeySet,
   parseChallengePublicKeys,
-} from '@/lib/auth-challenge/keys';
+} from '@/lib/cognito/challenge/keys';
 
 /** The key set of the verify trigger, for rotating the app's signing key without a failed sign-in. */
 

@@ -6,9 +6,9 @@ import {
   RevokeTokenCommand,
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { signChallengeAssertion } from '../auth-challenge/assertion';
+import { signChallengeAssertion } from './challenge/assertion';
 import { getConfig } from '../config';
-import { AppError } from '../errors';
+import { AppError } from '../http/errors';
 import { cognitoClient, secretHashFor } from './client';
 import { cognitoErrorName, unexpectedCognitoError } from './errors';
 

@@ -1,14 +1,14 @@
 import 'server-only';
-import { revokeRefreshToken, startCustomAuthSession, type ChallengedUser } from '../cognito/auth';
+import { revokeRefreshToken, startCustomAuthSession, type ChallengedUser } from '../cognito/custom-auth';
 import { provisionPasswordlessUser } from '../cognito/users';
-import { AppError } from '../errors';
-import { audit } from '../audit';
-import { log } from '../log';
+import { AppError } from '../http/errors';
+import { audit } from '../telemetry/audit';
+import { log } from '../telemetry/log';
 import { withEmailCode } from '../email/codes';
 import { deletePasskey } from '../passkeys/credentials';
 import { finishPasskeySignIn } from '../passkeys/webauthn';
 import type { StoredPasskey } from '../store/passkey-store';
-import { signInKeepingProof, type KeptProof } from './sign-in-retry';
+import { signInKeepingProof, type KeptProof } from './retry';
 import { checkPasswordUnderLockout } from './password';
 import { clearedCookies, sessionCookieNames, type CookieReader, type CookieToSet } from '../session/cookies';
 import { createSessionCookies, sessionRefreshToken, type SignedIn, type SignInMethod } from '../session/session';
@@ -161,7 +161,7 @@ const PASSWORD_TRIES_PER_ADDRESS = { name: 'password:address', limit: 50, window
 
 /**
  * Existing Cognito password users: email and password checked by Cognito itself. At most 10
- * wrong passwords per account (lib/auth/password.ts) and 50 tries per client address every 15
+ * wrong passwords per account (lib/sign-in/password.ts) and 50 tries per client address every 15
  * minutes; after that even the right password waits (429 with Retry-After).
  */
 export const signInWithPasswordCredentials = (email: string, password: string, clientAddress: string) =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors';
+import { AppError } from '../http/errors';
 
 const MAX_EMAIL_LENGTH = 254;
 // Printable ASCII without spaces, quotes, brackets or separators; one @; a dotted domain.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '@/lib/errors';
-import { emailField, normalizeEmail, requireEmail } from '@/lib/auth/email';
+import { AppError } from '@/lib/http/errors';
+import { emailField, normalizeEmail, requireEmail } from '@/lib/email/address';
 
 describe('normalizeEmail', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { annotateActiveSpan } from './telemetry/tracing';
+import { annotateActiveSpan } from './tracing';
 
 /**
  * The request id of the request being served, so every log line can carry it. middleware.ts

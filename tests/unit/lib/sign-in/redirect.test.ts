@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AFTER_SIGN_IN, safeNextPath } from '@/lib/auth/redirect';
+import { DEFAULT_AFTER_SIGN_IN, safeNextPath } from '@/lib/sign-in/redirect';
 
 const ORIGIN = 'https://app.example';
 

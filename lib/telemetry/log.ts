@@ -2,12 +2,12 @@
  * Structured JSON logs, one line per event. Callers pass facts, never secrets: no tokens,
  * passwords, cookies or keys; emails only where an operator needs them.
  *
- * Each line carries the request id (lib/request-context.ts) and, when a span is active (telemetry
- * on, or an incoming `traceparent` continued), its `trace_id` and `span_id`: a line leads to its
- * trace, and a trace to its lines.
+ * Each line carries the request id (request-context.ts) and, when a span is active (telemetry on,
+ * or an incoming `traceparent` continued), its `trace_id` and `span_id`: a line leads to its trace,
+ * and a trace to its lines.
  */
 import { currentRequestId } from './request-context';
-import { activeTraceIds } from './telemetry/tracing';
+import { activeTraceIds } from './tracing';
 
 type Level = 'info' | 'warn' | 'error';
 
