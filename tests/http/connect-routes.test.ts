@@ -235,6 +235,41 @@ describe('a real passkey login through the stand-in', () => {
     expect(await (await jar.fetch(url('/api/auth/me'))).json()).toMatchObject({ email: owner, method: 'corbado' });
   });
 
+  it("a sign-in Cognito's quota held back is kept for this browser: the retry signs in with no second passkey login, once", async () => {
+    const signedPasskeyData = await login();
+    const jar = new CookieJar();
+    const verified = callsTo('/v2/passkey/verifySignedData').length;
+    // Every attempt of the SDK's retries throttled, as in tests/security/sign-in-retry.test.ts.
+    stack.app.cognito.faults.inject({ operation: 'AdminInitiateAuth', fault: { kind: 'throttle' }, times: 3 });
+    let held: Response;
+    try {
+      held = await jar.fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }));
+    } finally {
+      stack.app.cognito.faults.clear();
+    }
+    expect(held.status).toBe(503);
+    expect(await held.json()).toEqual({
+      error: { code: 'upstream_unavailable', message: expect.any(String) },
+      retry: true,
+    });
+    const keep = jar.names().find((name) => name.endsWith('sign-in-retry'));
+    expect(keep).toBeDefined();
+    const copy = new CookieJar();
+    copy.set(keep!, jar.get(keep!)!);
+
+    // The retry sends the same body (Corbado has spent the proof): the kept proof signs in.
+    const retried = await jar.fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }));
+    expect(retried.status).toBe(200);
+    expect(await (await jar.fetch(url('/api/auth/me'))).json()).toMatchObject({ email: owner, method: 'corbado' });
+    expect(callsTo('/v2/passkey/verifySignedData')).toHaveLength(verified + 1);
+
+    // A copy of the keep cookie, replayed after its one use, signs nobody in.
+    const replayed = await copy.fetch(url('/api/corbado/connect/sign-in'), jsonPost({ signedPasskeyData }));
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ error: { code: 'connect_passkey_invalid' } });
+    expect(copy.names().filter((name) => name.startsWith('__Host-session'))).toEqual([]);
+  });
+
   it('refuses the same signedPasskeyData a second time: Corbado spends it at the first use', async () => {
     const signedPasskeyData = await login();
     expect(
