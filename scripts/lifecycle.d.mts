@@ -11,3 +11,5 @@ export declare function drainOnSignal(
   server: Server,
   options: { timeoutMs: number; log: (line: string) => void; exit?: (code: number) => void },
 ): void;
+export declare const SHUTDOWN_HOOKS: unique symbol;
+export declare function runShutdownHooks(withinMs: number): Promise<void>;

@@ -57,12 +57,30 @@ export function shutdownTimeoutMs(value) {
 }
 
 /**
+ * Work that must finish before the process exits on a signal, after the last request: the
+ * OpenTelemetry SDK's buffered spans and metrics (lib/telemetry/sdk.ts registers its shutdown).
+ * A global under Symbol.for, because Next bundles the app's modules apart from this script.
+ */
+export const SHUTDOWN_HOOKS = Symbol.for('cognito-passkeys.shutdown-hooks');
+
+/** Runs every registered hook, for at most `withinMs`; a hook that fails or hangs stops nothing. */
+export async function runShutdownHooks(withinMs) {
+  const hooks = globalThis[SHUTDOWN_HOOKS] ?? [];
+  if (hooks.length === 0) return;
+  let timer;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, withinMs))));
+  await Promise.race([Promise.allSettled(hooks.map(async (hook) => hook())), deadline]);
+  clearTimeout(timer);
+}
+
+/**
  * On SIGTERM or SIGINT: stop accepting, let in-flight requests finish, close keep-alive sockets
- * as they go idle, and exit 0 once none is left, or 1 at the deadline with requests still open.
- * A second signal exits at once.
+ * as they go idle, run the shutdown hooks within what is left of the deadline, and exit 0; or 1
+ * at the deadline with requests still open. A second signal exits at once.
  */
 export function drainOnSignal(server, { timeoutMs, log, exit = (code) => process.exit(code) }) {
   let stopping = false;
+  let drained = false;
   const onSignal = (signal) => {
     if (stopping) {
       log(`${signal} again: stopping now.`);
@@ -70,13 +88,20 @@ export function drainOnSignal(server, { timeoutMs, log, exit = (code) => process
       return;
     }
     stopping = true;
+    const deadline = Date.now() + timeoutMs;
     log(`${signal}: finishing the requests in flight (at most ${timeoutMs / 1000} s), then stopping.`);
-    server.close(() => exit(0));
+    server.close(async () => {
+      drained = true;
+      await runShutdownHooks(deadline - Date.now());
+      exit(0);
+    });
     // A keep-alive socket becomes idle when its last response is written; close it then.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     sweep.unref();
     server.closeIdleConnections();
     setTimeout(() => {
+      // Every request has ended: the hooks are running, and end by this deadline themselves.
+      if (drained) return;
       log(`Shutdown deadline of ${timeoutMs / 1000} s reached with requests in flight: stopping.`);
       server.closeAllConnections();
       exit(1);

@@ -19,5 +19,17 @@ export const DEFAULT_SERVICE_NAME = 'cognito-passkeys';
 export function startTelemetry(env: Record<string, string | undefined> = process.env): void {
   const named =
     Boolean(env.OTEL_SERVICE_NAME?.trim()) || /(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
-  new NodeSDK(named ? {} : { serviceName: DEFAULT_SERVICE_NAME }).start();
+  const sdk = new NodeSDK(named ? {} : { serviceName: DEFAULT_SERVICE_NAME });
+  sdk.start();
+  onShutdown(() => sdk.shutdown());
+}
+
+/**
+ * Spans wait in a batch (OTEL_BSP_SCHEDULE_DELAY) and metrics until the next export: the SDK's
+ * shutdown exports them. The production server runs it after the last request on SIGTERM
+ * (SHUTDOWN_HOOKS in scripts/lifecycle.mjs, the same global key), so a deploy loses no telemetry.
+ */
+function onShutdown(hook: () => Promise<void>): void {
+  const registry = globalThis as { [key: symbol]: Array<() => Promise<void>> | undefined };
+  (registry[Symbol.for('cognito-passkeys.shutdown-hooks')] ??= []).push(hook);
 }

@@ -237,3 +237,50 @@ describe('telemetry switched on by OTEL_* variables', () => {
     expect(descendants(refresh)[0]!.attributes['cognito.quota_category']).toBe('UserAuthentication');
   });
 });
+
+/**
+ * A deploy stops the server with SIGTERM: what the SDK still holds (spans waiting for their batch,
+ * metrics for their next export) is exported after the last request, before the process exits
+ * (scripts/lifecycle.mjs runs lib/telemetry/sdk.ts's shutdown). Batches and exports here wait a
+ * minute, so nothing leaves before the signal on its own.
+ */
+describe('telemetry on SIGTERM', () => {
+  it('exports the spans and metrics still buffered before the server exits, and exits 0', async () => {
+    const late = await startOtlpCollector();
+    const service = 'cognito-passkeys-shutdown-test';
+    const stopping = await startTestApp({
+      ...otelEnvironment(late, service),
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+      OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      OTEL_METRIC_EXPORT_TIMEOUT: '5000',
+    });
+    try {
+      await addPasswordUser(stopping, existing.email, existing.password);
+      const signedIn = await new CookieJar().fetch(`${stopping.baseUrl}/api/auth/password`, jsonPost(existing));
+      expect(signedIn.status).toBe(200);
+      // Held in the batch: no sign-in span has reached the collector.
+      expect(late.spans().filter((span) => span.name === 'sign_in')).toEqual([]);
+
+      const exit = new Promise<number | null>((resolve) => stopping.server.once('exit', resolve));
+      stopping.server.kill('SIGTERM');
+      expect(await exit).toBe(0);
+
+      const signIn = late.spans().find((span) => span.name === 'sign_in');
+      expect(signIn?.attributes).toMatchObject({ 'auth.method': 'password', 'auth.outcome': 'success' });
+      expect(signIn?.resource['service.name']).toBe(service);
+      expect(
+        late
+          .points()
+          .find(
+            (p) =>
+              p.metric === 'auth.sign_ins' &&
+              p.attributes['auth.method'] === 'password' &&
+              p.attributes['auth.outcome'] === 'success',
+          )?.value,
+      ).toBe(1);
+    } finally {
+      await stopping.stop();
+      await late.close();
+    }
+  });
+});

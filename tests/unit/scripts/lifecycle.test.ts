@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   nodeSupportNotice,
+  runShutdownHooks,
   SDK_MINIMUM_NODE_MAJOR,
   SDK_NODE_WARNING_VARIABLE,
+  SHUTDOWN_HOOKS,
   shutdownTimeoutMs,
 } from '../../../scripts/lifecycle.mjs';
 
@@ -54,5 +56,50 @@ describe("the Node notice follows the AWS SDK's own rule", () => {
 
   it('the variable the launcher sets is the one the SDK reads', () => {
     expect(sdkWarns('v20.20.2', { [SDK_NODE_WARNING_VARIABLE]: 'true' })).toBe(false);
+  });
+});
+
+/**
+ * What runs after the last request on SIGTERM (drainOnSignal): the telemetry SDK's flush. The
+ * whole path, SIGTERM to exported spans, is in tests/http/telemetry.test.ts.
+ */
+describe('the shutdown hooks', () => {
+  const registry = globalThis as { [key: symbol]: Array<() => Promise<void>> | undefined };
+  const register = (hook: () => Promise<void>) => (registry[SHUTDOWN_HOOKS] ??= []).push(hook);
+  afterEach(() => {
+    delete registry[SHUTDOWN_HOOKS];
+  });
+
+  it('is the global key lib/telemetry/sdk.ts registers under', () => {
+    expect(SHUTDOWN_HOOKS).toBe(Symbol.for('cognito-passkeys.shutdown-hooks'));
+  });
+
+  it('runs every hook and waits for them all', async () => {
+    const finished: string[] = [];
+    const after = (ms: number, name: string) => () =>
+      new Promise<void>((resolve) => setTimeout(() => resolve(void finished.push(name)), ms));
+    register(after(30, 'traces'));
+    register(after(10, 'metrics'));
+    await runShutdownHooks(5_000);
+    expect(finished.sort()).toEqual(['metrics', 'traces']);
+  });
+
+  it('ends at the deadline when a hook hangs, and a failing hook stops nothing', async () => {
+    let other = false;
+    register(() => new Promise<void>(() => undefined));
+    register(async () => {
+      throw new Error('collector down');
+    });
+    register(async () => {
+      other = true;
+    });
+    const started = Date.now();
+    await runShutdownHooks(100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(other).toBe(true);
+  });
+
+  it('returns at once with no hook registered', async () => {
+    await expect(runShutdownHooks(60_000)).resolves.toBeUndefined();
   });
 });
