@@ -1,29 +1,22 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { withEnvironment } from '../../support/app-environment';
 
 /**
  * The policy middleware.ts puts on every answer, checked without a server: the HTTP suites
  * (tests/security/) check that every answer carries it.
  */
 
-/** A configuration of a deployed app (a real pool, Redis), for the cases to change. */
+/** What a deployed production app needs beyond the base configuration (with SINGLE_INSTANCE=1). */
 const DEPLOYED = {
-  APP_ORIGIN: 'https://app.example.com',
-  COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
-  COGNITO_CLIENT_ID: '1h2k3l4m5n6o7p8q9r0s1t2u3v',
-  SESSION_SECRET: 'session-secret-A-0123456789abcdefghijklmnop',
   REDIS_URL: 'redis://redis.internal:6379',
-  SINGLE_INSTANCE: '1',
   SMTP_URL: 'smtp://mail.internal:587',
-  AUTH_CHALLENGE_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-    .privateKey.export({ type: 'pkcs8', format: 'pem' })
-    .toString(),
 };
 
 /** lib/http/security-headers.ts over a fresh getConfig() of this environment. */
-async function headersModule(env: Record<string, string>) {
-  for (const [name, value] of Object.entries({ ...DEPLOYED, ...env })) vi.stubEnv(name, value);
-  vi.resetModules();
+async function headersModule(nodeEnv: 'development' | 'production', env: Record<string, string> = {}) {
+  vi.stubEnv('NODE_ENV', nodeEnv);
+  vi.stubEnv('SINGLE_INSTANCE', '1');
+  withEnvironment({ ...DEPLOYED, ...env });
   return import('@/lib/http/security-headers');
 }
 
@@ -33,7 +26,7 @@ const directive = (csp: string, name: string) => csp.split('; ').find((part) => 
 
 describe('contentSecurityPolicy', () => {
   it('gives each answer its own nonce, for scripts only from this origin and that nonce', async () => {
-    const { contentSecurityPolicy } = await headersModule({ NODE_ENV: 'development' });
+    const { contentSecurityPolicy } = await headersModule('development');
     const [a, b] = [contentSecurityPolicy(), contentSecurityPolicy()];
     const nonceOf = (csp: string) => /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
     expect(nonceOf(a)).toMatch(/^[A-Za-z0-9+/]{22}==$/);
@@ -47,9 +40,7 @@ describe('contentSecurityPolicy', () => {
   });
 
   it('in production: no eval, inline styles only with the nonce, and HTTPS upgrades on an https origin', async () => {
-    const { contentSecurityPolicy, securityHeaders } = await headersModule({
-      NODE_ENV: 'production',
-    });
+    const { contentSecurityPolicy, securityHeaders } = await headersModule('production');
     const csp = contentSecurityPolicy('n0nce');
     expect(directive(csp, 'script-src')).toBe("script-src 'self' 'nonce-n0nce' 'strict-dynamic'");
     expect(directive(csp, 'style-src')).toBe("style-src 'self' 'nonce-n0nce'");
@@ -63,8 +54,7 @@ describe('contentSecurityPolicy', () => {
   });
 
   it("with Corbado Connect: its Frontend API may be called, Google's fonts stay blocked", async () => {
-    const { contentSecurityPolicy } = await headersModule({
-      NODE_ENV: 'development',
+    const { contentSecurityPolicy } = await headersModule('development', {
       CORBADO_PROJECT_ID: 'pro-1234567890',
       CORBADO_API_SECRET: 'corbado1_0123456789abcdefghijklmnopqrstuv',
       CORBADO_FRONTEND_API_URL_SUFFIX: 'frontendapi.cloud.corbado.io',
