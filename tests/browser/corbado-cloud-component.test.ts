@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addAuthenticator, CHROMIUM, withoutAutofill, type Authenticator } from '../support/browser';
+import { addAuthenticator, launchBrowser, withoutAutofill, type Authenticator } from '../support/browser';
 import { startCorbadoCloud, type CorbadoCloud } from '../support/corbado-cloud';
 import { startComponentPage, type ComponentPage } from '../support/corbado-cloud/component-page';
 
@@ -33,19 +33,7 @@ beforeAll(async () => {
   page = await startComponentPage();
   cloud = await startCorbadoCloud({ appOrigin: page.origin, actions: page.actions });
   page.useCloud(cloud);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...cloud.chromiumArgs,
-    ],
-  });
+  browser = await launchBrowser(cloud.chromiumArgs);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -213,10 +201,7 @@ describe('the local demo setup: *.localhost and a kept certificate', { timeout: 
       tlsDir,
     });
     demoPage.useCloud(demoCloud);
-    const demoBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', ...demoCloud.chromiumArgs],
-    });
+    const demoBrowser = await launchBrowser(demoCloud.chromiumArgs);
     try {
       expect(demoCloud.frontendApiUrlSuffix).toMatch(/^localhost:\d+$/);
       expect(demoCloud.chromiumArgs).toEqual([`--ignore-certificate-errors-spki-list=${demoCloud.spkiHash}`]);
