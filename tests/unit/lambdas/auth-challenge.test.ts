@@ -35,20 +35,17 @@ const BINDING: AssertionBinding = { nonce: NONCE, username: USERNAME, clientId: 
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+/** The claims of a right assertion issued now, valid for 30 s. */
+function rightClaims(): JWTPayload {
+  const at = now();
+  return { nonce: NONCE, iss: ASSERTION_ISSUER, sub: USERNAME, aud: CLIENT_ID, iat: at, exp: at + 30 };
+}
+
 /** A hand-built ES256 assertion: everything right unless an override says otherwise. */
 async function craft(
   overrides: { header?: Record<string, unknown>; payload?: JWTPayload; key?: KeyObject | Uint8Array } = {},
 ): Promise<string> {
-  const at = now();
-  const payload: JWTPayload = {
-    nonce: NONCE,
-    iss: ASSERTION_ISSUER,
-    sub: USERNAME,
-    aud: CLIENT_ID,
-    iat: at,
-    exp: at + 30,
-    ...overrides.payload,
-  };
+  const payload: JWTPayload = { ...rightClaims(), ...overrides.payload };
   for (const [claim, value] of Object.entries(payload)) if (value === undefined) delete payload[claim];
   const header = { alg: 'ES256', typ: ASSERTION_TYPE, ...overrides.header };
   return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(overrides.key ?? keys.privateKey);
@@ -93,15 +90,7 @@ describe('challenge assertion', () => {
   });
 
   it('rejects an unsigned token (alg none)', async () => {
-    const at = now();
-    const token = `${b64url({ alg: 'none', typ: ASSERTION_TYPE })}.${b64url({
-      nonce: NONCE,
-      iss: ASSERTION_ISSUER,
-      sub: USERNAME,
-      aud: CLIENT_ID,
-      iat: at,
-      exp: at + 30,
-    })}.`;
+    const token = `${b64url({ alg: 'none', typ: ASSERTION_TYPE })}.${b64url(rightClaims())}.`;
     await expect(isValidChallengeAssertion(token, keys.publicKey, BINDING)).resolves.toBe(false);
   });
 
