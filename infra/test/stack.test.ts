@@ -15,6 +15,19 @@ import { APP_DIR, LAMBDAS_DIR, publicKeyPem, synthesize } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
+/** The AWS SDK calls (`<Name>Command`, by `pattern`) the app's sources under `paths` make, sorted. */
+function sdkCallsIn(paths: string[], pattern: string): string[] {
+  const found = execFileSync('grep', ['-rhoE', pattern, ...paths], { cwd: APP_DIR }).toString();
+  return [
+    ...new Set(
+      found
+        .split('\n')
+        .filter(Boolean)
+        .map((name) => name.replace(/Command$/, '')),
+    ),
+  ].sort();
+}
+
 function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
@@ -155,17 +168,7 @@ describe('stack for a new user pool', () => {
   });
 
   it('grants the app every admin call its code makes, and no other, on this pool only', () => {
-    const sources = execFileSync('grep', ['-rhoE', '\\bAdmin[A-Za-z]+Command\\b', 'lib', 'app', 'middleware.ts'], {
-      cwd: APP_DIR,
-    }).toString();
-    const used = [
-      ...new Set(
-        sources
-          .split('\n')
-          .filter(Boolean)
-          .map((name) => name.replace(/Command$/, '')),
-      ),
-    ].sort();
+    const used = sdkCallsIn(['lib', 'app', 'middleware.ts'], '\\bAdmin[A-Za-z]+Command\\b');
     expect([...APP_ADMIN_ACTIONS].sort()).toEqual(used);
     const pool = Object.keys(resourcesOf(template, 'AWS::Cognito::UserPool'))[0]!;
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -231,17 +234,7 @@ describe('the passkey table of the self-hosted layer', () => {
   });
 
   it('the app’s table policy allows exactly the calls lib/store/dynamodb.ts makes, on this table and its index only', () => {
-    const sources = execFileSync('grep', ['-rhoE', '\\b[A-Za-z]+Command\\b', 'lib/store/dynamodb.ts'], {
-      cwd: APP_DIR,
-    }).toString();
-    const used = [
-      ...new Set(
-        sources
-          .split('\n')
-          .filter(Boolean)
-          .map((name) => name.replace(/Command$/, '')),
-      ),
-    ].sort();
+    const used = sdkCallsIn(['lib/store/dynamodb.ts'], '\\b[A-Za-z]+Command\\b');
     const actions = {
       Batch: 'BatchGetItem',
       BatchGet: 'BatchGetItem',
