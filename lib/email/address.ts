@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from '../http/errors';
 
 const MAX_EMAIL_LENGTH = 254;
 // Printable ASCII without spaces, quotes, brackets or separators; one @; a dotted domain.
@@ -17,16 +16,9 @@ export function normalizeEmail(input: unknown): string | null {
 
 const INVALID_EMAIL = 'Enter a valid email address.';
 
-/** The canonical email of a request field, or a 400 telling the user what to fix. */
-export function requireEmail(input: unknown): string {
-  const email = normalizeEmail(input);
-  if (!email) throw new AppError('invalid_request', INVALID_EMAIL);
-  return email;
-}
-
 /**
  * The `email` field of a request body schema (lib/http/body.ts): parses to the canonical email,
- * and refuses anything normalizeEmail would not accept with the same message as requireEmail.
+ * and refuses anything normalizeEmail would not accept, telling the user what to fix.
  */
 export const emailField = z.string({ error: INVALID_EMAIL }).transform((input, context) => {
   const email = normalizeEmail(input);
