@@ -159,11 +159,18 @@ describe.each([
       const right = await passwordAttempt(app, 101, email, password);
       const answers = await Promise.all(wrong);
 
-      expect(right.status).toBe(429);
-      expect(right.setCookies).toEqual([]);
+      const bound = guessBound(app, outputBefore);
+      if (bound === 10) {
+        expect(right.status).toBe(429);
+        expect(right.setCookies).toEqual([]);
+      } else {
+        // Redis missed its deadline in the burst: the instance counted in memory from zero
+        // meanwhile (docs/SECURITY.md, "When Redis fails"), so the right password may have found
+        // that counter below 10. What the lockout bounds, the guesses, is checked below.
+        expect([200, 429]).toContain(right.status);
+      }
       const statuses = answers.map((answer) => answer.status);
       expect(statuses.filter((status) => status !== 429 && status !== 401)).toEqual([]);
-      const bound = guessBound(app, outputBefore);
       expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(bound);
       expect(passwordChecksAtCognito(app, started)).toBeLessThanOrEqual(bound);
     } finally {
