@@ -7,8 +7,9 @@ import type { TokenIssuer } from './token-issuer';
 /**
  * Rules Amazon Cognito enforces and cognito-local 5.3.0 does not, checked before any operation
  * runs. cognito-local reads an access token's claims without checking its signature, so an
- * access token signed HS256 with any key passed GetUser and UpdateUserAttributes; and its SignUp
- * ignores AdminCreateUserConfig, so anyone could add users to an admin-only pool.
+ * access token signed HS256 with any key passed GetUser and UpdateUserAttributes, and it never
+ * refuses an access token revoked by RevokeToken or a global sign-out; and its SignUp ignores
+ * AdminCreateUserConfig, so anyone could add users to an admin-only pool.
  */
 
 type Request = { AccessToken?: unknown; ClientId?: unknown };
@@ -33,7 +34,10 @@ export async function enforcePoolRules(
   }
 }
 
-/** The pool's own key and algorithm (RS256), its issuer, token_use=access, not expired, issued to one of the pool's clients. */
+/**
+ * The pool's own key and algorithm (RS256), its issuer, token_use=access, not expired, issued to
+ * one of the pool's clients, and not revoked by RevokeToken or a global sign-out.
+ */
 async function verifyAccessToken(services: Services, issuer: TokenIssuer, ctx: Context, token: unknown): Promise<void> {
   const invalid = new NotAuthorizedError('Invalid Access Token');
   if (typeof token !== 'string') throw invalid;
@@ -50,4 +54,5 @@ async function verifyAccessToken(services: Services, issuer: TokenIssuer, ctx: C
   if (!claims || typeof claims.client_id !== 'string') throw invalid;
   const client = await services.cognito.getAppClient(ctx, claims.client_id);
   if (!client || client.UserPoolId !== poolId) throw invalid;
+  if (issuer.isRevoked(claims)) throw new NotAuthorizedError('Access Token has been revoked');
 }

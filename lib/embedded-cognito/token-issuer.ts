@@ -52,6 +52,12 @@ function opaqueRefreshToken(): string {
 export class TokenIssuer {
   /** Written behind, like the pool files (data-store.ts): a sign-in does not wait for the disk. */
   private readonly refreshFile: WriteBehindFile;
+  /**
+   * The sign-in sessions (origin_jti) whose refresh token is still live. An access token of any
+   * other session was revoked (RevokeToken, GlobalSignOut, AdminUserGlobalSignOut): Cognito
+   * refuses those too, not only their refresh tokens.
+   */
+  private readonly liveSessions = new Set<string>();
 
   private constructor(
     private readonly privateKey: SigningKey,
@@ -62,6 +68,7 @@ export class TokenIssuer {
     private issuerBase: string,
   ) {
     this.refreshFile = new WriteBehindFile(refreshFile, () => JSON.stringify(Object.fromEntries(this.refreshTokens)));
+    for (const record of refreshTokens.values()) this.liveSessions.add(record.originJti);
   }
 
   /** `directory` is the emulator's own state folder, apart from cognito-local's pool files. */
@@ -158,6 +165,7 @@ export class TokenIssuer {
         authTime,
         expiresAt: now + refreshTtl,
       });
+      this.liveSessions.add(originJti);
       this.persist();
       tokens.RefreshToken = refreshToken;
     }
@@ -169,28 +177,44 @@ export class TokenIssuer {
     const record = this.refreshTokens.get(hashToken(token));
     if (!record || record.clientId !== clientId) return null;
     if (record.expiresAt <= Date.now() / 1000) {
-      this.refreshTokens.delete(hashToken(token));
-      this.persist();
+      this.forget(hashToken(token));
       return null;
     }
     return record;
   }
 
+  /** RevokeToken: the refresh token and the access tokens issued with it stop working. */
   revokeRefreshToken(token: string): void {
-    if (this.refreshTokens.delete(hashToken(token))) this.persist();
+    this.forget(hashToken(token));
   }
 
-  /** GlobalSignOut: every refresh token of the user, for every client, stops working. */
+  /** GlobalSignOut: every refresh token of the user, for every client, and their access tokens stop working. */
   revokeAllForUser(poolId: string, username: string): number {
     let revoked = 0;
     for (const [hash, record] of this.refreshTokens) {
       if (record.poolId === poolId && record.username === username) {
-        this.refreshTokens.delete(hash);
+        this.forget(hash);
         revoked += 1;
       }
     }
-    if (revoked) this.persist();
     return revoked;
+  }
+
+  private forget(hash: string): void {
+    const record = this.refreshTokens.get(hash);
+    if (!record) return;
+    this.refreshTokens.delete(hash);
+    this.liveSessions.delete(record.originJti);
+    this.persist();
+  }
+
+  /**
+   * Whether a verified access token's session was revoked: its refresh token is gone. (A client
+   * whose refresh tokens expire before its access tokens, unlike the defaults of 30 days and one
+   * hour, would see its access tokens refused from then on; Cognito would still take them.)
+   */
+  isRevoked(claims: JWTPayload): boolean {
+    return typeof claims.origin_jti !== 'string' || !this.liveSessions.has(claims.origin_jti);
   }
 
   /** Claims of an access token this issuer signed for the pool, or null. */

@@ -5,13 +5,17 @@ import {
   AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminUserGlobalSignOutCommand,
+  ChangePasswordCommand,
   CreateUserPoolClientCommand,
+  DeleteUserAttributesCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
+  GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
+  UpdateUserAttributesCommand,
   type AuthenticationResultType,
   type AuthFlowType,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -293,6 +297,72 @@ describe('sign-out and revocation make the refresh token fail afterwards', () =>
     expect(await refreshes(otherSession)).toEqual(
       otherSessionsToo ? expect.objectContaining({ name: 'NotAuthorizedException' }) : 'ok',
     );
+  });
+
+  /** Every kind of call that takes only an access token: read, write, delete, password, sign-out. */
+  const accessTokenCalls: [string, (accessToken: string) => Promise<unknown>][] = [
+    ['GetUser', (AccessToken) => stack.sdk.send(new GetUserCommand({ AccessToken }))],
+    [
+      'UpdateUserAttributes',
+      (AccessToken) =>
+        stack.sdk.send(
+          new UpdateUserAttributesCommand({
+            AccessToken,
+            UserAttributes: [{ Name: 'custom:hasPasskey', Value: 'true' }],
+          }),
+        ),
+    ],
+    [
+      'DeleteUserAttributes',
+      (AccessToken) =>
+        stack.sdk.send(new DeleteUserAttributesCommand({ AccessToken, UserAttributeNames: ['custom:hasPasskey'] })),
+    ],
+    [
+      'ChangePassword',
+      (AccessToken) =>
+        stack.sdk.send(
+          new ChangePasswordCommand({ AccessToken, PreviousPassword: password, ProposedPassword: 'Changed-horse-9' }),
+        ),
+    ],
+    ['GlobalSignOut', (AccessToken) => stack.sdk.send(new GlobalSignOutCommand({ AccessToken }))],
+  ];
+  const REVOKED = { name: 'NotAuthorizedException', message: 'Access Token has been revoked' };
+
+  it.each(revocations)(
+    '%s: its access tokens are refused as revoked by every access-token call (control: served before)',
+    async (_how, revoke, otherSessionsToo) => {
+      const user = await newUser();
+      const [session, otherSession] = [await signIn(user.email), await signIn(user.email)];
+      expect(await outcomeOf(stack.sdk.send(new GetUserCommand({ AccessToken: session.AccessToken })))).toBe('ok');
+
+      await revoke(session, user.email);
+      const outcomes = Object.fromEntries(
+        await Promise.all(
+          accessTokenCalls.map(async ([name, call]) => [name, await outcomeOf(call(session.AccessToken!))] as const),
+        ),
+      );
+      expect(outcomes).toEqual(Object.fromEntries(accessTokenCalls.map(([name]) => [name, REVOKED])));
+      // Nothing was changed by the refused calls.
+      const admin = await stack.sdk.send(
+        new AdminGetUserCommand({ UserPoolId: stack.cognito.userPoolId, Username: user.email }),
+      );
+      expect(admin.UserAttributes?.find((a) => a.Name === 'custom:hasPasskey')).toBeUndefined();
+      expect(await outcomeOf(passwordSignIn(user.email, secretHash(user.email)))).toBe('ok');
+
+      const other = await outcomeOf(stack.sdk.send(new GetUserCommand({ AccessToken: otherSession.AccessToken })));
+      expect(other).toEqual(otherSessionsToo ? REVOKED : 'ok');
+    },
+  );
+
+  it('a new sign-in after GlobalSignOut gets access tokens that work', async () => {
+    const user = await newUser();
+    const before = await signIn(user.email);
+    await stack.sdk.send(new GlobalSignOutCommand({ AccessToken: before.AccessToken }));
+    const after = await signIn(user.email);
+    expect(await outcomeOf(stack.sdk.send(new GetUserCommand({ AccessToken: after.AccessToken })))).toBe('ok');
+    const refreshed = await refresh(after.RefreshToken!, secretHash(user.username));
+    const token = refreshed.AuthenticationResult!.AccessToken;
+    expect(await outcomeOf(stack.sdk.send(new GetUserCommand({ AccessToken: token })))).toBe('ok');
   });
 
   it('RevokeToken with a wrong ClientSecret fails and the refresh token keeps working', async () => {
