@@ -6,12 +6,23 @@ import { log } from '../telemetry/log';
 
 /** Corbado's Backend API must answer within this time; its SDK sets no timeout of its own. */
 const BACKEND_TIMEOUT_MS = 5_000;
+/**
+ * The largest Backend API answer the app reads. Connect's answers are a few hundred bytes and
+ * Complete's identifier list (100 at most) a few KB; anything past this is not Corbado's answer.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
-/** The SDK, with a timeout on its Backend API client. */
+/**
+ * The SDK, with a timeout on its Backend API client, and, as for Connect's calls, answers from
+ * the configured origin only (no redirect followed: a 3xx fails the call) and no larger than
+ * MAX_ANSWER_BYTES (axios stops reading past it).
+ */
 class CorbadoSdk extends SDK {
   override createClient(config: Config) {
     const client = super.createClient(config);
     client.defaults.timeout = BACKEND_TIMEOUT_MS;
+    client.defaults.maxRedirects = 0;
+    client.defaults.maxContentLength = MAX_ANSWER_BYTES;
     return client;
   }
 }
@@ -48,7 +59,8 @@ export function corbadoSdk(): SDK {
 export function corbadoBackendError(operation: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   const status = (error as { httpStatusCode?: unknown } | null)?.httpStatusCode;
-  const unavailable = typeof status !== 'number' || status >= 500;
+  // A redirect (never followed) is Corbado's side too: the answer did not come from its origin.
+  const unavailable = typeof status !== 'number' || status >= 500 || (status >= 300 && status < 400);
   log.error('corbado_call_failed', { operation, status, message: (error as Error | null)?.message });
   return new AppError(unavailable ? 'upstream_unavailable' : 'internal', undefined, { cause: error });
 }

@@ -2,7 +2,7 @@ import 'server-only';
 import { AppError } from '../../http/errors';
 import { log } from '../../telemetry/log';
 import { corbadoCall } from '../../telemetry/corbado';
-import { corbadoProject } from '../client';
+import { corbadoProject, MAX_ANSWER_BYTES } from '../client';
 
 /**
  * Corbado Connect's Backend API, the two calls the app makes: verifySignedData (a login's
@@ -39,6 +39,7 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
   const project = corbadoProject('connect');
   const basic = Buffer.from(`${project.projectId}:${project.apiSecret}`).toString('base64');
   let response: Response;
+  let text: string;
   try {
     response = await fetch(`${project.backendApi}${path}`, {
       method: 'POST',
@@ -46,12 +47,21 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(BACKEND_TIMEOUT_MS),
       cache: 'no-store',
+      // Answers come from the configured origin only: a redirect would re-post the signed proof
+      // elsewhere and trust that origin's verdict.
+      redirect: 'manual',
     });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      log.error('corbado_call_failed', { operation, status: response.status, problem: 'redirect refused' });
+      throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE);
+    }
+    text = await readCappedText(response, MAX_ANSWER_BYTES);
   } catch (error) {
+    if (error instanceof AppError) throw error;
     log.error('corbado_call_failed', { operation, message: (error as Error).message });
     throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE, { cause: error });
   }
-  const text = await response.text().catch(() => '');
   if (response.status >= 500 || response.status === 429) {
     log.error('corbado_call_failed', { operation, status: response.status });
     throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE);
@@ -70,6 +80,33 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
   }
   log.error('corbado_call_failed', { operation, status: response.status, problem: 'answer is not a JSON object' });
   throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE);
+}
+
+/**
+ * The answer's body as text, read as a stream and abandoned (the connection closed) once it
+ * passes `maxBytes`: a huge answer then costs no more memory than the cap.
+ */
+async function readCappedText(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new Error(`answer larger than ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
