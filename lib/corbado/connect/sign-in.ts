@@ -6,9 +6,16 @@ import { signInKeepingProof, type KeptProof } from '../../sign-in/retry';
 import type { CookieReader } from '../../session/cookies';
 import type { SignedIn } from '../../session/session';
 import { AppError } from '../../http/errors';
+import { enforceRateLimits } from '../../rate-limit';
 import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';
 import { verifySignedData } from './backend-api';
+
+/**
+ * Proofs one address may have checked at Corbado in 15 minutes, as many as password tries: each
+ * costs a Backend API call, and a project Corbado throttles fails every passkey user (#24).
+ */
+const SIGN_INS_PER_ADDRESS = { name: 'connect-sign-in:address', limit: 50, windowSeconds: 15 * 60 };
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{2,2048}$/;
 const USERNAME_SHAPE = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
@@ -42,23 +49,32 @@ function claimedUsername(signedPasskeyData: unknown): string {
  * (verifySignedData, which also makes each proof single-use) and 2 Cognito calls (CUSTOM_AUTH
  * answered with the app's own signed assertion). The Lambdas see nothing of Corbado.
  */
-export const signInWithSignedPasskeyData = (cookies: CookieReader, signedPasskeyData: unknown) =>
-  recordSignIn('corbado', () => connectSignIn(cookies, signedPasskeyData));
-async function connectSignIn(cookies: CookieReader, signedPasskeyData: unknown): Promise<SignedIn> {
+export const signInWithSignedPasskeyData = (cookies: CookieReader, signedPasskeyData: unknown, clientAddress: string) =>
+  recordSignIn('corbado', () => connectSignIn(cookies, signedPasskeyData, clientAddress));
+async function connectSignIn(
+  cookies: CookieReader,
+  signedPasskeyData: unknown,
+  clientAddress: string,
+): Promise<SignedIn> {
   corbadoProject('connect');
   // A retry after Cognito's quota held the sign-in back uses the kept proof (lib/sign-in/retry.ts):
   // Corbado's proof is single-use, so without it the user would be asked for the passkey again.
   return signInKeepingProof<Extract<KeptProof, { method: 'corbado' }>>(
     cookies,
     'corbado',
-    async () => ({ method: 'corbado', username: await verifiedUsername(signedPasskeyData) }),
+    async () => ({ method: 'corbado', username: await verifiedUsername(signedPasskeyData, clientAddress) }),
     (proof) => signInConnectUser(proof.username),
   );
 }
 
-/** The Cognito username a login's proof was verified for at Corbado's Backend API (1 call). */
-async function verifiedUsername(signedPasskeyData: unknown): Promise<string> {
+/**
+ * The Cognito username a login's proof was verified for at Corbado's Backend API (1 call). A
+ * proof that is not even a well-formed JWT is refused first, for free; the rest count against
+ * the address before Corbado is asked.
+ */
+async function verifiedUsername(signedPasskeyData: unknown, clientAddress: string): Promise<string> {
   const username = claimedUsername(signedPasskeyData);
+  await enforceRateLimits([{ rule: SIGN_INS_PER_ADDRESS, key: clientAddress }]);
   const result = await verifySignedData(signedPasskeyData as string, username);
   if (result !== 'success') throw refuse(result);
   return username;

@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
 import { signInWithSignedPasskeyData } from '@/lib/corbado/connect/sign-in';
+import { clientAddress } from '@/lib/http/client-address';
 import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { replaceSession } from '@/lib/session/current';
@@ -19,9 +20,11 @@ const ConnectSignIn = z.object({
 /** POST {signedPasskeyData}: Corbado Connect's login proof → the app's session cookies. */
 export const POST = handleErrors(async (request: Request) => {
   const { signedPasskeyData } = await readBody(request, ConnectSignIn, 16 * 1024);
-  const { user, cookies: sessionCookies } = await signInWithSignedPasskeyData(await cookies(), signedPasskeyData).catch(
-    keptForRetry,
-  );
+  const { user, cookies: sessionCookies } = await signInWithSignedPasskeyData(
+    await cookies(),
+    signedPasskeyData,
+    clientAddress(request.headers),
+  ).catch(keptForRetry);
   await replaceSession(sessionCookies);
   return jsonResponse({ user: { email: user.email, sub: user.sub, method: user.method } });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { corbadoProject } from '@/lib/corbado/client';
 import { connectTokenFor } from '@/lib/corbado/connect/tokens';
 import { parseBody } from '@/lib/http/body';
+import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
 import { requireUser } from '@/lib/session/current';
 
@@ -21,5 +22,5 @@ export const POST = handleErrors(async (request: Request) => {
   // readable body (so the body is read, then the mode checked, then the schema applied).
   corbadoProject('connect');
   const { type } = parseBody(TokenRequest, body);
-  return jsonResponse({ token: await connectTokenFor(user, type) });
+  return jsonResponse({ token: await connectTokenFor(user, type, clientAddress(request.headers)) });
 });
