@@ -14,6 +14,7 @@ import {
   type CookieReader,
   type CookieToSet,
 } from './cookies';
+import { idleClockAt } from './idle-clock';
 
 export type SignInMethod = 'password' | 'passkey' | 'email_code' | 'corbado';
 
@@ -56,9 +57,6 @@ export type SessionResolution =
   | { kind: 'none'; cookies: CookieToSet[] }
   /** Cognito could not be reached to check or refresh: keep the cookies, answer 503. */
   | { kind: 'unavailable' };
-
-/** The idle clock is written back at most this often, so most requests re-seal nothing. */
-const TOUCH_INTERVAL_SECONDS = 60;
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -129,14 +127,15 @@ export async function resolveSession(
 
   const { idleTimeoutSeconds, absoluteTimeoutSeconds } = getConfig().session;
   const at = now();
-  if (at - data.createdAt > absoluteTimeoutSeconds || at - data.lastSeenAt > idleTimeoutSeconds) return signedOut;
+  const idleClock = idleClockAt(data.lastSeenAt, at, idleTimeoutSeconds);
+  if (at - data.createdAt > absoluteTimeoutSeconds || idleClock === 'timed_out') return signedOut;
 
   const check = await checkIdToken(data.idToken);
   if (check.status === 'unavailable') return { kind: 'unavailable' };
   if (check.status === 'invalid') return signedOut;
   if (check.status === 'valid') {
     const user = userFrom(check.claims, data.method);
-    if (at - data.lastSeenAt < TOUCH_INTERVAL_SECONDS) return { kind: 'active', user, cookies: [] };
+    if (idleClock === 'keep') return { kind: 'active', user, cookies: [] };
     const touched = await sealCookie(names.id, { ...data, lastSeenAt: at }, remainingLifetime(data.createdAt));
     return { kind: 'active', user, cookies: [touched] };
   }
