@@ -11,13 +11,27 @@ const nextConfig = {
   // ESLint runs on its own (`npm run lint`, and in .ci/run), over tests and scripts too; running it
   // again inside every build would only make the build slower.
   eslint: { ignoreDuringBuilds: true },
-  // middleware.ts sets the security headers on everything else; it does not run for static files.
   // `npm run dev` compiles the first pages before it gives the address (scripts/dev-warm-up.ts);
   // by default Next would drop them again after a minute unused (and keep only 5), so a newcomer
   // reading the code in the terminal waited on a second compile. Keep them for the session.
   onDemandEntries: { maxInactiveAge: 60 * 60 * 1000, pagesBufferLength: 50 },
+  // middleware.ts sets the security headers on every answer it sees; its matcher skips the static
+  // files below, so they get here what docs/SECURITY.md promises for every answer. Their own
+  // caching stays, and a policy that allows nothing (they are no documents). No HSTS: this is
+  // evaluated at build time, before APP_ORIGIN says whether the site is https.
   async headers() {
-    return [{ source: '/_next/static/:path*', headers: [{ key: 'X-Content-Type-Options', value: 'nosniff' }] }];
+    const staticFileHeaders = [
+      { key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" },
+      { key: 'X-Frame-Options', value: 'DENY' },
+      { key: 'X-Content-Type-Options', value: 'nosniff' },
+      { key: 'Referrer-Policy', value: 'same-origin' },
+      { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+      { key: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
+    ];
+    return ['/_next/static/:path*', '/_next/image', '/favicon.ico', '/robots.txt'].map((source) => ({
+      source,
+      headers: staticFileHeaders,
+    }));
   },
   // The container image runs `node .next/standalone/server.js` (Dockerfile builds with
   // NEXT_OUTPUT=standalone); `npm run build` + `npm start` keep the regular output, which

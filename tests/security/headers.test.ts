@@ -185,6 +185,54 @@ describe('other origins', () => {
   });
 });
 
+describe('static files', () => {
+  /** The headers SECURITY.md promises on every answer; static files keep their own caching. */
+  function expectStaticFileHeaders(path: string, response: Response) {
+    const headers = Object.fromEntries(
+      [
+        'x-content-type-options',
+        'x-frame-options',
+        'referrer-policy',
+        'cross-origin-opener-policy',
+        'cross-origin-resource-policy',
+      ].map((name) => [name, response.headers.get(name)]),
+    );
+    expect({ path, ...headers }).toEqual({
+      path,
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'same-origin',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+    });
+    const csp = directives(response.headers.get('content-security-policy'));
+    expect(csp.get('default-src'), path).toEqual(["'none'"]);
+    expect(csp.get('frame-ancestors'), path).toEqual(["'none'"]);
+  }
+
+  it('files from public/ (favicon.ico, robots.txt) carry nosniff and the other headers of every answer', async () => {
+    for (const path of ['/favicon.ico', '/robots.txt']) {
+      const response = await fetch(url(path));
+      expect(response.status, path).toBe(200);
+      await response.arrayBuffer();
+      expectStaticFileHeaders(path, response);
+    }
+  });
+
+  it('the scripts and styles under /_next/static carry them too, and stay cacheable', async () => {
+    const html = await (await fetch(url('/login'))).text();
+    const assets = [...html.matchAll(/\b(?:src|href)="(\/_next\/static\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.some((asset) => asset.endsWith('.js'))).toBe(true);
+    for (const asset of [...new Set(assets)].slice(0, 4)) {
+      const response = await fetch(url(asset));
+      expect(response.status, asset).toBe(200);
+      await response.arrayBuffer();
+      expectStaticFileHeaders(asset, response);
+      expect(response.headers.get('cache-control'), asset).toContain('immutable');
+    }
+  });
+});
+
 describe('the password field of /login', () => {
   it('is masked, and lets password managers and paste fill it (type=password, autocomplete, no paste handler)', async () => {
     const html = await (await fetch(url('/login'))).text();
