@@ -8,8 +8,20 @@ export interface DependencyHealth {
   latencyMs: number;
 }
 
+/** The dependencies a readiness answer names, as its fields are named. */
+export type DependencyName = 'cognito' | 'passkeys' | 'store' | 'redis';
+
 export interface Health {
+  /** ok: every dependency answers; degraded: one does not (`degraded` says which). */
   status: 'ok' | 'degraded';
+  /**
+   * Whether this instance can serve sign-ins: false only without what it cannot serve without,
+   * Cognito and the store. Without Redis it counts limits per instance; without Corbado the
+   * passkey way in is down and passwords and email codes still work: both degrade, not stop.
+   */
+  ready: boolean;
+  /** The dependencies that do not answer. */
+  degraded: DependencyName[];
   mode: 'embedded' | 'aws';
   passkeyLayer: 'corbado' | 'embedded';
   cognito: DependencyHealth;
@@ -61,9 +73,13 @@ function probeRedis(url: string): Promise<DependencyHealth> {
   });
 }
 
+/** Without these the instance cannot serve at all; the others only degrade it. */
+const REQUIRED: readonly DependencyName[] = ['cognito', 'store'];
+
 /**
  * Readiness: whether Cognito, the passkey layer, its store (a real write and read: a read-only
- * folder is not ready) and Redis (when configured) answer. Liveness needs none of this.
+ * folder is not ready) and Redis (when configured) answer, and whether the instance can serve
+ * (ready) with those that do. Liveness needs none of this.
  */
 export async function checkHealth(): Promise<Health> {
   const { cognito, corbado, embedded, passkeyStore: storeConfig, redisUrl } = getConfig();
@@ -86,16 +102,16 @@ export async function checkHealth(): Promise<Health> {
       : null,
     redisUrl ? probeRedis(redisUrl) : null,
   ]);
-  const ready = [cognitoHealth, passkeys, store, redis].every(
-    (dependency) => dependency === null || dependency.reachable,
+  const dependencies = { cognito: cognitoHealth, passkeys, store, redis };
+  const degraded = (Object.keys(dependencies) as DependencyName[]).filter(
+    (name) => dependencies[name]?.reachable === false,
   );
   return {
-    status: ready ? 'ok' : 'degraded',
+    status: degraded.length === 0 ? 'ok' : 'degraded',
+    ready: !degraded.some((name) => REQUIRED.includes(name)),
+    degraded,
     mode: embedded ? 'embedded' : 'aws',
     passkeyLayer: corbado ? 'corbado' : 'embedded',
-    cognito: cognitoHealth,
-    passkeys,
-    store,
-    redis,
+    ...dependencies,
   };
 }

@@ -349,6 +349,30 @@ describe('a real passkey login through the stand-in', () => {
   });
 });
 
+describe('readiness in Connect mode', () => {
+  it('the Backend API down is degraded but ready (200): passwords and email codes still sign in; back, ok again', async () => {
+    const ready = await fetch(url('/api/health'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', ready: true, passkeys: { reachable: true } });
+    stack.cloud.setBackendDown(true);
+    try {
+      const response = await fetch(url('/api/health'));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: 'degraded',
+        ready: true,
+        degraded: ['passkeys'],
+        cognito: { reachable: true },
+        passkeys: { reachable: false },
+      });
+      expect((await signInWithPassword()).names()).toContain('__Host-session');
+    } finally {
+      stack.cloud.setBackendDown(false);
+    }
+    expect(await (await fetch(url('/api/health'))).json()).toMatchObject({ status: 'ok', degraded: [] });
+  });
+});
+
 describe('the /login page in Connect mode', () => {
   it('allows the Frontend API in connect-src and inline styles, and not Google Fonts', async () => {
     const response = await fetch(url('/login'));
