@@ -38,28 +38,40 @@ function codeHashes(email: string, code: string): string[] {
   return [...secrets].map((secret) => createHmac('sha256', secret).update(`${email}\n${code}`).digest('hex'));
 }
 
+/** Shown when the code could not be stored or sent: nothing was sent that will not work. */
+const NOT_SENT = 'We could not send the email. Try again in a moment.';
+
+/**
+ * Stores a new code for `email`, then emails it: a code is only ever sent once it is stored, so
+ * every code in an inbox can work. A store or a send that fails on our side answers 503 with
+ * Retry-After and gives the send back to the email's limit (its owner is not locked out by our
+ * outage); the per-address count stays, as failures cost the store and the mail relay too, and
+ * whoever makes them on purpose must not get unlimited tries. A failed send leaves the stored code,
+ * which nobody has: the email's earlier code is replaced by it, and the 503 asks for a new one.
+ */
 export async function sendEmailCode(email: string, clientAddress: string): Promise<void> {
   const perEmail = { rule: SEND_PER_EMAIL, key: email };
   await enforceRateLimits([perEmail, { rule: SEND_PER_ADDRESS, key: clientAddress }]);
   const code = String(randomInt(0, 10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
   // From when it was asked for: of two sends in flight at once, the later request's code is kept.
   const expiresAt = Date.now() + CODE_TTL_SECONDS * 1000;
+  const [hash] = codeHashes(email, code);
   try {
+    try {
+      await passkeyStore().storeEmailCode(email, hash!, expiresAt);
+    } catch (error) {
+      log.error('email_code_store_failed', { error });
+      throw new AppError('upstream_unavailable', NOT_SENT, { retryAfterSeconds: 30, cause: error });
+    }
     await sendEmail({
       to: email,
       subject: `Your sign-in code: ${code}`,
       text: `Your sign-in code is ${code}. It is valid for 10 minutes and can be used once.\nIf you did not ask for it, ignore this email.`,
     });
   } catch (error) {
-    // Nothing reached the inbox: this send does not count against the address's owner, and a
-    // code sent earlier stays valid (the new one is only stored once sent, so a failed send
-    // never makes a fresh code to guess at). The per-address count stays: failures cost the
-    // mail relay too, and whoever makes them on purpose must not get unlimited tries.
     await giveBackRateLimits([perEmail]);
     throw error;
   }
-  const [hash] = codeHashes(email, code);
-  await passkeyStore().storeEmailCode(email, hash!, expiresAt);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
@@ -71,16 +72,16 @@ describe('sends that failed on our side', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  it('a failed send leaves the code sent before it valid, and stores no new code to guess at', async () => {
+  it('a failed send: the 503 asks for a new code, and the next one sent works', async () => {
     const email = 'earlier-code@example.com';
     expect((await sendCode(app, email)).status).toBe(202);
-    const code = latestCodeFor(app.dataDir, email);
     await whileOutboxBlocked(app, async () => {
       await expectServiceUnavailable(await sendCode(app, email));
     });
+    expect((await sendCode(app, email)).status).toBe(202);
     const verified = await new CookieJar().fetch(
       `${app.baseUrl}/api/auth/email-code/verify`,
-      jsonPost({ email, code }),
+      jsonPost({ email, code: latestCodeFor(app.dataDir, email) }),
     );
     expect(verified.status).toBe(200);
   });
@@ -94,6 +95,52 @@ describe('sends that failed on our side', () => {
     expect((await requestEmailCode(app.baseUrl, 'failing-20@example.com', from)).status).toBe(429);
     // Another address is not affected.
     expect((await requestEmailCode(app.baseUrl, 'failing-20@example.com', nextAddress())).status).toBe(202);
+  });
+});
+
+/**
+ * Runs `during` while the code store cannot be written: the SQLite database and its write-ahead
+ * log made immutable (`chattr +i`, which binds even root, as the tests run here). Not the -shm
+ * file: SQLite maps it into memory, and a write there would kill the process (SIGBUS), which is
+ * no store failure an app can answer.
+ */
+async function whileStoreReadOnly(app: TestApp, during: () => Promise<void>): Promise<void> {
+  const db = path.join(app.dataDir, 'passkeys.sqlite');
+  const files = [db, `${db}-wal`].filter((file) => existsSync(file));
+  execFileSync('chattr', ['+i', ...files]);
+  try {
+    await during();
+  } finally {
+    execFileSync('chattr', ['-i', ...files]);
+  }
+}
+
+describe('the code store cannot be written', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+    // The database and its WAL exist once the store has been used.
+    expect((await sendCode(app, 'warm-up@example.com')).status).toBe(202);
+  });
+  afterAll(() => app?.stop());
+
+  it('no code is emailed that was not stored: 503 with Retry-After, and the per-email limit is given back', async () => {
+    const email = 'store-down@example.com';
+    await whileStoreReadOnly(app, async () => {
+      for (let i = 0; i < 6; i++) await expectServiceUnavailable(await sendCode(app, email));
+      expect(outbox(app.dataDir).filter((message) => message.to === email)).toEqual([]);
+      expect(app.output()).toContain('email_code_store_failed');
+      expect(app.output()).not.toContain('unhandled_error');
+    });
+    // Six failures cost the email nothing: five codes are then delivered, the sixth is a 429.
+    for (let i = 0; i < 5; i++) expect((await sendCode(app, email)).status).toBe(202);
+    expect(outbox(app.dataDir).filter((message) => message.to === email)).toHaveLength(5);
+    expect((await sendCode(app, email)).status).toBe(429);
+    const verified = await new CookieJar().fetch(
+      `${app.baseUrl}/api/auth/email-code/verify`,
+      jsonPost({ email, code: latestCodeFor(app.dataDir, email) }),
+    );
+    expect(verified.status).toBe(200);
   });
 });
 
