@@ -106,6 +106,9 @@ async function gate(request: NextRequest, requestId: string, csp: string): Promi
   return forward(request, requestId, csp, session.cookies);
 }
 
+// Next 16 calls this file `proxy.ts` and still runs it as `middleware.ts` (deprecated, with a build
+// warning). Under this name the exported function must be `middleware` (or the default export), and
+// the runtime stays Edge unless the config says `nodejs`; in a `proxy.ts` the key would be an error.
 export const config = {
   runtime: 'nodejs',
   matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt).*)'],
