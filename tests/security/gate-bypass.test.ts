@@ -197,7 +197,7 @@ interface Variant {
   /** Only for some operations (HEAD for GET, the page-only RSC requests). */
   appliesTo?: (operation: Operation) => boolean;
   method?: (operation: Operation) => string;
-  target?: (path: string, buildId: string) => string;
+  target?: (path: string, buildId: string, victimPasskeyId: string) => string;
   headers?: Record<string, string>;
 }
 
@@ -320,6 +320,16 @@ const VARIANTS: Variant[] = [
     legitimate: false,
     target: (p) => p.replace(/^\/([a-z])/, (_, l: string) => `/${l.toUpperCase()}`),
   },
+  ...['nxtP', 'nxtI'].map((prefix) => ({
+    // CVE-2026-44574: a query parameter that Next once took as the dynamic segment's value, while
+    // the path the gate matched named another; aimed at the victim's passkey from a decoy path.
+    name: `route parameter injected as ?${prefix}id=`,
+    legitimate: false,
+    target: (p: string, _buildId: string, victimPasskeyId: string) =>
+      victimPasskeyId && p.includes(victimPasskeyId)
+        ? `${p.replace(victimPasskeyId, 'decoy')}?${prefix}id=${victimPasskeyId}`
+        : `${p}?${prefix}id=decoy`,
+  })),
   { name: 'HEAD', legitimate: true, appliesTo: (o) => o.method === 'GET', method: () => 'HEAD' },
   { name: 'OPTIONS', legitimate: false, method: () => 'OPTIONS' },
 ];
@@ -337,7 +347,7 @@ function probeRequest(probe: Probe, victim: Identity, caller: Identity, buildId:
   const { operation, variant } = probe;
   const method = variant.method?.(operation) ?? operation.method;
   const path = operation.path(victim, caller);
-  const target = variant.target?.(path, buildId) ?? path;
+  const target = variant.target?.(path, buildId, victim.passkeyId ?? '') ?? path;
   const hasBody = operation.body !== undefined && method !== 'HEAD' && method !== 'OPTIONS';
   const headers: Record<string, string> = { ...variant.headers };
   if (hasBody) headers['content-type'] = 'application/json';
