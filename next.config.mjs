@@ -8,9 +8,6 @@ const nextConfig = {
   serverExternalPackages: ['@opentelemetry/api', '@opentelemetry/sdk-node'],
   // The build checks the app's own types; `npm test` checks everything, tests and scripts included.
   typescript: { tsconfigPath: 'tsconfig.next.json' },
-  // ESLint runs on its own (`npm run lint`, and in .ci/run), over tests and scripts too; running it
-  // again inside every build would only make the build slower.
-  eslint: { ignoreDuringBuilds: true },
   // `npm run dev` compiles the first pages before it gives the address (scripts/dev-warm-up.ts);
   // by default Next would drop them again after a minute unused (and keep only 5), so a newcomer
   // reading the code in the terminal waited on a second compile. Keep them for the session.

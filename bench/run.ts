@@ -534,7 +534,7 @@ function report(results: Results): string {
   if (results.sizes) {
     parts.push(
       table(
-        '5a. First-load JS (gzip, from .next/app-build-manifest.json)',
+        '5a. First-load JS (gzip, from the build manifest and client reference manifests)',
         ['route', 'files', 'gzip kB', 'raw kB'],
         results.sizes.firstLoadJs.map((r) => [r.route, r.files, kb(r.gzipBytes), kb(r.rawBytes)]),
       ),

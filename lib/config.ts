@@ -32,6 +32,12 @@ export interface AppConfig {
   passkeyStore: PasskeyStoreConfig;
   /** The client-side budget of Cognito requests per quota category (lib/cognito/quota.ts). */
   cognitoQuota: CognitoQuotaConfig;
+  /**
+   * TEST_ONLY_SESSION_GATE_OFF=1: middleware.ts lets every request through to the page or handler
+   * without its session check, so tests prove that the data-access layer alone holds
+   * (tests/security/gate-bypass.test.ts). Refused unless the pool is the embedded emulator.
+   */
+  sessionGateOff: boolean;
   /** Start-up warnings: printed once, one line each, by stopOnConfigurationError. */
   warnings: string[];
 }
@@ -401,8 +407,12 @@ export function parseConfig(env: Env): AppConfig {
     redisUrl: parseRedisUrl(env),
     passkeyStore: parsePasskeyStore(env, cognito.region),
     cognitoQuota: parseCognitoQuota(env),
+    sessionGateOff: parseSessionGateOff(env, embedded),
     warnings: [],
   };
+  if (config.sessionGateOff) {
+    config.warnings.push('Warning: TEST_ONLY_SESSION_GATE_OFF=1: middleware checks no sessions (tests only)');
+  }
   refuseBrokenDeployments(env, config);
   if (production && !embedded && !config.redisUrl) {
     config.warnings.push(
@@ -451,6 +461,15 @@ function flag(env: Env, name: string): boolean {
   const value = read(env, name);
   if (value !== undefined && value !== '0' && value !== '1') throw new ConfigError(name, 'must be 1 or 0');
   return value === '1';
+}
+
+/** A switch for tests only: a deployment with a real Cognito pool cannot turn the gate off. */
+function parseSessionGateOff(env: Env, embedded: boolean): boolean {
+  const off = flag(env, 'TEST_ONLY_SESSION_GATE_OFF');
+  if (off && !embedded) {
+    throw new ConfigError('TEST_ONLY_SESSION_GATE_OFF', 'is for tests on the embedded Cognito only (EMBEDDED=1)');
+  }
+  return off;
 }
 
 /**

@@ -1,8 +1,7 @@
-import { redirect } from 'next/navigation';
 import { Fragment } from 'react';
 import { getConfig } from '@/lib/config';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
-import { getCurrentUser, RECENT_SIGN_IN_SECONDS, signedInRecently } from '@/lib/session/current';
+import { RECENT_SIGN_IN_SECONDS, requireSession, signedInRecently } from '@/lib/session/current';
 import type { SessionUser } from '@/lib/session/session';
 import { formatUtc, isoInstant } from './format';
 import { LazyConnectPasskeys } from './lazy-connect-passkeys';
@@ -40,8 +39,7 @@ function BreakableId({ value }: { value: string }) {
 
 export default async function AccountPage() {
   // Middleware gates this page too; this check does not rely on it.
-  const user = await getCurrentUser();
-  if (!user) redirect('/login?next=/account');
+  const user = await requireSession({ signInThen: '/account' });
   const { corbado } = getConfig();
   return (
     <div className="card stack">

@@ -107,7 +107,10 @@ beforeAll(async () => {
         target.endsWith('/') && !statSync(from).isDirectory()
           ? path.join(image, target, path.basename(source))
           : path.join(image, target);
-      cpSync(from, to, { recursive: true });
+      // Symlinks as they are, as COPY keeps them: Turbopack's standalone output reaches its
+      // external packages (`serverExternalPackages`) through relative links under
+      // .next/node_modules, which a copy that rewrote them to absolute paths would break.
+      cpSync(from, to, { recursive: true, verbatimSymlinks: true });
     }
   }
   // The build folder goes, as it does not exist in the image: the server must need nothing from it.

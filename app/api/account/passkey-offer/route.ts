@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { setSkipsPasskeyOffer } from '@/lib/cognito/users';
 import { handleErrors, readBody } from '@/lib/http/respond';
-import { requireUser } from '@/lib/session/current';
+import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +13,7 @@ const OfferChoice = z.object({ skip: z.boolean({ error: 'Send {"skip": true} or 
  * middleware refuses it from another site; a JSON body cannot come from a plain HTML form.
  */
 export const POST = handleErrors(async (request: Request) => {
-  const user = await requireUser();
+  const user = await requireSession();
   const { skip } = await readBody(request, OfferChoice);
   await setSkipsPasskeyOffer(user.username, skip);
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });

@@ -4,7 +4,7 @@ import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { finishPasskeyRegistration, webauthnResponseField } from '@/lib/passkeys/webauthn';
-import { requireRecentSignIn, requireUser } from '@/lib/session/current';
+import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +17,7 @@ const NewPasskey = z.object({
 /** GET: the signed-in user's passkeys (names and dates, no key material). */
 export const GET = handleErrors(async () => {
   requireEmbeddedPasskeyLayer();
-  const user = await requireUser();
+  const user = await requireSession();
   return jsonResponse({ passkeys: (await listPasskeys(user.sub)).map(summarize) });
 });
 
@@ -27,7 +27,7 @@ export const GET = handleErrors(async () => {
  */
 export const POST = handleErrors(async (request: Request) => {
   requireEmbeddedPasskeyLayer();
-  const user = await requireRecentSignIn();
+  const user = await requireSession({ recentSignIn: true });
   const body = await readBody(request, NewPasskey, 32 * 1024);
   const userAgent = (await headers()).get('user-agent');
   const passkey = await finishPasskeyRegistration(await cookies(), user, body.response, body.name, userAgent);

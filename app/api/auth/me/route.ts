@@ -1,12 +1,11 @@
-import { handleErrors, errorResponse, jsonResponse } from '@/lib/http/respond';
-import { getCurrentUser } from '@/lib/session/current';
+import { handleErrors, jsonResponse } from '@/lib/http/respond';
+import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
 /** GET: the signed-in user, or 401. */
 export const GET = handleErrors(async () => {
-  const user = await getCurrentUser();
-  if (!user) return errorResponse('unauthenticated');
+  const user = await requireSession();
   return jsonResponse({
     email: user.email,
     sub: user.sub,

@@ -5,7 +5,7 @@ import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { deletePasskey, renamePasskey } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { passkeyName } from '@/lib/passkeys/webauthn';
-import { requireRecentSignIn, requireUser } from '@/lib/session/current';
+import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -20,7 +20,7 @@ const Rename = z.object({
 /** PATCH {name}: renames one of the user's passkeys. */
 export const PATCH = handleErrors(async (request: Request, { params }: Context) => {
   requireEmbeddedPasskeyLayer();
-  const user = await requireUser();
+  const user = await requireSession();
   const { id } = await params;
   const name = passkeyName((await readBody(request, Rename)).name);
   if (!(await renamePasskey(user.sub, id, name))) throw new AppError('not_found');
@@ -30,7 +30,7 @@ export const PATCH = handleErrors(async (request: Request, { params }: Context) 
 /** DELETE: removes one of the user's passkeys (needs a sign-in within 5 minutes). */
 export const DELETE = handleErrors(async (_request: Request, { params }: Context) => {
   requireEmbeddedPasskeyLayer();
-  const user = await requireRecentSignIn();
+  const user = await requireSession({ recentSignIn: true });
   const { id } = await params;
   if (!(await deletePasskey(user.sub, id))) throw new AppError('not_found');
   audit('passkey_removed', { sub: user.sub, passkeyId: id });

@@ -2,14 +2,14 @@ import { cookies } from 'next/headers';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
 import { startPasskeyRegistration } from '@/lib/passkeys/webauthn';
-import { requireRecentSignIn, writeCookies } from '@/lib/session/current';
+import { requireSession, writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
 /** POST: options to add a passkey to the signed-in account (needs a sign-in within 5 minutes). */
 export const POST = handleErrors(async () => {
   requireEmbeddedPasskeyLayer();
-  const user = await requireRecentSignIn();
+  const user = await requireSession({ recentSignIn: true });
   const { options, cookie } = await startPasskeyRegistration(await cookies(), user);
   await writeCookies([cookie]);
   return jsonResponse({ options });

@@ -4,7 +4,7 @@ import { connectTokenFor } from '@/lib/corbado/connect/tokens';
 import { parseBody } from '@/lib/http/body';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';
-import { requireUser } from '@/lib/session/current';
+import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
 
@@ -16,7 +16,7 @@ const TokenRequest = z.object({
 
 /** POST {type}: a Corbado Connect token (passkey-append, -list, -delete) for the signed-in user. */
 export const POST = handleErrors(async (request: Request) => {
-  const user = await requireUser();
+  const user = await requireSession();
   const body = await readJsonObject(request);
   // Before the type, as always: a deployment without Connect answers corbado_disabled to any
   // readable body (so the body is read, then the mode checked, then the schema applied).
