@@ -90,7 +90,7 @@ async function setUpEmbeddedPool(options: Options): Promise<() => Promise<void>>
   }
   const started = await startEmbeddedEnvironment(process.env, secrets);
   Object.assign(process.env, started.variables);
-  return started.cognito.close;
+  return started.close;
 }
 
 /**
@@ -173,17 +173,15 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
 }
 
 /**
- * Self-hosted passkeys beyond one machine keep their state in the stack's DynamoDB table: its
- * name comes in DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
+ * Self-hosted passkeys keep their state in the stack's DynamoDB table: its name comes in
+ * DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
  */
 function passkeyStoreLines(embedded: boolean): string[] {
   if (embedded || process.env.CORBADO_PROJECT_ID?.trim()) return [];
   const table = process.env.DYNAMODB_TABLE?.trim();
   return table
-    ? ['PASSKEY_STORE=dynamodb', `DYNAMODB_TABLE=${table}`]
-    : [
-        '# Self-hosted passkeys on several instances: PASSKEY_STORE=dynamodb and DYNAMODB_TABLE=<infra/ output PasskeyTableName>',
-      ];
+    ? [`DYNAMODB_TABLE=${table}`]
+    : ['# Self-hosted passkeys keep their state in DynamoDB: DYNAMODB_TABLE=<infra/ output PasskeyTableName>'];
 }
 
 async function main(): Promise<void> {
