@@ -190,9 +190,23 @@ export async function startTestApp(
   extraEnv: Record<string, string> = {},
   options: { port?: number } = {},
 ): Promise<TestApp> {
-  const port = options.port ?? (await freePort());
-  const stack = await startTestCognito({ appPort: port });
-  const next = await startNextServer(port, { ...stack.env, ...extraEnv });
+  const stack = await startTestCognito({ appPort: options.port ?? (await freePort()) });
+  let next: NextServer;
+  for (let attempt = 1; ; attempt++) {
+    const port = Number(new URL(stack.env.APP_ORIGIN!).port);
+    try {
+      next = await startNextServer(port, { ...stack.env, ...extraEnv });
+      break;
+    } catch (error) {
+      // The port was free when picked, but another process took it before Next bound it: try
+      // another (a port the test chose itself is kept, and its loss is the test's failure).
+      if (options.port !== undefined || attempt === 5 || !/EADDRINUSE/.test(String(error))) {
+        await stack.stop();
+        throw error;
+      }
+      stack.env.APP_ORIGIN = `http://localhost:${await freePort()}`;
+    }
+  }
   return {
     ...stack,
     baseUrl: next.baseUrl,
