@@ -7,16 +7,13 @@
 #   docker build --target embedded -t cognito-passkeys:embedded .
 #
 # Every stage starts from the same Debian-based Node.js 22 LTS image (Node 20 is past its end of
-# life; the Lambdas run 22 too), so the native better-sqlite3 module built in `deps` (12.x supports
-# Node 20 to 26) runs unchanged in the final stages.
+# life; the Lambdas run 22 too). Nothing compiles at install: the one native module (classic-level,
+# the embedded DynamoDB's LevelDB, used by the embedded target's launcher only) ships prebuilt
+# binaries for linux-x64 and linux-arm64.
 
 # --- every dependency, dev ones included, for the builds ------------------------------------
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
-# better-sqlite3 compiles from source when no prebuilt binary can be fetched.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
@@ -43,7 +40,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 RUN npm run build
 
-# --- embedded mode: the launcher starts the embedded Cognito, then `next start` --------------
+# --- embedded mode: the launcher starts the embedded Cognito and DynamoDB, then `next start` -
 FROM node:22-bookworm-slim AS embedded
 WORKDIR /app
 ENV NODE_ENV=production \
@@ -56,7 +53,7 @@ COPY --from=production-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build-embedded --chown=node:node /app/.next ./.next
 COPY --from=build-embedded --chown=node:node /app/public ./public
 # The launcher (scripts/run.ts) runs from source: it starts the embedded Cognito (lib/, lambdas/)
-# and then `next start` on the build above.
+# and DynamoDB (its files under /data/dynamodb), then `next start` on the build above.
 COPY --chown=node:node package.json next.config.mjs tsconfig.json ./
 COPY --chown=node:node lib ./lib
 COPY --chown=node:node lambdas ./lambdas

@@ -14,6 +14,9 @@ export default defineConfig({
   },
   test: {
     testTimeout: 30_000,
+    // The app's JSON log lines (and anything else a test prints) are shown for a failing test
+    // only: a passing run says which tests passed, not what the modules under test logged.
+    silent: 'passed-only',
     hookTimeout: 120_000,
     // Each file starts its own emulator (and maybe a Next server); two cores run two at a time.
     fileParallelism: true,

@@ -71,7 +71,7 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
   const webauthn = await import('../lib/passkeys/webauthn');
   const codes = await import('../lib/email/codes');
   const { passkeyStore } = await import('../lib/store');
-  const quietLog = console.log;
+  const consoleLog = console.log;
 
   const samples = new Map<string, { ms: number[]; calls: Record<string, number>[] }>();
   async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
@@ -100,6 +100,8 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
     return { calls, totalCalls: total / runs, latency: summarize(entry.ms) };
   };
 
+  // The app's audit lines (one per passkey added, per code sent) would bury the bench's own output.
+  console.log = () => undefined;
   try {
     // One user with two passkeys: registration options then exclude existing credentials.
     const user = { sub: `bench-${randomBytes(4).toString('hex')}`, email: 'bench@example.com' } as Parameters<
@@ -130,14 +132,12 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
         ),
       );
     }
-    console.log = () => undefined;
     for (let i = 0; i < plan.iterations; i++) {
       const email = `bench-code-${i}@example.com`;
       await step('codeSend', () => codes.sendEmailCode(email, `198.51.100.${i % 250}`));
       const code = latestCodeFor(dataDir, email);
       await step('codeVerify', async () => codes.finishEmailCode(await codes.consumeEmailCode(email, code)));
     }
-    console.log = quietLog;
 
     // Flat cost: the same sign-in and list with 10 and then 10,000 credentials of other users.
     const levels: StoreLevel[] = [];
@@ -192,7 +192,7 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
       levels,
     };
   } finally {
-    console.log = quietLog;
+    console.log = consoleLog;
     await dynamo.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -28,8 +28,11 @@ export interface AppConfig {
   email: { smtpUrl: string | null; from: string };
   /** REDIS_URL: rate-limit counters shared by every app instance; null keeps them in memory. */
   redisUrl: string | null;
-  /** Where the self-hosted passkey layer keeps its state (PASSKEY_STORE). */
-  passkeyStore: PasskeyStoreConfig;
+  /**
+   * The DynamoDB table where the self-hosted passkey layer (and Connect's email codes) keep their
+   * state; null for Corbado Complete, which keeps none here.
+   */
+  passkeyStore: PasskeyStoreConfig | null;
   /** The client-side budget of Cognito requests per quota category (lib/cognito/quota.ts). */
   cognitoQuota: CognitoQuotaConfig;
   /**
@@ -42,9 +45,16 @@ export interface AppConfig {
   warnings: string[];
 }
 
-/** SQLite under DATA_DIR (one machine), or one DynamoDB table shared by every instance. */
-export type PasskeyStoreConfig =
-  { backend: 'sqlite' } | { backend: 'dynamodb'; table: string; region: string; endpoint: string | null };
+/**
+ * One DynamoDB table shared by every instance: on AWS in production, on the embedded DynamoDB
+ * (dynalite, started by the launcher) in embedded mode.
+ */
+export interface PasskeyStoreConfig {
+  table: string;
+  region: string;
+  /** A DynamoDB-compatible endpoint (the embedded DynamoDB); null for AWS. */
+  endpoint: string | null;
+}
 
 export interface CognitoQuotaConfig {
   /** Requests per second per category, for all instances together (COGNITO_QUOTA_<CATEGORY>). */
@@ -384,13 +394,14 @@ export function parseConfig(env: Env): AppConfig {
   }
 
   const cognito = parseCognito(env, embedded);
+  const corbado = parseCorbado(env);
   const config: AppConfig = {
     embedded,
     production,
     appOrigin,
     dataDir: read(env, 'DATA_DIR') ?? '.data',
     cognito,
-    corbado: parseCorbado(env),
+    corbado,
     webhook: webhookUsername && webhookPassword ? { username: webhookUsername, password: webhookPassword } : null,
     session: {
       ...parseSessionPasswords(env),
@@ -405,7 +416,9 @@ export function parseConfig(env: Env): AppConfig {
     },
     email: parseEmail(env),
     redisUrl: parseRedisUrl(env),
-    passkeyStore: parsePasskeyStore(env, cognito.region),
+    // Self-hosted passkeys keep their state in the store, and so do Connect's email codes (its
+    // sign-up and fallback); Corbado Complete keeps none here.
+    passkeyStore: corbado?.mode === 'complete' ? null : parsePasskeyStore(env, cognito.region),
     cognitoQuota: parseCognitoQuota(env),
     sessionGateOff: parseSessionGateOff(env, embedded),
     warnings: [],
@@ -443,9 +456,6 @@ function parseCognitoQuota(env: Env): CognitoQuotaConfig {
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig {
-  const backend = read(env, 'PASSKEY_STORE') ?? 'sqlite';
-  if (backend === 'sqlite') return { backend };
-  if (backend !== 'dynamodb') throw new ConfigError('PASSKEY_STORE', 'must be sqlite or dynamodb');
   const table = required(env, 'DYNAMODB_TABLE', 'the passkey table (infra/ creates it; see docs/DEPLOYMENT.md)');
   if (!TABLE_NAME.test(table))
     throw new ConfigError('DYNAMODB_TABLE', 'is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
@@ -454,7 +464,7 @@ function parsePasskeyStore(env: Env, cognitoRegion: string): PasskeyStoreConfig 
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw new ConfigError('DYNAMODB_REGION', 'is malformed (expected e.g. eu-central-1)');
   const rawEndpoint = read(env, 'DYNAMODB_ENDPOINT');
-  return { backend, table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
+  return { table, region, endpoint: rawEndpoint ? parseBaseUrl('DYNAMODB_ENDPOINT', rawEndpoint) : null };
 }
 
 function flag(env: Env, name: string): boolean {
@@ -473,33 +483,14 @@ function parseSessionGateOff(env: Env, embedded: boolean): boolean {
 }
 
 /**
- * Setups that would start but cannot work are refused: self-hosted passkeys on SQLite behind
- * more than one instance (each has its own file, so a code sent through one is unknown to the
- * next), SQLite on Vercel (read-only file system, not shared between invocations), and one-time
- * codes written to the outbox file and the logs of a production server. Embedded mode is one
- * machine with its own Cognito: nothing there reaches real users. The rules hold for self-hosted
- * passkeys and for Corbado Connect, whose email codes live in the same store.
+ * A setup that would start but cannot work is refused: one-time codes written to the outbox file
+ * and the logs of a production server. Embedded mode is one machine with its own Cognito: nothing
+ * there reaches real users. Corbado Complete sends no codes of ours.
  */
 function refuseBrokenDeployments(env: Env, config: AppConfig): void {
-  const singleInstance = flag(env, 'SINGLE_INSTANCE');
   const outboxInProduction = flag(env, 'EMAIL_OUTBOX_IN_PRODUCTION');
-  // Self-hosted passkeys keep their state in the store, and so do Connect's email codes (its
-  // sign-up and fallback); Corbado Complete keeps none here.
   if (config.corbado?.mode === 'complete') return;
-  const onSqlite = config.passkeyStore.backend === 'sqlite';
-  if (onSqlite && read(env, 'VERCEL') !== undefined) {
-    throw new ConfigError(
-      'PASSKEY_STORE',
-      'must be dynamodb on Vercel: its file system is read-only and not shared between instances',
-    );
-  }
   if (!config.production || config.embedded) return;
-  if (onSqlite && !singleInstance) {
-    throw new ConfigError(
-      'PASSKEY_STORE',
-      'is sqlite, which one server alone can use: set PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1 if this is the only instance',
-    );
-  }
   if (!config.email.smtpUrl && !outboxInProduction) {
     throw new ConfigError(
       'SMTP_URL',

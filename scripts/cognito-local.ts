@@ -1,4 +1,7 @@
-/** `npm run cognito:local`: the embedded Cognito alone, e.g. to point another tool at it. */
+/**
+ * `npm run cognito:local`: the embedded Cognito (and the embedded DynamoDB the app keeps its
+ * passkeys in) without the app, e.g. to point another tool at them.
+ */
 import { loadEnvConfig } from '@next/env';
 import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
 import { quietAwsSdkNotices } from './lifecycle.mjs';
@@ -7,7 +10,7 @@ async function main(): Promise<void> {
   loadEnvConfig(process.cwd(), true, { info: () => undefined, error: console.error });
   const env = { ...process.env };
   const secrets = embeddedSecrets(env, console.log);
-  const { cognito, variables } = await startEmbeddedEnvironment(env, secrets);
+  const { cognito, variables, close } = await startEmbeddedEnvironment(env, secrets);
   const { accessKeyId, secretAccessKey } = cognito.accessKey;
   console.log(`Embedded Cognito listening at ${cognito.endpoint}. Variables for a client:`);
   for (const [name, value] of Object.entries(variables))
@@ -25,13 +28,13 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => void cognito.close().then(() => process.exit(0)));
+    process.on(signal, () => void close().then(() => process.exit(0)));
   }
 }
 
 // The AWS SDK's notices: the Node one is said once, by `npm run dev` / `npm start` (scripts/lifecycle.mjs).
 quietAwsSdkNotices(process.env);
 main().catch((error: Error) => {
-  console.error(`Embedded Cognito did not start: ${error.message}`);
+  console.error(`Embedded mode did not start: ${error.message}`);
   process.exit(1);
 });

@@ -41,6 +41,7 @@ const USAGE = `usage: npm run cognito:setup [-- --apply] [--define-auth-challeng
 
 /** Stands in for COGNITO_CLIENT_ID while the configuration is checked, when no client is configured yet. */
 const CLIENT_ID_PLACEHOLDER = 'notconfigured';
+const TABLE_PLACEHOLDER = 'notconfigured';
 
 function stop(message: string, code = 1): never {
   console.error(message);
@@ -90,7 +91,7 @@ async function setUpEmbeddedPool(options: Options): Promise<() => Promise<void>>
   }
   const started = await startEmbeddedEnvironment(process.env, secrets);
   Object.assign(process.env, started.variables);
-  return started.cognito.close;
+  return started.close;
 }
 
 /**
@@ -173,17 +174,14 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
 }
 
 /**
- * Self-hosted passkeys beyond one machine keep their state in the stack's DynamoDB table: its
- * name comes in DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
+ * Self-hosted passkeys keep their state in the stack's DynamoDB table: its name comes in
+ * DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
  */
-function passkeyStoreLines(embedded: boolean): string[] {
+function passkeyStoreLines(embedded: boolean, table: string | undefined): string[] {
   if (embedded || process.env.CORBADO_PROJECT_ID?.trim()) return [];
-  const table = process.env.DYNAMODB_TABLE?.trim();
   return table
-    ? ['PASSKEY_STORE=dynamodb', `DYNAMODB_TABLE=${table}`]
-    : [
-        '# Self-hosted passkeys on several instances: PASSKEY_STORE=dynamodb and DYNAMODB_TABLE=<infra/ output PasskeyTableName>',
-      ];
+    ? [`DYNAMODB_TABLE=${table}`]
+    : ['# Self-hosted passkeys keep their state in DynamoDB: DYNAMODB_TABLE=<infra/ output PasskeyTableName>'];
 }
 
 async function main(): Promise<void> {
@@ -195,6 +193,9 @@ async function main(): Promise<void> {
   // A pool without the app's client yet is fine here: the setup creates one.
   const clientId = process.env.COGNITO_CLIENT_ID?.trim() || null;
   process.env.COGNITO_CLIENT_ID ||= CLIENT_ID_PLACEHOLDER;
+  // Nor is a passkey table needed to set up the pool: the lines printed at the end name it.
+  const passkeyTable = process.env.DYNAMODB_TABLE?.trim() || undefined;
+  process.env.DYNAMODB_TABLE ||= TABLE_PLACEHOLDER;
   try {
     const config = parseConfig(process.env);
     // Imported only now: the Cognito client reads the configuration on first use.
@@ -239,7 +240,8 @@ async function main(): Promise<void> {
         clientSecret: client.ClientSecret ?? null,
         endpoint: embedded ? null : config.cognito.endpoint,
       });
-      for (const line of [...lines, ...passkeyStoreLines(embedded), ...generatedSecrets]) console.log(line);
+      for (const line of [...lines, ...passkeyStoreLines(embedded, passkeyTable), ...generatedSecrets])
+        console.log(line);
       if (embedded) console.log('# (embedded Cognito: `npm run dev` sets these by itself; shown for other tools)');
     }
     // The function's key set is checked only when given here: cognito:setup cannot read it from Lambda.

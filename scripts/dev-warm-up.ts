@@ -1,9 +1,10 @@
 /**
  * What `npm run dev` does between Next saying "Ready" and the launcher giving the address: it
  * asks the dev server once for what a newcomer's first clicks need (the login page and its
- * scripts, the middleware, the email-code and passkey routes), so that each is compiled before
- * anyone clicks. Without this the first "Email me a code" waited 11 s on a quiet machine and
- * 19 s on a busy one (issue 14; figures in docs/BENCHMARKS.md, "First run").
+ * scripts, the middleware, the email-code and passkey routes, the account page and its routes),
+ * so that each is compiled before anyone clicks. Without this the first "Email me a code" waited
+ * 11 s on a quiet machine and 19 s on a busy one (issue 14), and the first "Create a passkey"
+ * about 10 s (issue 26; figures in docs/BENCHMARKS.md, "First run").
  *
  * Every request is harmless: the POSTs carry an empty body the route refuses with 400 before it
  * does anything (no code sent, no rate limit counted), except the passkey sign-in options, which
@@ -16,18 +17,32 @@ interface WarmUpRequest {
   method: 'GET' | 'POST';
 }
 
-/**
- * The routes behind the README's first clicks, in the order they come. The protected ones
- * (`/account`, `/api/account/*`) cannot be reached without a session: middleware.ts answers for
- * them before Next compiles them, so they compile on first use (quickly, once the shared modules
- * above are compiled).
- */
+/** The public routes behind the README's first clicks, in the order they come. */
 export const WARM_UP_REQUESTS: WarmUpRequest[] = [
   { path: '/login', method: 'GET' },
   { path: '/api/passkeys/sign-in/options', method: 'POST' },
   { path: '/api/auth/email-code', method: 'POST' },
   { path: '/api/auth/email-code/verify', method: 'POST' },
 ];
+
+/**
+ * The routes compiled without being called, as files of app/ without the extension: the account
+ * page and the routes of "Create a passkey" (and of its "Not now"), which middleware.ts answers
+ * for without a session before Next compiles them (a redirect to /login, a 401), and the passkey
+ * sign-in, which an empty request would log as a rejected passkey. Next's Turbopack dev server
+ * takes a request for `/_next/static/chunks/pages/<entry>.js` as "compile this entry"
+ * (hot-reloader-turbopack.js, `ensurePage`), whatever it then answers (a 404 here): no session,
+ * no request reaches the route itself.
+ */
+export const COMPILE_ONLY_ENTRIES = [
+  'account/page',
+  'api/account/passkeys/options/route',
+  'api/account/passkeys/route',
+  'api/account/passkey-offer/route',
+  'api/passkeys/sign-in/route',
+];
+
+export const entryCompileRequest = (entry: string) => `/_next/static/chunks/pages/${entry}.js`;
 
 /** The page's own scripts (`/_next/static/...`), which the dev server compiles on request. */
 export function scriptsOf(html: string): string[] {
@@ -37,11 +52,12 @@ export function scriptsOf(html: string): string[] {
 }
 
 /**
- * Requests each route once (and the login page's scripts), one at a time: on two cores, parallel
- * compiles only slow each other down. A route that fails to answer is left to compile on first
- * use; the dev server prints its own error then.
+ * Requests each route once (and the login page's scripts), then compiles each entry, one at a
+ * time: on two cores, parallel compiles only slow each other down. A route that fails to answer
+ * is left to compile on first use; the dev server prints its own error then.
  */
 export async function warmUp(origin: string, timeoutMs = 5 * 60_000): Promise<void> {
+  const drain = (response: Response | undefined) => response?.arrayBuffer().catch(() => undefined);
   for (const { path, method } of WARM_UP_REQUESTS) {
     const response = await fetch(new URL(path, origin), {
       method,
@@ -53,10 +69,17 @@ export async function warmUp(origin: string, timeoutMs = 5 * 60_000): Promise<vo
     const text = (await response?.text().catch(() => '')) ?? '';
     if (path === '/login') {
       for (const script of scriptsOf(text)) {
-        await fetch(new URL(script, origin), { signal: AbortSignal.timeout(timeoutMs) })
-          .then((answer) => answer.arrayBuffer())
-          .catch(() => undefined);
+        await drain(
+          await fetch(new URL(script, origin), { signal: AbortSignal.timeout(timeoutMs) }).catch(() => undefined),
+        );
       }
     }
+  }
+  for (const entry of COMPILE_ONLY_ENTRIES) {
+    await drain(
+      await fetch(new URL(entryCompileRequest(entry), origin), { signal: AbortSignal.timeout(timeoutMs) }).catch(
+        () => undefined,
+      ),
+    );
   }
 }

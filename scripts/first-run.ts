@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../tests/support/browser';
+import { launchBrowser } from './support/browser';
 import { firstClicks, PHASE_TIMEOUT_MS, startDev, timed, type DevServer } from './first-run/steps';
 import { formatRuns, parseOptions, type FirstRunOptions, type Phase } from './first-run/phases';
 

@@ -15,13 +15,18 @@ import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './life
 
 type Env = Record<string, string | undefined>;
 
-/** Stand-ins for the emulator's values, so that every other variable is checked before it starts. */
+/**
+ * Stand-ins for the values of the embedded Cognito and DynamoDB, so that every other variable is
+ * checked before they start.
+ */
 const EMULATOR_PLACEHOLDERS = {
   COGNITO_USER_POOL_ID: 'local_placeholder',
   COGNITO_CLIENT_ID: 'placeholder',
   COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
   COGNITO_ACCESS_KEY_ID: 'placeholder',
   COGNITO_SECRET_ACCESS_KEY: 'placeholder',
+  DYNAMODB_TABLE: 'placeholder',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
 };
 
 function stop(message: string): never {
@@ -69,11 +74,13 @@ async function main(): Promise<void> {
     Object.assign(env, secrets);
     checkConfiguration({ ...env, ...EMULATOR_PLACEHOLDERS, EMBEDDED: '1' });
     const started = await startEmbeddedEnvironment(env, secrets).catch((error: Error) =>
-      stop(`Embedded Cognito did not start: ${error.message}`),
+      stop(`Embedded mode did not start: ${error.message}`),
     );
     Object.assign(env, started.variables);
-    closeEmulator = started.cognito.close;
-    console.log(`Embedded Cognito at ${started.cognito.endpoint} (pool ${started.cognito.userPoolId}).`);
+    closeEmulator = started.close;
+    console.log(
+      `Embedded Cognito at ${started.cognito.endpoint} (pool ${started.cognito.userPoolId}), passkeys in the embedded DynamoDB at ${started.dynamo.endpoint}.`,
+    );
   }
   checkConfiguration(env);
 

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     } else {
       const started = await startEmbeddedEnvironment(process.env, secrets);
       Object.assign(process.env, started.variables);
-      close = started.cognito.close;
+      close = started.close;
     }
   }
   // Imported only now: the Cognito client reads the configuration on first use.

@@ -116,7 +116,7 @@ export class CognitoPasskeysStack extends Stack {
       new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
     new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
     new CfnOutput(this, 'PasskeyTableName', {
-      description: 'DYNAMODB_TABLE (with PASSKEY_STORE=dynamodb)',
+      description: 'DYNAMODB_TABLE',
       value: this.passkeyTable.tableName,
     });
     new CfnOutput(this, 'PasskeyTablePolicyArn', { value: tablePolicy.managedPolicyArn });

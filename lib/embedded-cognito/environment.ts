@@ -1,14 +1,16 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { refuseOldSqliteStore, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './dynamodb';
 import { startEmbeddedCognito, stateDirectory, type EmbeddedCognito } from './index';
 import { ensurePrivateDir, writePrivateFile } from './private-files';
 import { loadAccessKey, type AccessKey } from './request-signature';
 
 /**
  * Everything the launcher does to run the app with no cloud account: development secrets
- * generated once into the data folder, the embedded Cognito started (or, for one-off commands,
- * found already running on the same data folder), and the variables the app needs to reach it.
+ * generated once into the data folder, the embedded Cognito and the embedded DynamoDB (the
+ * passkey store) started (or, for one-off commands, the Cognito found already running on the
+ * same data folder), and the variables the app needs to reach them.
  */
 
 type Env = Record<string, string | undefined>;
@@ -26,6 +28,8 @@ interface RunningInstance {
   endpoint: string;
   userPoolId: string;
   clientId: string;
+  /** The embedded DynamoDB's variables (dynamodb.ts), so that one-off commands reach the same store. */
+  dynamoDb: Env;
 }
 
 export function dataDirOf(env: Env): string {
@@ -76,6 +80,7 @@ export function findRunningInstance(env: Env): RunningInstance | null {
 
 function variablesFor(instance: Omit<RunningInstance, 'pid'>, accessKey: AccessKey, clientSecret?: string): Env {
   return {
+    ...instance.dynamoDb,
     EMBEDDED: '1',
     COGNITO_REGION: 'us-east-1',
     COGNITO_ENDPOINT: instance.endpoint,
@@ -89,19 +94,22 @@ function variablesFor(instance: Omit<RunningInstance, 'pid'>, accessKey: AccessK
 }
 
 /**
- * Starts the embedded Cognito for this data folder and returns it with the variables that point
- * the app at it. Refuses when another live process already runs one on the same folder.
+ * Starts the embedded Cognito and DynamoDB for this data folder and returns them with the
+ * variables that point the app at them; `close` stops both. Refuses when another live process
+ * already runs them on the same folder, and a folder still holding an earlier version's SQLite
+ * passkey store (dynamodb.ts, refuseOldSqliteStore).
  */
 export async function startEmbeddedEnvironment(
   env: Env,
   secrets: EmbeddedSecrets,
-): Promise<{ cognito: EmbeddedCognito; variables: Env }> {
+): Promise<{ cognito: EmbeddedCognito; dynamo: EmbeddedDynamoDb; variables: Env; close(): Promise<void> }> {
   const other = findRunningInstance(env);
   if (other) {
     throw new Error(
       `another process (pid ${other.pid}) already runs the embedded Cognito on ${dataDirOf(env)}; stop it or set DATA_DIR`,
     );
   }
+  refuseOldSqliteStore(dataDirOf(env));
   const challengePublicKey = createPublicKey(secrets.AUTH_CHALLENGE_PRIVATE_KEY.replace(/\\n/g, '\n'));
   const port = env.COGNITO_LOCAL_PORT ? Number(env.COGNITO_LOCAL_PORT) : DEFAULT_EMULATOR_PORT;
   const start = (p: number) => startEmbeddedCognito({ dataDir: dataDirOf(env), challengePublicKey, port: p });
@@ -110,15 +118,28 @@ export async function startEmbeddedEnvironment(
     if (error.code === 'EADDRINUSE' && !env.COGNITO_LOCAL_PORT) return start(0);
     throw error;
   });
+  const dynamo = await startEmbeddedDynamoDb({ dataDir: dataDirOf(env) }).catch(async (error: Error) => {
+    await cognito.close();
+    throw new Error(`the embedded DynamoDB did not start: ${error.message}`);
+  });
   const file = runningFile(env);
-  const instance = { endpoint: cognito.endpoint, userPoolId: cognito.userPoolId, clientId: cognito.clientId };
-  writePrivateFile(file, JSON.stringify({ pid: process.pid, ...instance }));
-  const close = cognito.close;
-  cognito.close = async () => {
-    rmSync(file, { force: true });
-    await close();
+  const instance = {
+    endpoint: cognito.endpoint,
+    userPoolId: cognito.userPoolId,
+    clientId: cognito.clientId,
+    dynamoDb: dynamo.variables,
   };
-  return { cognito, variables: variablesFor(instance, cognito.accessKey, cognito.clientSecret) };
+  writePrivateFile(file, JSON.stringify({ pid: process.pid, ...instance }));
+  const close = async () => {
+    rmSync(file, { force: true });
+    await Promise.all([cognito.close(), dynamo.close()]);
+  };
+  return {
+    cognito,
+    dynamo,
+    variables: variablesFor(instance, cognito.accessKey, cognito.clientSecret),
+    close,
+  };
 }
 
 /** Variables pointing at the embedded Cognito another process runs, for one-off admin commands. */

@@ -34,16 +34,11 @@ export function tightenTree(directory: string): void {
 
 /**
  * The files the app and the launcher keep at the top of the data folder (generated secrets, the
- * email outbox, the SQLite database and its journal files). Only these are tightened there, not
- * the whole folder: DATA_DIR may point anywhere, and nothing else in it is ours to change.
+ * email outbox). Only these are tightened there, not the whole folder: DATA_DIR may point
+ * anywhere, and nothing else in it is ours to change. The embedded DynamoDB's folder is
+ * tightened when it starts (dynamodb.ts).
  */
-const APP_DATA_FILES = [
-  'secrets.json',
-  'outbox.jsonl',
-  'passkeys.sqlite',
-  'passkeys.sqlite-wal',
-  'passkeys.sqlite-shm',
-];
+const APP_DATA_FILES = ['secrets.json', 'outbox.jsonl'];
 
 /** The data folder 0700, the emulator's folder tree and the app's own files in it owner-only. */
 export function tightenDataFolder(dataDir: string, emulatorDir: string): void {

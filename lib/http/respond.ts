@@ -31,23 +31,10 @@ export function errorResponse(
   return jsonResponse({ error: { code, message }, ...(retry ? { retry: true } : {}) }, status, headers);
 }
 
-/**
- * SQLite's "database is locked" (another writer held the lock past busy_timeout): a passing
- * outage of the passkey store, not a bug. better-sqlite3 gives codes like SQLITE_BUSY_SNAPSHOT.
- */
-function isDatabaseBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
-}
-
 /** Maps anything a handler throws to a short JSON answer; internals go to the log only. */
 export function responseForError(error: unknown): Response {
   if (error instanceof AppError)
     return errorResponse(error.code, error.userMessage, error.retryAfterSeconds, error.retry);
-  if (isDatabaseBusy(error)) {
-    log.error('database_busy', { error });
-    return errorResponse('upstream_unavailable', 'The service is busy. Try again in a moment.');
-  }
   log.error('unhandled_error', { error });
   return errorResponse('internal');
 }

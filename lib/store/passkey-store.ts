@@ -1,9 +1,8 @@
 /**
  * What the self-hosted passkey layer needs from a store, whichever database gives it. Every
- * single-use or monotonic rule is one atomic step of the backend (a transaction in SQLite, a
- * conditional write in DynamoDB), so any number of app instances may share one store. Expiry is
- * always checked by the caller too: a backend may remove expired entries late (DynamoDB's TTL)
- * or on its next write (SQLite).
+ * single-use or monotonic rule is one atomic step of the backend (a conditional write in
+ * DynamoDB), so any number of app instances may share one store. Expiry is always checked by the
+ * caller too: a backend may remove expired entries late (DynamoDB's TTL).
  */
 
 export interface StoredPasskey {

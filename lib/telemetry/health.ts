@@ -27,7 +27,7 @@ export interface Health {
   cognito: DependencyHealth;
   passkeys: DependencyHealth;
   /** The store of self-hosted passkeys and email codes, written and read back; null with Corbado Complete. */
-  store: (DependencyHealth & { backend: 'sqlite' | 'dynamodb' }) | null;
+  store: (DependencyHealth & { backend: 'dynamodb' }) | null;
   /** The shared rate-limit store; null when REDIS_URL is not set. */
   redis: DependencyHealth | null;
 }
@@ -82,7 +82,7 @@ const REQUIRED: readonly DependencyName[] = ['cognito', 'store'];
  * (ready) with those that do. Liveness needs none of this.
  */
 export async function checkHealth(): Promise<Health> {
-  const { cognito, corbado, embedded, passkeyStore: storeConfig, redisUrl } = getConfig();
+  const { cognito, corbado, embedded, redisUrl } = getConfig();
   // Corbado Complete keeps no state here; self-hosted passkeys and Connect's email codes do.
   const usesStore = corbado?.mode !== 'complete';
   const [cognitoHealth, passkeys, store, redis] = await Promise.all([
@@ -98,7 +98,7 @@ export async function checkHealth(): Promise<Health> {
       ? timed(async () => {
           await passkeyStore().probe();
           return true;
-        }).then((health) => ({ ...health, backend: storeConfig.backend }))
+        }).then((health) => ({ ...health, backend: 'dynamodb' as const }))
       : null,
     redisUrl ? probeRedis(redisUrl) : null,
   ]);

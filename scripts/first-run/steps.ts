@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { addAuthenticator, latestCode } from '../../tests/support/browser';
-import { freePort } from '../../tests/support/free-port';
+import { addAuthenticator, latestCode } from '../support/browser';
+import { freePort } from '../support/free-port';
 import { DevReadyDetector, type Phase } from './phases';
 
 /** No phase takes longer than this, however busy the machine. */
@@ -69,19 +69,37 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** Output of a dev server that lost the race for its port: Next prints the error and exits 1, and so does the launcher. */
+const PORT_TAKEN = /EADDRINUSE/;
+const PORT_ATTEMPTS = 5;
+
 /**
- * `npm run dev` in `dir` on free ports, resolved when the launcher gives the address a person
- * opens (DevReadyDetector), with `baseEnv` and the ports. Its own process group, so that stop()
- * ends Next and its workers.
+ * `npm run dev` in `dir`, resolved when the launcher gives the address a person opens
+ * (DevReadyDetector), with `baseEnv`. The embedded Cognito and DynamoDB bind ports of their own
+ * (port 0); Next must be told its port before it starts (APP_ORIGIN follows it), so it gets one
+ * free a moment before, and when another process takes it first the start is tried again on
+ * another. Its own process group, so that stop() ends Next and its workers.
  */
 export async function startDev(dir: string, baseEnv: NodeJS.ProcessEnv = process.env): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevOnce(dir, baseEnv);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startDevOnce(dir: string, baseEnv: NodeJS.ProcessEnv): Promise<DevServer> {
   const child = spawn('npm', ['run', 'dev'], {
     cwd: dir,
     detached: true,
     env: {
       ...baseEnv,
       PORT: String(await freePort()),
-      COGNITO_LOCAL_PORT: String(await freePort()),
+      COGNITO_LOCAL_PORT: '0',
       // Telemetry would reach out to the network; a newcomer's first run asks them about it once.
       NEXT_TELEMETRY_DISABLED: '1',
     },
@@ -116,7 +134,13 @@ export async function startDev(dir: string, baseEnv: NodeJS.ProcessEnv = process
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`npm run dev exited (${code}) before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(
+        PORT_TAKEN.test(output)
+          ? new PortTakenError(`npm run dev lost its port:\n${output}`)
+          : new Error(`npm run dev exited (${code}) before it was ready:\n${output}`),
+      ),
+    );
     setTimeout(
       () => reject(new Error(`npm run dev not ready after ${PHASE_TIMEOUT_MS / 1000} s:\n${output}`)),
       PHASE_TIMEOUT_MS,

@@ -1,10 +1,9 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAddressFactory, expectShortError, latestCodeFor, outbox, rawRequest } from '../resilience/helpers';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
+import { storeItems } from '../support/store-items';
 import { addPasswordUser } from '../support/users';
 import { expectNoUnhandledErrors, fuzz, poolState } from './fuzz-support';
 
@@ -82,18 +81,9 @@ function send(write: Write, headers: Record<string, string>): Promise<Response> 
   });
 }
 
-/** Every row of the passkey store, as one comparable value. */
-function storeState(): string {
-  const db = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return JSON.stringify(
-      ['passkey_credentials', 'ceremony_challenges', 'email_codes'].map((table) =>
-        db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all(),
-      ),
-    );
-  } finally {
-    db.close();
-  }
+/** Every item of the passkey store, as one comparable value. */
+async function storeState(): Promise<string> {
+  return JSON.stringify(await storeItems(app.dynamo).all());
 }
 
 const appOrigin = () => app.baseUrl;
@@ -145,7 +135,7 @@ const crossSiteHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
 
 describe('cross-site writes', () => {
   it('every state-changing route refuses every generated cross-site request with 403 before running: no cookie, no Cognito call, no email, no row', async () => {
-    const before = { pool: await poolState(app), store: storeState(), outbox: outbox(app.dataDir).length };
+    const before = { pool: await poolState(app), store: await storeState(), outbox: outbox(app.dataDir).length };
     const arrivalsBefore = app.cognito.faults.total;
     const routesHit = new Set<string>();
     await fc.assert(
@@ -161,7 +151,7 @@ describe('cross-site writes', () => {
     );
     expect(routesHit.size).toBe(WRITES.length);
     expect(app.cognito.faults.total).toBe(arrivalsBefore);
-    expect(storeState()).toBe(before.store);
+    expect(await storeState()).toBe(before.store);
     expect(outbox(app.dataDir).length).toBe(before.outbox);
     expect(await poolState(app)).toBe(before.pool);
     expectNoUnhandledErrors(app);

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import path from 'node:path';
 import { AdminDisableUserCommand, AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
+import { itemKey, storeItems } from '../support/store-items';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -118,21 +118,13 @@ async function expectInvalidCode(response: Response) {
   expect(setsSession(response)).toBe(false);
 }
 
-function withDatabase<T>(run: (db: Database.Database) => T): T {
-  const db = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { fileMustExist: true });
-  try {
-    return run(db);
-  } finally {
-    db.close();
-  }
-}
-
-const codeRow = (email: string) =>
-  withDatabase((db) =>
-    db
-      .prepare('SELECT code_hash AS hash, attempts, expires_at AS expiresAt FROM email_codes WHERE email = ?')
-      .get(email),
-  ) as { hash: string; attempts: number; expiresAt: number } | undefined;
+/** The email's pending code as the app stored it in its table; undefined when there is none. */
+const codeRow = async (email: string) => {
+  const item = await storeItems(app.dynamo).get(itemKey.code(email));
+  return item
+    ? { hash: item.codeHash as string, attempts: item.attempts as number, expiresAt: item.expiresAt as number }
+    : undefined;
+};
 
 async function cognitoUser(email: string) {
   const user = await app.sdk.send(new AdminGetUserCommand({ UserPoolId: app.cognito.userPoolId, Username: email }));
@@ -164,7 +156,7 @@ describe('sending a code', () => {
       expect(code).toMatch(/^\d{6}$/);
       const message = messagesTo(email).at(-1)!;
       expect(message.text).toContain(code);
-      const row = codeRow(email)!;
+      const row = (await codeRow(email))!;
       expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(row.hash).not.toContain(code);
       expect(row.expiresAt - before).toBeLessThanOrEqual(10 * 60_000 + 1000);
@@ -247,7 +239,7 @@ describe('signing in with a code', () => {
     const email = 'once@example.com';
     const code = await sendCodeOk(email, newClientAddress());
     expect((await verifyCode(email, code)).status).toBe(200);
-    expect(codeRow(email)).toBeUndefined();
+    expect(await codeRow(email)).toBeUndefined();
     await expectInvalidCode(await verifyCode(email, code));
   });
 
@@ -260,7 +252,7 @@ describe('signing in with a code', () => {
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.code).toBe('account_blocked');
     expect(setsSession(refused)).toBe(false);
-    expect(codeRow(email)).toBeUndefined();
+    expect(await codeRow(email)).toBeUndefined();
     await expectInvalidCode(await verifyCode(email, code));
   });
 
@@ -288,16 +280,14 @@ describe('signing in with a code', () => {
     expect((await verifyCode(email, second)).status).toBe(200);
   });
 
-  it('refuses an expired code (its expires_at moved into the past in the SQLite file) and forgets it', async () => {
+  it('refuses an expired code (its expiresAt moved into the past in the table) and forgets it', async () => {
     const email = 'late@example.com';
     const code = await sendCodeOk(email, newClientAddress());
     // The server's clock cannot be moved from here, so the stored code is aged instead.
-    const aged = withDatabase(
-      (db) => db.prepare('UPDATE email_codes SET expires_at = ? WHERE email = ?').run(Date.now() - 1000, email).changes,
-    );
-    expect(aged).toBe(1);
+    const aged = await storeItems(app.dynamo).update(itemKey.code(email), { expiresAt: Date.now() - 1000 });
+    expect(aged).toBe(true);
     await expectInvalidCode(await verifyCode(email, code));
-    expect(codeRow(email)).toBeUndefined();
+    expect(await codeRow(email)).toBeUndefined();
   });
 
   it('refuses a code sent to another email', async () => {
@@ -328,7 +318,7 @@ describe('signing in with a code', () => {
       const code = await sendCodeOk(email, newClientAddress());
       const response = await verifyCode(email, malformed);
       await expectInvalidCode(response);
-      expect(codeRow(email)?.attempts).toBe(0);
+      expect((await codeRow(email))?.attempts).toBe(0);
       expect((await verifyCode(email, code)).status).toBe(200);
     },
   );

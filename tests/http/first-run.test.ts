@@ -65,6 +65,20 @@ describe('npm run dev on a fresh checkout, up to the first passkey', () => {
     15 * 60_000,
   );
 
+  it('compiled everything the clicks needed before it gave the address: no click waited on a compile', () => {
+    const lines = dev
+      .output()
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n');
+    const ready = lines.findIndex((line) => /^Ready: open /.test(line));
+    expect(ready).toBeGreaterThan(-1);
+    // Next announces a compile that takes a while with "○ Compiling <route> ...".
+    expect(
+      lines.slice(ready + 1).filter((line) => /Compiling /.test(line)),
+      dev.output(),
+    ).toEqual([]);
+  });
+
   it('prints each start-up notice a person needs once, and none they cannot act on', () => {
     const lines = dev
       .output()

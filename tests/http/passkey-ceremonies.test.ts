@@ -1,16 +1,15 @@
-import path from 'node:path';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import Database from 'better-sqlite3';
 import { AdminDeleteUserCommand, AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { latestCode } from '../support/browser';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { newSigningKey, SoftAuthenticator, type Tampering } from '../support/soft-authenticator';
 import { startTestApp, type TestApp } from '../support/stack';
+import { itemKey, storeItems } from '../support/store-items';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -98,35 +97,16 @@ async function expectRejected(response: Response) {
   expect(setsSession(response)).toBe(false);
 }
 
-/** The passkey row as the app stored it, read from its SQLite file (null when there is none). */
-interface StoredRow {
-  counter: number;
-  name: string;
-  user_sub: string;
-}
-function storedPasskey(id: string): StoredRow | null {
-  const row = withDatabase((db) =>
-    db.prepare('SELECT counter, name, user_sub FROM passkey_credentials WHERE id = ?').get(id),
-  );
-  return (row as StoredRow | undefined) ?? null;
-}
-
-function withDatabase<T>(run: (db: Database.Database) => T): T {
-  const db = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { fileMustExist: true });
-  try {
-    return run(db);
-  } finally {
-    db.close();
-  }
-}
+/** The passkey as the app stored it, read from its table (null when there is none). */
+const storedPasskey = (id: string) => storeItems(app.dynamo).passkey(id);
 
 describe('passkey sign-in', () => {
   it('signs in the owner of a registered passkey and raises its stored counter (the control)', async () => {
     const jar = new CookieJar();
-    const before = storedPasskey(adaKey.id)!.counter;
+    const before = (await storedPasskey(adaKey.id))!.counter;
     const response = await postAssertion(jar, adaKey.authenticate(await signInOptions(jar)));
     await expectSignedIn(response, jar, ada);
-    expect(storedPasskey(adaKey.id)!.counter).toBe(adaKey.signCount);
+    expect((await storedPasskey(adaKey.id))!.counter).toBe(adaKey.signCount);
     expect(adaKey.signCount).toBeGreaterThan(before);
   });
 
@@ -148,10 +128,10 @@ describe('passkey sign-in', () => {
 
   it.each(forgeries)('refuses %s: 401 passkey_rejected, no session, counter unchanged', async (_name, forge) => {
     const jar = new CookieJar();
-    const counter = storedPasskey(adaKey.id)!.counter;
+    const counter = (await storedPasskey(adaKey.id))!.counter;
     await expectRejected(await postAssertion(jar, forge(await signInOptions(jar))));
     expect(jar.get(SESSION_COOKIE)).toBeUndefined();
-    expect(storedPasskey(adaKey.id)!.counter).toBe(counter);
+    expect((await storedPasskey(adaKey.id))!.counter).toBe(counter);
   });
 
   it('refuses a challenge issued to another browser, which its own browser can still answer', async () => {
@@ -174,17 +154,14 @@ describe('passkey sign-in', () => {
     await expectRejected(await postAssertion(new CookieJar(), assertion));
   });
 
-  it('refuses a challenge older than 5 minutes (its expires_at moved into the past in the SQLite file)', async () => {
+  it('refuses a challenge older than 5 minutes (its expiresAt moved into the past in the table)', async () => {
     const jar = new CookieJar();
     const options = await signInOptions(jar);
     // The server's clock cannot be moved from here, so the stored challenge is aged instead.
-    const aged = withDatabase(
-      (db) =>
-        db
-          .prepare('UPDATE ceremony_challenges SET expires_at = ? WHERE challenge = ?')
-          .run(Date.now() - 1000, options.challenge).changes,
-    );
-    expect(aged).toBe(1);
+    const aged = await storeItems(app.dynamo).update(itemKey.challenge(options.challenge), {
+      expiresAt: Date.now() - 1000,
+    });
+    expect(aged).toBe(true);
     await expectRejected(await postAssertion(jar, adaKey.authenticate(options)));
   });
 
@@ -194,14 +171,7 @@ describe('passkey sign-in', () => {
     const options = await signInOptions(jar);
     expect(options.userVerification).toBe('required');
     expect(options.rpId).toBe('localhost');
-    const expiresAt = withDatabase(
-      (db) =>
-        (
-          db.prepare('SELECT expires_at AS at FROM ceremony_challenges WHERE challenge = ?').get(options.challenge) as {
-            at: number;
-          }
-        ).at,
-    );
+    const expiresAt = (await storeItems(app.dynamo).get(itemKey.challenge(options.challenge)))!.expiresAt as number;
     expect(expiresAt - started).toBeLessThanOrEqual(5 * 60_000 + 1000);
     expect(expiresAt - started).toBeGreaterThan(4 * 60_000);
   });
@@ -212,14 +182,14 @@ describe('passkey sign-in', () => {
   ])('refuses a cloned authenticator that reports %s', async (_name, offset) => {
     const first = new CookieJar();
     await expectSignedIn(await postAssertion(first, adaKey.authenticate(await signInOptions(first))), first, ada);
-    const stored = storedPasskey(adaKey.id)!.counter;
+    const stored = (await storedPasskey(adaKey.id))!.counter;
     expect(stored).toBeGreaterThan(0);
 
     const clone = new CookieJar();
     await expectRejected(
       await postAssertion(clone, adaKey.authenticate(await signInOptions(clone), { counter: stored + offset })),
     );
-    expect(storedPasskey(adaKey.id)!.counter).toBe(stored);
+    expect((await storedPasskey(adaKey.id))!.counter).toBe(stored);
   });
 
   it('lets only one of two simultaneous sign-ins reporting the same counter through (clone detection holds under a race)', async () => {
@@ -231,7 +201,7 @@ describe('passkey sign-in', () => {
       postAssertion(two, adaKey.authenticate(optionsTwo, { counter })),
     ]);
     expect(responses.map((response) => response.status).sort()).toEqual([200, 401]);
-    expect(storedPasskey(adaKey.id)!.counter).toBe(counter);
+    expect((await storedPasskey(adaKey.id))!.counter).toBe(counter);
   });
 
   it('binds ceremonies only to cookie values the server made: a value the client chose is replaced, and its challenge answers nowhere', async () => {
@@ -264,7 +234,7 @@ describe('passkey sign-in', () => {
     ).rejects.toMatchObject({
       name: 'UserNotFoundException',
     });
-    expect(storedPasskey(id)).toBeNull();
+    expect(await storedPasskey(id)).toBeNull();
   });
 
   describe('malformed assertions (deterministic mutations of a valid one)', () => {
@@ -312,7 +282,7 @@ describe('passkey registration', () => {
         await postRegistration(jar, sameIdOtherKey().register(await registrationOptions(jar)), 'Copy'),
       );
     }
-    expect(storedPasskey(id)).toMatchObject({ name: 'Soft key', user_sub: expect.any(String) });
+    expect(await storedPasskey(id)).toMatchObject({ name: 'Soft key', owner: expect.any(String) });
     expect((await passkeyList(graceJar)).map((passkey) => passkey.id)).not.toContain(id);
     // The original key still signs in.
     const jar = new CookieJar();
@@ -358,7 +328,7 @@ describe('passkey registration', () => {
       await postRegistration(graceJar, authenticator.register(await registrationOptions(graceJar), tampering)),
     );
     expect(await passkeyList(graceJar)).toEqual(before);
-    expect(storedPasskey(authenticator.id)).toBeNull();
+    expect(await storedPasskey(authenticator.id)).toBeNull();
   });
 
   it('refuses a registration challenge issued to another user in the same browser', async () => {
@@ -367,7 +337,7 @@ describe('passkey registration', () => {
     await signInWithEmailCode(lin, jar);
     const authenticator = new SoftAuthenticator(app.baseUrl);
     await expectRejected(await postRegistration(jar, authenticator.register(graceOptions)));
-    expect(storedPasskey(authenticator.id)).toBeNull();
+    expect(await storedPasskey(authenticator.id)).toBeNull();
   });
 
   it('answers 401 without a session, for the options and for the new credential', async () => {
@@ -377,7 +347,7 @@ describe('passkey registration', () => {
     const authenticator = new SoftAuthenticator(app.baseUrl);
     const finish = await postRegistration(jar, authenticator.register(await registrationOptions(linJar)));
     expect(finish.status).toBe(401);
-    expect(storedPasskey(authenticator.id)).toBeNull();
+    expect(await storedPasskey(authenticator.id)).toBeNull();
   });
 
   it('answers 404 to renaming or deleting another user’s passkey (or none), and changes nothing', async () => {
@@ -390,7 +360,7 @@ describe('passkey registration', () => {
     expect(rename.status).toBe(404);
     expect((await graceJar.fetch(url(`/api/account/passkeys/${id}`), { method: 'DELETE' })).status).toBe(404);
     expect((await graceJar.fetch(url('/api/account/passkeys/no-such-passkey'), { method: 'DELETE' })).status).toBe(404);
-    expect(storedPasskey(id)).toMatchObject({ name: 'Soft key' });
+    expect(await storedPasskey(id)).toMatchObject({ name: 'Soft key' });
     expect((await passkeyList(linJar)).find((passkey) => passkey.id === id)?.name).toBe('Soft key');
   });
 
@@ -402,9 +372,9 @@ describe('passkey registration', () => {
       body: JSON.stringify({ name: 'Work laptop' }),
     });
     expect(rename.status).toBe(200);
-    expect(storedPasskey(id)?.name).toBe('Work laptop');
+    expect((await storedPasskey(id))?.name).toBe('Work laptop');
     expect((await linJar.fetch(url(`/api/account/passkeys/${id}`), { method: 'DELETE' })).status).toBe(200);
-    expect(storedPasskey(id)).toBeNull();
+    expect(await storedPasskey(id)).toBeNull();
 
     const jar = new CookieJar();
     await expectRejected(await postAssertion(jar, authenticator.authenticate(await signInOptions(jar))));
@@ -455,14 +425,14 @@ describe('passkey registration', () => {
       const finish = await postRegistration(staleJar, registration);
       expect(finish.status).toBe(403);
       expect(await finish.json()).toMatchObject({ error: { code: 'reauthentication_required' } });
-      expect(storedPasskey(authenticator.id)).toBeNull();
+      expect(await storedPasskey(authenticator.id)).toBeNull();
     });
 
     it('answers 403 reauthentication_required to deleting a passkey, which stays', async () => {
       const response = await staleJar.fetch(url(`/api/account/passkeys/${passkeyId}`), { method: 'DELETE' });
       expect(response.status).toBe(403);
       expect(await response.json()).toMatchObject({ error: { code: 'reauthentication_required' } });
-      expect(storedPasskey(passkeyId)).not.toBeNull();
+      expect(await storedPasskey(passkeyId)).not.toBeNull();
     });
   });
 });

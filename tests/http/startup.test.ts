@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ const validAws = () => ({
   COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
   COGNITO_CLIENT_ID: 'abcdefghijklmnopqrstuvwxyz',
   APP_ORIGIN: 'https://app.example.com',
+  DYNAMODB_TABLE: 'passkeys',
   SESSION_SECRET: SECRET,
   AUTH_CHALLENGE_PRIVATE_KEY: challengeKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
 });
@@ -82,24 +83,35 @@ describe('start-up refuses a bad configuration with one clear line', () => {
 describe('start-up refuses a setup that cannot work, with one clear line', () => {
   it.each([
     [
-      'self-hosted passkeys on SQLite, not declared a single instance',
-      {},
-      /^Configuration error: PASSKEY_STORE .*SINGLE_INSTANCE=1/,
-    ],
-    [
-      'SQLite on Vercel, even declared a single instance',
-      { VERCEL: '1', SINGLE_INSTANCE: '1' },
-      /^Configuration error: PASSKEY_STORE .*Vercel/,
+      'self-hosted passkeys with no DynamoDB table',
+      { DYNAMODB_TABLE: '', EMAIL_OUTBOX_IN_PRODUCTION: '1' },
+      /^Configuration error: DYNAMODB_TABLE is missing/,
     ],
     [
       'email codes to the local outbox in production',
-      { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' },
+      {},
       /^Configuration error: SMTP_URL .*EMAIL_OUTBOX_IN_PRODUCTION=1/,
     ],
   ])('%s: exit 1', async (_case, override, line) => {
     const run = await runLauncher('start', { ...validAws(), ...override });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+
+  it('a data folder holding an earlier version’s SQLite passkey store: exit 1, one line saying how to start afresh, nothing started', async () => {
+    const dataDir = path.join(scratch, 'old-sqlite');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(path.join(dataDir, 'passkeys.sqlite'), 'SQLite format 3\0');
+    const { COGNITO_USER_POOL_ID: _pool, ...withoutPool } = validAws();
+    const run = await runLauncher('start', { ...withoutPool, EMBEDDED: '1', DATA_DIR: dataDir });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^Embedded mode did not start: .*passkeys\.sqlite is the passkey store of an earlier version.*delete it to start afresh/,
+      ),
+    ]);
+    expect(run.stdout).not.toMatch(/Embedded Cognito at/);
+    expect(existsSync(path.join(dataDir, 'passkeys.sqlite'))).toBe(true);
   });
 
   it('a production start on a real pool without REDIS_URL starts, warning once in one line', async () => {
@@ -109,7 +121,6 @@ describe('start-up refuses a setup that cannot work, with one clear line', () =>
       env: isolatedEnv({
         ...validAws(),
         DATA_DIR: path.join(scratch, 'no-redis'),
-        SINGLE_INSTANCE: '1',
         EMAIL_OUTBOX_IN_PRODUCTION: '1',
         NEXT_TELEMETRY_DISABLED: '1',
       }),
@@ -146,7 +157,8 @@ describe('EMBEDDED=1 npm start', () => {
       env: isolatedEnv({
         EMBEDDED: '1',
         DATA_DIR: dataDir,
-        COGNITO_LOCAL_PORT: String(await freePort()),
+        // The embedded Cognito binds a port of its own and reports it.
+        COGNITO_LOCAL_PORT: '0',
         APP_ORIGIN: `http://localhost:${port}`,
         NEXT_TELEMETRY_DISABLED: '1',
       }),

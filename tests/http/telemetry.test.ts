@@ -155,7 +155,7 @@ describe('telemetry switched on by OTEL_* variables', () => {
       'sign_in.session',
       'store.finishEmailCode',
     ]);
-    expect(children.find((span) => span.name === 'store.tryEmailCode')!.attributes['db.system.name']).toBe('sqlite');
+    expect(children.find((span) => span.name === 'store.tryEmailCode')!.attributes['db.system.name']).toBe('dynamodb');
 
     const cognito = steps.filter((span) => span.name.startsWith('cognito.'));
     expect(new Set(names(cognito))).toEqual(

@@ -3,7 +3,7 @@ import { latestCodeFor } from '../resilience/helpers';
 import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 
 /**
- * The email-code store (lib/email/codes.ts) on its real SQLite file: how a right code is used,
+ * The email-code store (lib/email/codes.ts) on the test's DynamoDB (dynalite): how a right code is used,
  * finished, or given back when our side failed, and what can never be given back. The HTTP
  * routes and the faults that lead here are in tests/http/email-codes.test.ts and
  * tests/resilience/; this file covers the orderings a test over HTTP cannot time.
@@ -186,7 +186,7 @@ describe('what is never given back', () => {
 
 /**
  * The SESSION_SECRET fleet rotation of docs/DEPLOYMENT.md: each instance is this file's modules
- * loaded afresh on its own secrets, over the same SQLite file. A code is sent by an instance of
+ * loaded afresh on its own secrets, over the same table. A code is sent by an instance of
  * one step and typed in on an instance of the next (or, mid-rollout, the step before).
  */
 describe('a SESSION_SECRET rotation', () => {

@@ -3,20 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/embedded-cognito/dynamodb';
 import type { PasskeyStore, StoredPasskey } from '../../lib/store/passkey-store';
 import { challengeKeyPair } from '../support/stack';
-import { startTestDynamoDb, type TestDynamoDb } from '../support/dynalite';
 
 /**
- * The store contract (lib/store/passkey-store.ts): the same cases against every backend, SQLite
- * on a real file and DynamoDB through dynalite (in-process, the table made from the app's own
- * definition). Races run as concurrent calls on one store: SQLite serializes them in its
- * transactions, DynamoDB answers them as concurrent requests decided by conditional writes.
- * The last cases go through the app's modules (ceremony.ts, codes.ts) on each backend, since
- * expiry is the app's own check and a backend may keep expired entries (DynamoDB's TTL is late).
+ * The store contract (lib/store/passkey-store.ts) against DynamoDB through dynalite (in-process,
+ * the table made from the app's own definition), twice: in memory, as the tests run it, and on
+ * LevelDB files under DATA_DIR, as the embedded default runs it. Races run as concurrent calls
+ * on one store: DynamoDB answers them as concurrent requests decided by conditional writes.
+ * The last cases go through the app's modules (ceremony.ts, codes.ts), since expiry is the app's
+ * own check and a backend may keep expired entries (DynamoDB's TTL is late).
  */
 
-let dynamo: TestDynamoDb;
+type Backend = 'in memory' | 'on disk';
+const dynamos: EmbeddedDynamoDb[] = [];
 const scratch = mkdtempSync(path.join(tmpdir(), 'passkey-store-contract-'));
 const baseEnv: Record<string, string> = {
   NODE_ENV: 'test',
@@ -27,23 +28,19 @@ const baseEnv: Record<string, string> = {
   APP_ORIGIN: 'http://localhost:3000',
 };
 
-beforeAll(async () => {
-  dynamo = await startTestDynamoDb();
-});
 afterAll(async () => {
-  await dynamo?.stop();
+  await Promise.all(dynamos.map((dynamo) => dynamo.close()));
   rmSync(scratch, { recursive: true, force: true });
 });
 
 /** The app's modules, freshly loaded on the environment of one backend. */
-async function appOn(backend: 'sqlite' | 'dynamodb') {
+async function appOn(backend: Backend) {
   vi.resetModules();
-  const env = {
-    ...baseEnv,
-    DATA_DIR: mkdtempSync(path.join(scratch, `${backend}-`)),
-    ...(backend === 'dynamodb' ? dynamo.env : {}),
-  };
-  for (const key of ['PASSKEY_STORE', 'DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT']) delete process.env[key];
+  const dataDir = mkdtempSync(path.join(scratch, `${backend.replace(' ', '-')}-`));
+  const dynamo = await startEmbeddedDynamoDb(backend === 'on disk' ? { dataDir } : {});
+  dynamos.push(dynamo);
+  const env = { ...baseEnv, DATA_DIR: dataDir, ...dynamo.variables };
+  for (const key of ['DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT']) delete process.env[key];
   Object.assign(process.env, env);
   return {
     store: (await import('../../lib/store')).passkeyStore(),
@@ -76,7 +73,7 @@ function passkey(overrides: Partial<StoredPasskey> = {}): StoredPasskey {
   };
 }
 
-describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
+describe.each(['in memory', 'on disk'] as const)('the DynamoDB store on dynalite %s', (backend) => {
   let store: PasskeyStore;
   let app: Awaited<ReturnType<typeof appOn>>;
   beforeAll(async () => {

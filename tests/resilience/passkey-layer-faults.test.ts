@@ -1,5 +1,3 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CognitoFault } from '../../lib/embedded-cognito/faults';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
@@ -19,8 +17,8 @@ import {
 
 /**
  * The session and passkey layer's own dependencies failing: the pool's JWKS (which every
- * protected request needs to check the ID token) and the passkey store (SQLite, held locked by
- * another writer). Neither is the user's fault: a 503 with Retry-After, never a 500, and never
+ * protected request needs to check the ID token) and the passkey store (DynamoDB answering
+ * every request with an Internal Server Error). Neither is the user's fault: a 503 with Retry-After, never a 500, and never
  * a sign-out.
  */
 
@@ -117,8 +115,7 @@ describe("the pool's JWKS cannot be fetched (the server has never fetched it)", 
   });
 });
 
-describe('the passkey store is locked by another writer (SQLite busy)', () => {
-  let store: Database.Database;
+describe('the passkey store fails (DynamoDB answers InternalServerError)', () => {
   let signedIn: CookieJar;
 
   beforeAll(async () => {
@@ -126,21 +123,10 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     const response = await passwordSignIn();
     expect(response.status).toBe(200);
     signedIn.store(response);
-    // The server creates its database on first use.
     expect((await new CookieJar().fetch(url('/api/passkeys/sign-in/options'), { method: 'POST' })).status).toBe(200);
-    store = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { fileMustExist: true });
   });
-  afterAll(() => store?.close());
 
-  /** Holds the write lock while `run` runs, as another process (a migration, a backup) would. */
-  async function whileLocked<T>(run: () => Promise<T>): Promise<T> {
-    store.exec('BEGIN IMMEDIATE');
-    try {
-      return await run();
-    } finally {
-      store.exec('ROLLBACK');
-    }
-  }
+  const whileFailing = <T>(run: () => Promise<T>) => app.dynamo.whileFailing(run);
 
   /** A sign-in assertion naming a challenge, so the server must look it up in the store. */
   const assertionNaming = (challenge: string) => ({
@@ -191,19 +177,19 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     ['deleting a passkey', () => signedIn.fetch(url('/api/account/passkeys/some-id'), { method: 'DELETE' })],
   ];
 
-  it.each(writes)('%s: 503 with Retry-After after the busy timeout, never a 500', async (_name, send) => {
-    const response = await whileLocked(send);
+  it.each(writes)("%s: 503 with Retry-After after the SDK's retries, never a 500", async (_name, send) => {
+    const response = await whileFailing(send);
     await expectServiceUnavailable(response);
     expect(app.output()).not.toContain('unhandled_error');
   });
 
-  it('control: with the lock released the same requests are served (200, 202, 401 or 404 as usual)', async () => {
+  it('control: with the store back the same requests are served (200, 202, 401 or 404 as usual)', async () => {
     const statuses = [];
     for (const [, send] of writes) statuses.push((await send()).status);
     expect(statuses).toEqual([200, 401, 202, 200, 404, 404]);
   });
 
-  it('an email code answered while the store is locked is not used up: it signs in once the lock is gone', async () => {
+  it('an email code answered while the store fails is not used up: it signs in once the store is back', async () => {
     const email = 'patient@example.com';
     const sent = await requestEmailCode(app.baseUrl, email, nextAddress());
     expect(sent.status).toBe(202);
@@ -211,7 +197,7 @@ describe('the passkey store is locked by another writer (SQLite busy)', () => {
     const jar = new CookieJar();
     const outputBefore = app.output().length;
     await expectServiceUnavailable(
-      await whileLocked(() => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }))),
+      await whileFailing(() => jar.fetch(url('/api/auth/email-code/verify'), jsonPost({ email, code }))),
     );
     expect(jar.names()).toEqual([]);
     // The audit trail tells our outage from a wrong code.

@@ -396,7 +396,7 @@ function modes(directory: string): Record<string, string> {
 }
 
 describe('the data folder is private', () => {
-  it('creates every file 0600 and every folder 0700: pools, clients, keys, secrets, outbox and the SQLite database with its -wal/-shm', async () => {
+  it('creates every file 0600 and every folder 0700: pools, clients, keys, secrets and outbox', async () => {
     const sent = await new CookieJar().fetch(
       `${app.baseUrl}/api/auth/email-code`,
       jsonPost({ email: 'someone@example.com' }, { origin: app.baseUrl }),
@@ -411,8 +411,6 @@ describe('the data folder is private', () => {
       'cognito/state/access-key.json',
       'secrets.json',
       'outbox.jsonl',
-      'passkeys.sqlite',
-      'passkeys.sqlite-wal',
     ]) {
       expect(Object.keys(found)).toContain(expected);
     }

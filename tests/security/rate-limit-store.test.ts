@@ -308,6 +308,7 @@ describe('REDIS_URL', () => {
     COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
     COGNITO_ACCESS_KEY_ID: 'AKIAEMBEDDED0000TEST',
     COGNITO_SECRET_ACCESS_KEY: 'embedded-secret-access-key',
+    DYNAMODB_TABLE: 'cognito-passkeys',
     SESSION_SECRET: 'current-session-secret-0123456789abcdef',
     AUTH_CHALLENGE_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
       .privateKey.export({ type: 'pkcs8', format: 'pem' })

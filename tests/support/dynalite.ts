@@ -1,13 +1,14 @@
-import type { Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import { passkeyTableDefinition } from '../../lib/store/dynamodb-table';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startEmbeddedDynamoDb } from '../../lib/embedded-cognito/dynamodb';
+
+export { DYNALITE_CREDENTIALS } from '../../lib/embedded-cognito/dynamodb';
 
 /**
- * DynamoDB for the tests: dynalite (npm, in-process, in memory) on a random port of 127.0.0.1,
- * with the passkey table created from the same definition the app and infra/ use. dynalite has
- * no TTL sweeper and no transactions: expiry is the app's own check, single use a conditional
- * write, exactly as against AWS.
+ * DynamoDB for the tests: the embedded default's dynalite (lib/embedded-cognito/dynamodb.ts), in
+ * memory, on a port of 127.0.0.1 it bound itself, with the passkey table created from the same
+ * definition the app and infra/ use. dynalite has no TTL sweeper and no transactions: expiry is
+ * the app's own check, single use a conditional write, exactly as against AWS.
  */
 
 export interface TestDynamoDb {
@@ -18,53 +19,53 @@ export interface TestDynamoDb {
   client: DynamoDBClient;
   /** Requests dynalite received, per operation (GetItem, Query, ...), as the server counted them. */
   calls: Map<string, number>;
+  /**
+   * Runs `run` while DynamoDB answers every request with a 500 InternalServerError (an outage of
+   * the table, as AWS reports one), then serves again.
+   */
+  whileFailing<T>(run: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
-/** dynalite checks no signature, but the SDK signs every request: any fixed key pair will do. */
-export const DYNALITE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'dynalite', AWS_SECRET_ACCESS_KEY: 'dynalite' };
-
 export async function startTestDynamoDb(table = 'cognito-passkeys-test'): Promise<TestDynamoDb> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamo = await startEmbeddedDynamoDb({ table });
   const calls = new Map<string, number>();
-  server.prependListener('request', (request) => {
+  let failing = false;
+  const serve = dynamo.server.listeners('request') as RequestListener[];
+  dynamo.server.removeAllListeners('request');
+  dynamo.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     // X-Amz-Target: DynamoDB_20120810.<Operation>
     const operation = String(request.headers['x-amz-target'] ?? 'unknown')
       .split('.')
       .pop()!;
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
+    if (!failing) {
+      for (const listener of serve) listener.call(dynamo.server, request, response);
+      return;
+    }
+    request.resume();
+    response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+    response.end(
+      JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+        message: 'Internal server error (injected by the test)',
+      }),
+    );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: {
-      accessKeyId: DYNALITE_CREDENTIALS.AWS_ACCESS_KEY_ID,
-      secretAccessKey: DYNALITE_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-    },
-  });
-  await client.send(new CreateTableCommand(passkeyTableDefinition(table)));
   return {
-    endpoint,
+    endpoint: dynamo.endpoint,
     table,
-    env: {
-      PASSKEY_STORE: 'dynamodb',
-      DYNAMODB_TABLE: table,
-      DYNAMODB_ENDPOINT: endpoint,
-      DYNAMODB_REGION: 'us-east-1',
-      ...DYNALITE_CREDENTIALS,
-    },
-    client,
+    env: dynamo.variables,
+    client: dynamo.client,
     calls,
-    async stop() {
-      client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async whileFailing(run) {
+      failing = true;
+      try {
+        return await run();
+      } finally {
+        failing = false;
+      }
     },
+    stop: dynamo.close,
   };
 }

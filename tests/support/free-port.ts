@@ -1,13 +1,1 @@
-import { createServer } from 'node:net';
-
-/** A TCP port free on 127.0.0.1 right now. Apart from stack.ts so that scripts can use it without loading the emulator. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../scripts/support/free-port';

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createClient } from '@redis/client';
-import { freePort } from './stack';
+import { freePort } from './free-port';
 
 /**
  * A real redis-server from Debian's packages (`apt-get install redis-server`) on a free port on
- * 127.0.0.1, in memory only: no RDB snapshots, no append-only file, nothing left behind.
+ * 127.0.0.1 (another one when a process takes it first), in memory only: no RDB snapshots, no
+ * append-only file, nothing left behind.
  */
 
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
@@ -37,8 +38,9 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
     if (server.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
     const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
     client.on('error', () => undefined);
+    // Ours, not another process's redis-server that took the port first.
     const ready = await client.connect().then(
-      async () => (await client.ping()) === 'PONG',
+      async () => (await client.info('server')).includes(`process_id:${server.pid}\r`),
       () => false,
     );
     if (client.isOpen) client.destroy();
@@ -51,8 +53,18 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
 export async function startTestRedis(): Promise<TestRedis> {
   if (!existsSync(REDIS_SERVER))
     throw new Error(`redis-server not found at ${REDIS_SERVER}: apt-get install redis-server`);
-  const port = await freePort();
-  let server: ChildProcess | null = await spawnRedis(port);
+  let port = await freePort();
+  let server: ChildProcess | null;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      server = await spawnRedis(port);
+      break;
+    } catch (error) {
+      // Free when picked, taken by another process before redis-server bound it: another port.
+      if (attempt === 5 || !/Address already in use/i.test(String(error))) throw error;
+      port = await freePort();
+    }
+  }
   const url = `redis://127.0.0.1:${port}`;
   return {
     url,

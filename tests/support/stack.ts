@@ -11,17 +11,21 @@ import {
 import { signEveryCall } from '../../lib/cognito/emulator-signing';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
 import type { AccessKey } from '../../lib/embedded-cognito/request-signature';
+import { startTestDynamoDb, type TestDynamoDb } from './dynalite';
 import { freePort } from './free-port';
 
 export { freePort };
 
 /**
  * The real things the tests run against: the embedded Cognito over real HTTP on a random port,
- * with a fresh data folder and fresh keys, and (for HTTP tests) the production Next server.
+ * with a fresh data folder and fresh keys, the embedded DynamoDB (in memory) for the passkey
+ * store, and (for HTTP tests) the production Next server.
  */
 
 export interface TestCognito {
   cognito: EmbeddedCognito;
+  /** The passkey store's table, as the launcher's embedded DynamoDB gives it (in memory here). */
+  dynamo: TestDynamoDb;
   /** The app's environment for this emulator: what the launcher would pass to Next. */
   env: Record<string, string>;
   /** An SDK client for the emulator with its credentials, as an admin tool would use it. */
@@ -43,14 +47,18 @@ const realClock = () => performance.timeOrigin + performance.now();
 export async function startTestCognito(options: { appPort?: number } = {}): Promise<TestCognito> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cognito-passkeys-test-'));
   const { privateKey, publicKey } = challengeKeyPair();
-  const cognito = await startEmbeddedCognito({
-    dataDir,
-    challengePublicKey: publicKey,
-    port: 0,
-    signatureClock: realClock,
-  });
+  const [cognito, dynamo] = await Promise.all([
+    startEmbeddedCognito({
+      dataDir,
+      challengePublicKey: publicKey,
+      port: 0,
+      signatureClock: realClock,
+    }),
+    startTestDynamoDb(),
+  ]);
   const appPort = options.appPort ?? 3000;
   const env: Record<string, string> = {
+    ...dynamo.env,
     EMBEDDED: '1',
     DATA_DIR: dataDir,
     APP_ORIGIN: `http://localhost:${appPort}`,
@@ -64,7 +72,7 @@ export async function startTestCognito(options: { appPort?: number } = {}): Prom
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     AUTH_CHALLENGE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
-  return withAdminClient(cognito, env, dataDir);
+  return withAdminClient(cognito, dynamo, env, dataDir);
 }
 
 /**
@@ -75,16 +83,22 @@ export function adminClient(endpoint: string, accessKey: AccessKey, maxAttempts 
   return new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, ...signEveryCall(accessKey), maxAttempts });
 }
 
-function withAdminClient(cognito: EmbeddedCognito, env: Record<string, string>, dataDir: string): TestCognito {
+function withAdminClient(
+  cognito: EmbeddedCognito,
+  dynamo: TestDynamoDb,
+  env: Record<string, string>,
+  dataDir: string,
+): TestCognito {
   const sdk = adminClient(cognito.endpoint, cognito.accessKey);
   return {
     cognito,
+    dynamo,
     env,
     sdk,
     dataDir,
     async stop() {
       sdk.destroy();
-      await cognito.close();
+      await Promise.all([cognito.close(), dynamo.stop()]);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -92,7 +106,7 @@ function withAdminClient(cognito: EmbeddedCognito, env: Record<string, string>, 
 
 /**
  * The same data folder, keys, pool and client on a new emulator instance (a new port), as after
- * a restart of `npm run cognito:local`. Close the old instance first.
+ * a restart of `npm run cognito:local`, with the same passkey table. Close the old instance first.
  */
 export async function restartTestCognito(stack: TestCognito): Promise<TestCognito> {
   stack.sdk.destroy();
@@ -102,7 +116,7 @@ export async function restartTestCognito(stack: TestCognito): Promise<TestCognit
     port: 0,
     signatureClock: realClock,
   });
-  return withAdminClient(cognito, { ...stack.env, COGNITO_ENDPOINT: cognito.endpoint }, stack.dataDir);
+  return withAdminClient(cognito, stack.dynamo, { ...stack.env, COGNITO_ENDPOINT: cognito.endpoint }, stack.dataDir);
 }
 
 /** An environment for a child process with nothing inherited but PATH and HOME. */
@@ -176,9 +190,23 @@ export async function startTestApp(
   extraEnv: Record<string, string> = {},
   options: { port?: number } = {},
 ): Promise<TestApp> {
-  const port = options.port ?? (await freePort());
-  const stack = await startTestCognito({ appPort: port });
-  const next = await startNextServer(port, { ...stack.env, ...extraEnv });
+  const stack = await startTestCognito({ appPort: options.port ?? (await freePort()) });
+  let next: NextServer;
+  for (let attempt = 1; ; attempt++) {
+    const port = Number(new URL(stack.env.APP_ORIGIN!).port);
+    try {
+      next = await startNextServer(port, { ...stack.env, ...extraEnv });
+      break;
+    } catch (error) {
+      // The port was free when picked, but another process took it before Next bound it: try
+      // another (a port the test chose itself is kept, and its loss is the test's failure).
+      if (options.port !== undefined || attempt === 5 || !/EADDRINUSE/.test(String(error))) {
+        await stack.stop();
+        throw error;
+      }
+      stack.env.APP_ORIGIN = `http://localhost:${await freePort()}`;
+    }
+  }
   return {
     ...stack,
     baseUrl: next.baseUrl,

@@ -30,7 +30,6 @@ function awsEnv(overrides: Env = {}): Env {
     SESSION_SECRET: SECRET,
     AUTH_CHALLENGE_PRIVATE_KEY: P256_KEY,
     // Connect's email codes live in the passkey store: a production setup shares one and mails them.
-    PASSKEY_STORE: 'dynamodb',
     DYNAMODB_TABLE: 'passkeys',
     SMTP_URL: 'smtps://user:pass@smtp.example.com',
     ...overrides,
@@ -46,6 +45,9 @@ function embeddedEnv(overrides: Env = {}): Env {
     COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
     COGNITO_ACCESS_KEY_ID: 'AKIAEMBEDDED0000TEST',
     COGNITO_SECRET_ACCESS_KEY: 'embedded-secret-access-key',
+    // The launcher's embedded DynamoDB (lib/embedded-cognito/dynamodb.ts).
+    DYNAMODB_TABLE: 'cognito-passkeys',
+    DYNAMODB_ENDPOINT: 'http://127.0.0.1:45678',
     SESSION_SECRET: SECRET,
     AUTH_CHALLENGE_PRIVATE_KEY: P256_KEY,
     ...overrides,
@@ -336,22 +338,13 @@ function selfHostedEnv(overrides: Env = {}): Env {
   return awsEnv({
     CORBADO_PROJECT_ID: undefined,
     CORBADO_API_SECRET: undefined,
-    PASSKEY_STORE: undefined,
-    DYNAMODB_TABLE: undefined,
     ...overrides,
   });
 }
 
 describe('parseConfig: the passkey store', () => {
-  it('is SQLite unless told otherwise', () => {
-    expect(parseConfig(embeddedEnv()).passkeyStore).toEqual({ backend: 'sqlite' });
-  });
-
   it('is one DynamoDB table, in DYNAMODB_REGION or else the pool’s region (never AWS_REGION, which Vercel sets to its own), at an optional endpoint', () => {
-    expect(
-      parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore,
-    ).toEqual({
-      backend: 'dynamodb',
+    expect(parseConfig(selfHostedEnv({ DYNAMODB_TABLE: 'passkeys-prod' })).passkeyStore).toEqual({
       table: 'passkeys-prod',
       region: 'eu-central-1',
       endpoint: null,
@@ -359,25 +352,41 @@ describe('parseConfig: the passkey store', () => {
     expect(
       parseConfig(
         embeddedEnv({
-          PASSKEY_STORE: 'dynamodb',
           DYNAMODB_TABLE: 't.1_x-y',
           DYNAMODB_REGION: 'us-west-2',
           AWS_REGION: 'ap-south-1',
           DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567/',
         }),
       ).passkeyStore,
-    ).toEqual({ backend: 'dynamodb', table: 't.1_x-y', region: 'us-west-2', endpoint: 'http://127.0.0.1:4567' });
+    ).toEqual({ table: 't.1_x-y', region: 'us-west-2', endpoint: 'http://127.0.0.1:4567' });
+  });
+
+  it('is needed by self-hosted passkeys and by Connect (its email codes), embedded or not, on Vercel or not', () => {
+    for (const env of [
+      selfHostedEnv({ DYNAMODB_TABLE: undefined }),
+      selfHostedEnv({ DYNAMODB_TABLE: undefined, VERCEL: '1' }),
+      awsEnv({ DYNAMODB_TABLE: undefined }),
+      embeddedEnv({ DYNAMODB_TABLE: undefined }),
+    ]) {
+      const error = configErrorOf(env);
+      expect(error.variable).toBe('DYNAMODB_TABLE');
+      expect(error.message).toMatch(/infra\//);
+    }
+  });
+
+  it('is not needed by Corbado Complete, which keeps no state here', () => {
+    expect(parseConfig(awsEnv({ CORBADO_MODE: 'complete', DYNAMODB_TABLE: undefined })).passkeyStore).toBeNull();
+  });
+
+  it('ignores the variables of the SQLite store that is gone (PASSKEY_STORE, SINGLE_INSTANCE)', () => {
+    const config = parseConfig(selfHostedEnv({ PASSKEY_STORE: 'sqlite', SINGLE_INSTANCE: '1' }));
+    expect(config.passkeyStore).toEqual({ table: 'passkeys', region: 'eu-central-1', endpoint: null });
   });
 
   it.each([
-    ['PASSKEY_STORE', { PASSKEY_STORE: `redis${CANARY}` }],
-    ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb' }],
-    ['DYNAMODB_TABLE', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: `bad table ${CANARY}` }],
-    ['DYNAMODB_REGION', { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_REGION: `moon-${CANARY}` }],
-    [
-      'DYNAMODB_ENDPOINT',
-      { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys', DYNAMODB_ENDPOINT: `ftp://${CANARY}` },
-    ],
+    ['DYNAMODB_TABLE', { DYNAMODB_TABLE: `bad table ${CANARY}` }],
+    ['DYNAMODB_REGION', { DYNAMODB_REGION: `moon-${CANARY}` }],
+    ['DYNAMODB_ENDPOINT', { DYNAMODB_ENDPOINT: `ftp://${CANARY}` }],
   ])('a malformed setting is refused, naming %s and not echoing the value', (variable, override) => {
     const error = configErrorOf(selfHostedEnv(override));
     expect(error.variable).toBe(variable);
@@ -386,57 +395,24 @@ describe('parseConfig: the passkey store', () => {
 });
 
 describe('parseConfig: setups that cannot work are refused', () => {
-  it('a production start with self-hosted passkeys on SQLite, unless declared a single instance', () => {
-    const error = configErrorOf(selfHostedEnv());
-    expect(error.variable).toBe('PASSKEY_STORE');
-    expect(error.message).toMatch(/PASSKEY_STORE=dynamodb, or SINGLE_INSTANCE=1/);
-    expect(parseConfig(selfHostedEnv({ SINGLE_INSTANCE: '1' })).passkeyStore.backend).toBe('sqlite');
-    expect(
-      parseConfig(selfHostedEnv({ PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore.backend,
-    ).toBe('dynamodb');
-    expect(configErrorOf(selfHostedEnv({ SINGLE_INSTANCE: 'yes' })).variable).toBe('SINGLE_INSTANCE');
-  });
-
-  it('SQLite on Vercel, whatever is declared, embedded or not', () => {
-    for (const env of [selfHostedEnv({ VERCEL: '1', SINGLE_INSTANCE: '1' }), embeddedEnv({ VERCEL: '1' })]) {
-      const error = configErrorOf(env);
-      expect(error.variable).toBe('PASSKEY_STORE');
-      expect(error.message).toMatch(/Vercel/);
-    }
-    expect(
-      parseConfig(selfHostedEnv({ VERCEL: '1', PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' })).passkeyStore
-        .backend,
-    ).toBe('dynamodb');
-  });
-
   it('email codes to the local outbox in production, unless explicitly accepted', () => {
-    const store = { PASSKEY_STORE: 'dynamodb', DYNAMODB_TABLE: 'passkeys' };
-    const error = configErrorOf(selfHostedEnv({ ...store, SMTP_URL: undefined }));
+    const error = configErrorOf(selfHostedEnv({ SMTP_URL: undefined }));
     expect(error.variable).toBe('SMTP_URL');
     expect(error.message).toMatch(/EMAIL_OUTBOX_IN_PRODUCTION=1/);
     expect(
-      parseConfig(selfHostedEnv({ ...store, SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl,
+      parseConfig(selfHostedEnv({ SMTP_URL: undefined, EMAIL_OUTBOX_IN_PRODUCTION: '1' })).email.smtpUrl,
     ).toBeNull();
   });
 
   it('none of this applies to embedded mode (one machine, its own Cognito), development, or Corbado Complete (no state here)', () => {
     expect(() => parseConfig(embeddedEnv())).not.toThrow();
     expect(() => parseConfig(selfHostedEnv({ NODE_ENV: 'development', SMTP_URL: undefined }))).not.toThrow();
-    const complete = {
-      CORBADO_MODE: 'complete',
-      PASSKEY_STORE: undefined,
-      DYNAMODB_TABLE: undefined,
-      SMTP_URL: undefined,
-    };
+    const complete = { CORBADO_MODE: 'complete', DYNAMODB_TABLE: undefined, SMTP_URL: undefined };
     expect(() => parseConfig(awsEnv({ ...complete, VERCEL: '1' }))).not.toThrow();
   });
 
-  it('Corbado Connect keeps its email codes in the store: the same rules hold', () => {
-    const onSqlite = { PASSKEY_STORE: undefined, DYNAMODB_TABLE: undefined };
-    expect(configErrorOf(awsEnv(onSqlite)).variable).toBe('PASSKEY_STORE');
-    expect(configErrorOf(awsEnv({ ...onSqlite, VERCEL: '1', SINGLE_INSTANCE: '1' })).variable).toBe('PASSKEY_STORE');
+  it('Corbado Connect mails its email codes: the same rule holds', () => {
     expect(configErrorOf(awsEnv({ SMTP_URL: undefined })).variable).toBe('SMTP_URL');
-    expect(parseConfig(awsEnv({ ...onSqlite, SINGLE_INSTANCE: '1' })).passkeyStore.backend).toBe('sqlite');
   });
 
   it('a broken setup is reported after a malformed variable, so the operator fixes that first', () => {

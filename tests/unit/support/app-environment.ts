@@ -9,12 +9,13 @@ import { afterAll, vi } from 'vitest';
  */
 
 const APP_VARIABLE =
-  /^(APP_ORIGIN|PORT|EMBEDDED|DATA_DIR|VERCEL|RELYING_PARTY_NAME|EMAIL_FROM|SMTP_URL|REDIS_URL|PASSKEY_STORE|COGNITO_|CORBADO_|SESSION_|AUTH_CHALLENGE_|DYNAMODB_)/;
+  /^(APP_ORIGIN|PORT|EMBEDDED|DATA_DIR|VERCEL|RELYING_PARTY_NAME|EMAIL_FROM|SMTP_URL|REDIS_URL|COGNITO_|CORBADO_|SESSION_|AUTH_CHALLENGE_|DYNAMODB_)/;
 
 export const BASE_ENVIRONMENT = {
   APP_ORIGIN: 'https://app.example.com',
   COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
   COGNITO_CLIENT_ID: '1h2k3l4m5n6o7p8q9r0s1t2u3v',
+  DYNAMODB_TABLE: 'cognito-passkeys-unit',
   SESSION_SECRET: 'session-secret-A-0123456789abcdefghijklmnop',
   AUTH_CHALLENGE_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
     .privateKey.export({ type: 'pkcs8', format: 'pem' })

@@ -77,7 +77,7 @@ describe('private files', () => {
     const emulator = path.join(root, 'cognito');
     mkdirSync(emulator, { mode: 0o755 });
     writeFileSync(path.join(emulator, 'local.json'), '{}', { mode: 0o644 });
-    const own = ['secrets.json', 'outbox.jsonl', 'passkeys.sqlite', 'passkeys.sqlite-wal', 'passkeys.sqlite-shm'];
+    const own = ['secrets.json', 'outbox.jsonl'];
     for (const name of own) writeFileSync(path.join(root, name), '', { mode: 0o644 });
     writeFileSync(path.join(root, 'notes.txt'), '', { mode: 0o644 });
     chmodSync(root, 0o755);

@@ -6,7 +6,7 @@ import { withEnvironment } from '../../support/app-environment';
  * (tests/security/) check that every answer carries it.
  */
 
-/** What a deployed production app needs beyond the base configuration (with SINGLE_INSTANCE=1). */
+/** What a deployed production app needs beyond the base configuration. */
 const DEPLOYED = {
   REDIS_URL: 'redis://redis.internal:6379',
   SMTP_URL: 'smtp://mail.internal:587',
@@ -15,7 +15,6 @@ const DEPLOYED = {
 /** lib/http/security-headers.ts over a fresh getConfig() of this environment. */
 async function headersModule(nodeEnv: 'development' | 'production', env: Record<string, string> = {}) {
   vi.stubEnv('NODE_ENV', nodeEnv);
-  vi.stubEnv('SINGLE_INSTANCE', '1');
   withEnvironment({ ...DEPLOYED, ...env });
   return import('@/lib/http/security-headers');
 }

@@ -1,24 +1,33 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '@/lib/embedded-cognito/dynamodb';
 import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
 import { withEnvironment } from '../../support/app-environment';
 
 /**
- * WebAuthn ceremony challenges over the SQLite store in a temporary DATA_DIR: single use, five
- * minutes, and bound to the browser by a cookie only the server can make.
+ * WebAuthn ceremony challenges over the DynamoDB store on the embedded default's dynalite, its
+ * files in a temporary DATA_DIR: single use, five minutes, and bound to the browser by a cookie
+ * only the server can make.
  */
 
 const DATA_DIR = mkdtempSync(path.join(tmpdir(), 'ceremony-'));
-afterAll(() => rmSync(DATA_DIR, { recursive: true, force: true }));
+let dynamo: EmbeddedDynamoDb;
+beforeAll(async () => {
+  dynamo = await startEmbeddedDynamoDb({ dataDir: DATA_DIR });
+});
+afterAll(async () => {
+  await dynamo?.close();
+  rmSync(DATA_DIR, { recursive: true, force: true });
+});
 afterEach(() => vi.useRealTimers());
 
 const SECRET_A = 'session-secret-A-0123456789abcdefghijklmnop';
 const SECRET_B = 'session-secret-B-0123456789abcdefghijklmnop';
 
 async function ceremony(env: Record<string, string> = {}) {
-  withEnvironment({ DATA_DIR, ...env });
+  withEnvironment({ DATA_DIR, ...dynamo.variables, ...env });
   return import('@/lib/passkeys/ceremony');
 }
 

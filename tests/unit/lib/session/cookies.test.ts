@@ -23,6 +23,7 @@ const CONFIG_VARIABLES = [
   'COGNITO_ENDPOINT',
   'COGNITO_ACCESS_KEY_ID',
   'COGNITO_SECRET_ACCESS_KEY',
+  'DYNAMODB_TABLE',
   'CORBADO_PROJECT_ID',
   'CORBADO_API_SECRET',
   'CORBADO_FRONTEND_API',
@@ -44,6 +45,7 @@ async function cookiesModule(env: { SESSION_SECRET: string; SESSION_SECRET_PREVI
     APP_ORIGIN: 'https://app.example.com',
     COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
     COGNITO_CLIENT_ID: '1h2k3l4m5n6o7p8q9r0s1t2u3v',
+    DYNAMODB_TABLE: 'cognito-passkeys-unit',
     AUTH_CHALLENGE_PRIVATE_KEY: CHALLENGE_KEY,
     ...env,
   });
