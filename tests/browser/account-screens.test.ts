@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeDevice } from '../../lib/passkeys/authenticator-names';
 import { expectNoAxeViolations } from '../support/axe';
 import { addAuthenticator, launchBrowser, withoutAutofill } from '../support/browser';
+import { clearField, typeInto } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -114,10 +115,10 @@ async function confirmWithPassword(page: Page, email: string) {
   await page.waitForURL(/\/login\?reauth=1&next=/);
   await page.getByText(/password instead/i).click();
   for (const field of await page.locator('input[type=email]:visible').all()) {
-    if (!(await field.inputValue())) await field.fill(email);
+    if (!(await field.inputValue())) await typeInto(field, email);
   }
   const password = page.locator('input[type=password]');
-  await password.fill(PASSWORD);
+  await typeInto(password, PASSWORD);
   await password.press('Enter');
 }
 
@@ -156,7 +157,9 @@ describe('passkeys on /account: names, and progress you can see', () => {
 
       // Rename.
       await page.getByRole('button', { name: `Rename ${device}` }).click();
-      await page.getByLabel('New name').fill('Work laptop');
+      const newName = page.getByLabel('New name');
+      await clearField(newName);
+      await typeInto(newName, 'Work laptop');
       await expectNoAxeViolations(page);
       const renaming = await hold(page, 'PATCH', '**/api/account/passkeys/*');
       await page.getByRole('button', { name: 'Save' }).click();

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoAxeViolations } from '../support/axe';
 import { addAuthenticator, latestCode, launchBrowser, withoutAutofill } from '../support/browser';
+import { clickButton, field, focused, typeInField, typeInto } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
 
 /**
@@ -44,14 +45,19 @@ const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 1
 
 async function askForCode(page: Page, email: string) {
   await page.goto(url('/login'));
-  await startForm(page).getByLabel('Email').fill(email);
-  await startForm(page).getByRole('button', { name: 'Email me a code' }).click();
+  await typeInField(startForm(page), 'Email', email);
+  await clickButton(startForm(page), 'Email me a code');
   await eventually(() => status(page).textContent()).toContain(`We sent a 6-digit code to ${email}`);
 }
 
+/** Empties the code field as a person does before typing another code, then types it. */
 async function enterCode(page: Page, code: string) {
-  await page.getByLabel('6-digit code').fill(code);
-  await page.getByRole('button', { name: 'Continue' }).click();
+  const codeField = field(page, '6-digit code');
+  await codeField.click();
+  await codeField.press('ControlOrMeta+A');
+  await codeField.press('Backspace');
+  await typeInto(codeField, code);
+  await clickButton(page, 'Continue');
 }
 
 const otherThan = (code: string, step = 1) => String((Number(code) + step) % 1_000_000).padStart(6, '0');
@@ -76,10 +82,23 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     await page.context().close();
   });
 
+  it('the code step: its own empty field, focused, that takes the typed code', async () => {
+    const email = 'typist@example.com';
+    const page = await newPage(withoutAutofill);
+    await askForCode(page, email);
+    const codeField = field(page, '6-digit code');
+    expect(await codeField.inputValue()).toBe('');
+    expect(await focused(page)).toMatchObject({ label: '6-digit code', value: '' });
+    await typeInto(codeField, latestCode(app.dataDir, email));
+    await clickButton(page, 'Continue');
+    await page.getByRole('heading', { name: 'Create a passkey for next time?' }).waitFor();
+    await page.context().close();
+  });
+
   it('"Sign in with your password instead" shows one Email field, filled with what was typed', async () => {
     const page = await newPage();
     await page.goto(url('/login'));
-    await startForm(page).getByLabel('Email').fill('typed@example.com');
+    await typeInField(startForm(page), 'Email', 'typed@example.com');
     await page.getByText('Sign in with your password instead').click();
     const passwordForm = page.locator('details form');
     await passwordForm.getByLabel('Password').waitFor();
@@ -196,7 +215,7 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     const sendButton = startForm(page).getByRole('button', { name: 'Email me a code' });
     expect(await sendButton.isEnabled()).toBe(true);
 
-    await startForm(page).getByLabel('Email').fill(email);
+    await typeInField(startForm(page), 'Email', email);
     await sendButton.click();
     await eventually(() => status(page).textContent()).toContain('We sent a 6-digit code');
     // The cancelled request ends quietly: no error for a choice the user made.

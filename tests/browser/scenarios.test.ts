@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAuthenticator, latestCode, launchBrowser, withoutAutofill, withoutPasskeys } from '../support/browser';
+import { clickButton, field, typeInField, typeInto } from '../support/person';
 import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -38,20 +39,20 @@ async function signInWithPassword(page: Page, email: string, password: string) {
   await page.goto(url('/login'));
   await page.getByText('Sign in with your password instead').click();
   const form = page.locator('details form');
-  await form.getByLabel('Email').fill(email);
-  await form.getByLabel('Password').fill(password);
-  await form.getByRole('button', { name: 'Sign in' }).click();
+  await typeInField(form, 'Email', email);
+  await typeInField(form, 'Password', password);
+  await clickButton(form, 'Sign in');
   await page.waitForURL(url('/account'));
 }
 
 async function signInWithEmailCode(page: Page, email: string) {
   await page.goto(url('/login'));
   const start = page.getByRole('form', { name: 'Sign in or create an account' });
-  await start.getByLabel('Email').fill(email);
-  await start.getByRole('button', { name: 'Email me a code' }).click();
+  await typeInField(start, 'Email', email);
+  await clickButton(start, 'Email me a code');
   await expect.poll(() => page.getByRole('status').textContent()).toContain('We sent a 6-digit code');
-  await page.getByLabel('6-digit code').fill(latestCode(app.dataDir, email));
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await typeInto(field(page, '6-digit code'), latestCode(app.dataDir, email));
+  await clickButton(page, 'Continue');
 }
 
 async function signOut(page: Page) {
