@@ -154,9 +154,11 @@ export function PasskeyManager({
     <section aria-labelledby="passkeys-title" className="stack">
       <h2 id="passkeys-title">Passkeys</h2>
       {passkeys.length === 0 ? (
-        <p className="lead">
-          Sign in faster and safer: create a passkey and use your fingerprint, face or screen lock next time.
-        </p>
+        passkeysSupported && (
+          <p className="lead">
+            Sign in faster and safer: create a passkey and use your fingerprint, face or screen lock next time.
+          </p>
+        )
       ) : (
         <ul className="passkeys">
           {passkeys.map((passkey) => (
