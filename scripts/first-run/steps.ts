@@ -141,9 +141,8 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
     const authenticator = await addAuthenticator(page);
     const email = `newcomer.${Date.now()}@example.com`;
     // The email form's one primary button sends the code (its label is "Continue").
-    const sendButton = page
-      .getByRole('form', { name: 'Sign in or create an account' })
-      .getByRole('button', { name: 'Continue' });
+    const startForm = page.getByRole('form', { name: 'Sign in or create an account' });
+    const sendButton = startForm.getByRole('button', { name: 'Continue' });
     await timed(phases, dir, 'first page', async () => {
       await page.goto(loginUrl);
       // Hydrated: every script the page asked for has loaded and run.
@@ -151,7 +150,7 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
       await sendButton.waitFor();
     });
     await timed(phases, dir, 'click: Email me a code', async () => {
-      await page.locator('form', { has: sendButton }).getByLabel('Email').fill(email);
+      await startForm.getByLabel('Email').fill(email);
       await sendButton.click();
       await page.getByLabel('6-digit code').waitFor();
     });
