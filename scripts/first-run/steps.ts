@@ -164,7 +164,9 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
     page.setDefaultTimeout(PHASE_TIMEOUT_MS);
     const authenticator = await addAuthenticator(page);
     const email = `newcomer.${Date.now()}@example.com`;
-    const sendButton = page.getByRole('button', { name: 'Email me a code' });
+    // The email form's one primary button sends the code (its label is "Continue").
+    const startForm = page.getByRole('form', { name: 'Sign in or create an account' });
+    const sendButton = startForm.getByRole('button', { name: 'Continue' });
     await timed(phases, dir, 'first page', async () => {
       await page.goto(loginUrl);
       // Hydrated: every script the page asked for has loaded and run.
@@ -172,7 +174,7 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
       await sendButton.waitFor();
     });
     await timed(phases, dir, 'click: Email me a code', async () => {
-      await page.locator('form', { has: sendButton }).getByLabel('Email').fill(email);
+      await startForm.getByLabel('Email').fill(email);
       await sendButton.click();
       await page.getByLabel('6-digit code').waitFor();
     });

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAuthenticator, launchBrowser, withoutAutofill } from '../support/browser';
+import { typeInField } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -74,8 +75,8 @@ describe('pages under the Content-Security-Policy', () => {
     await page.waitForLoadState('networkidle');
     await page.getByText('Sign in with your password instead').click();
     const form = page.locator('details form');
-    await form.getByLabel('Email').fill(email);
-    await form.getByLabel('Password').fill('Wrong-horse-4');
+    await typeInField(form, 'Email', email);
+    await typeInField(form, 'Password', 'Wrong-horse-4');
     const answer = page.waitForResponse((response) => response.url().endsWith('/api/auth/password'));
     await form.getByRole('button', { name: 'Sign in' }).click();
     expect((await answer).status()).toBe(401);
@@ -92,8 +93,8 @@ describe('pages under the Content-Security-Policy', () => {
     await page.goto(url('/login'));
     await page.getByText('Sign in with your password instead').click();
     const form = page.locator('details form');
-    await form.getByLabel('Email').fill(email);
-    await form.getByLabel('Password').fill(password);
+    await typeInField(form, 'Email', email);
+    await typeInField(form, 'Password', password);
     await form.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(url('/account'));
     await page.waitForLoadState('networkidle');
