@@ -1,3 +1,13 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+/**
+ * Corrections to Corbado Connect's bundled component, which has no option for them (the why of
+ * each is in lib/build/corbado-connect-patch.cjs); the same loader in both bundlers.
+ */
+const corbadoConnectLoader = require.resolve('./lib/build/corbado-connect-loader.cjs');
+const { TARGET } = require('./lib/build/corbado-connect-patch.cjs');
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -16,6 +26,19 @@ const nextConfig = {
   // by default Next would drop them again after a minute unused (and keep only 5), so a newcomer
   // reading the code in the terminal waited on a second compile. Keep them for the session.
   onDemandEntries: { maxInactiveAge: 60 * 60 * 1000, pagesBufferLength: 50 },
+  webpack(config) {
+    config.module.rules.push({
+      test: TARGET,
+      use: [{ loader: corbadoConnectLoader }],
+    });
+    return config;
+  },
+  turbopack: {
+    rules: {
+      '**/@corbado/connect-react/dist/index.js': { loaders: [corbadoConnectLoader] },
+      '**/@corbado/connect-react/node_modules/@corbado/web-core/dist/index.js': { loaders: [corbadoConnectLoader] },
+    },
+  },
   async headers() {
     return [{ source: '/_next/static/:path*', headers: [{ key: 'X-Content-Type-Options', value: 'nosniff' }] }];
   },

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addAuthenticator, launchBrowser, withoutAutofill, type Authenticator } from '../support/browser';
 import { startCorbadoCloud, type CorbadoCloud } from '../support/corbado-cloud';
 import { startComponentPage, type ComponentPage } from '../support/corbado-cloud/component-page';
+import { waitToSee } from '../support/person';
 
 /**
  * The REAL @corbado/connect-react 0.2.4-alpha.0 (with its @corbado/web-core 2.18) in Debian's
@@ -180,6 +181,25 @@ describe('the real component against the stand-in', { timeout: 90_000 }, () => {
       'passkey-delete',
     ]);
     expect(tab.unexpectedErrors).toEqual([]);
+  });
+
+  it('lists without a false "Unable to access passkeys" in React Strict Mode, as `npm run dev` runs it', async () => {
+    const tab = await openTab();
+    await appendWithComponent(tab);
+    // A fresh profile with no stored manage process: manage/init goes to the network, and Strict
+    // Mode's unmount aborts that first request.
+    const fresh = await openTab();
+    await fresh.tab.goto(page.url('list', ADA, { strict: true }));
+    await waitToSee(fresh.tab, /with Chrome on Linux/);
+    await expect
+      .poll(
+        () => cloud.backendCalls().filter((call) => (call.body as { type?: string }).type === 'passkey-list').length,
+        POLL,
+      )
+      .toBeGreaterThan(0);
+    await fresh.tab.waitForLoadState('networkidle');
+    expect(await fresh.tab.locator('.cb-connect').innerText()).not.toContain('Unable to access passkeys');
+    expect(fresh.unexpectedErrors).toEqual([]);
   });
 
   it('is refused by the stand-in on another origin, and the component falls back', async () => {
