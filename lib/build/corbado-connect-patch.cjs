@@ -28,6 +28,14 @@ const COMPONENT_PATCHES = [
     find: 'if(L().debug(N.val),N.err)return s(Z.CboApiNotAvailableDuringInitialLoad);',
     replace: 'if(L().debug(N.val),N.err){if(N.val.ignore)return;return s(Z.CboApiNotAvailableDuringInitialLoad)}',
   },
+  {
+    why:
+      'An identifier Corbado has no user for (every password user before their first passkey, every ' +
+      'newcomer) showed "There is no account registered with this email." with no way on. It now falls ' +
+      'back exactly like an identifier without passkeys: onFallback(identifier, null), so the app shows one step for both.',
+    find: 'case h.UserNotFound:u(null!=a?a:""),z(!1);break;',
+    replace: 'case h.UserNotFound:O(i,null),z(!1);break;',
+  },
 ];
 
 /** @type {{ why: string; find: string; replace: string; count?: number }[]} */
