@@ -42,8 +42,6 @@ export default tseslint.config(
     // value behind the page's back, so a field that keeps stale text or refuses keys still
     // "works" in the test while a person is stuck (issue 20).
     files: ['tests/browser/**', 'tests/support/**'],
-    // Converted on branch `connect`; the exclusion goes when that branch is merged.
-    ignores: ['tests/browser/connect.test.ts', 'tests/browser/corbado-cloud-component.test.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

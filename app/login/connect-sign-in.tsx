@@ -4,6 +4,7 @@ import { CorbadoConnectAppend, CorbadoConnectLogin, CorbadoConnectProvider } fro
 import { useRef, useState } from 'react';
 import { callApi } from '@/lib/client/api';
 import { CodeOrPassword } from './code-or-password';
+import './corbado-connect.css';
 
 export interface ConnectProject {
   projectId: string;

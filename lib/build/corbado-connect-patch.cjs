@@ -11,11 +11,15 @@
  * can never silently stop applying.
  */
 
+const path = require('node:path');
+
 const COMPONENT = /[\\/]@corbado[\\/]connect-react[\\/]dist[\\/]index\.js$/;
 /** web-core as connect-react's own dependency (the app's @corbado/react uses another version). */
 const WEB_CORE = /[\\/]@corbado[\\/]connect-react[\\/]node_modules[\\/]@corbado[\\/]web-core[\\/]dist[\\/]index\.js$/;
 /** Both files the patches apply to (the loader's rule). */
 const TARGET = new RegExp(`${COMPONENT.source}|${WEB_CORE.source}`);
+
+const FORMATTER = path.resolve(__dirname, '../../app/account/format.ts').split(path.sep).join('/');
 
 /** @type {{ why: string; find: string; replace: string; count?: number }[]} */
 const COMPONENT_PATCHES = [
@@ -36,10 +40,98 @@ const COMPONENT_PATCHES = [
     find: 'case h.UserNotFound:u(null!=a?a:""),z(!1);break;',
     replace: 'case h.UserNotFound:O(i,null),z(!1);break;',
   },
+  {
+    why:
+      "Google Fonts: the component's CSS imported Inter and Space Grotesk from fonts.googleapis.com, which " +
+      "the CSP refuses (two console errors on every page) and which would hand each visitor's address to " +
+      "Google. The app's own font is set through --cb-font-family-* (app/login/corbado-connect.css).",
+    find:
+      'g.push([M.id,"@import url(https://fonts.googleapis.com/css2?family=Space+Grotesk:wght@300..700&display=swap);"]),' +
+      'g.push([M.id,"@import url(https://fonts.googleapis.com/css2?family=Inter:wght@100..900&display=swap);"]),',
+    replace: '',
+  },
+  {
+    why: 'Dates as the app writes them elsewhere ("7 Dec 2026, 00:05 UTC", app/account/format.ts), not "07-12-2026 00:05:24".',
+    find: 'Ze(n,"dd-MM-yyyy HH:mm:ss")',
+    replace: '__appFormatUtc(new Date(n).getTime())',
+  },
+  {
+    why: 'The same, for "Last used".',
+    find: 'Ze(c,"dd-MM-yyyy HH:mm:ss")',
+    replace: '__appFormatUtc(new Date(c).getTime())',
+  },
+  // The app's words: "Sign in", never "Login"/"log in" (and no other product's name).
+  { why: 'words', find: '},"Login")', replace: '},"Sign in")' },
+  { why: 'words', find: '"Login with passkey"', replace: '"Sign in with a passkey"', count: 2 },
+  { why: 'words', find: '"Login with a mobile passkey"', replace: '"Sign in with a passkey on your phone"' },
+  {
+    why: 'words',
+    find: '"Login with passkeys was not possible. Try again or skip the process for now."',
+    replace: '"Signing in with a passkey did not work. Try again, or skip it for now."',
+  },
+  { why: 'words', find: '"Skip passkey login"', replace: '"Sign in another way"' },
+  { why: 'words', find: '"Use biometrics or PIN to login"', replace: '"Use your fingerprint, face or screen lock"' },
+  {
+    why: 'words',
+    find: '"Add a passkey on this device in order to not require any other devices for login"',
+    replace: '"Add a passkey on this device, so you need no other device to sign in"',
+  },
+  {
+    why: 'words',
+    find: '"Passkey login failed unexpectedly. Please use your password to log in."',
+    replace: '"Signing in with your passkey failed. Use your password or an email code."',
+  },
+  {
+    why: 'words',
+    find: '"This passkey has been deleted and can no longer be used. Please use your password to log in and create a new one."',
+    replace:
+      '"This passkey was deleted and can no longer be used. Sign in with your password or an email code, then add a new one."',
+  },
+  {
+    why: 'words',
+    find: '"To activate your passkey, you will have to log in again with email address and password and activate your passkey"',
+    replace: '"To add your passkey, sign in again with your email address, then add it"',
+  },
+  {
+    why: 'words',
+    find: '"You can now use your fingerprint, face or PIN to log in."',
+    replace: '"Next time, sign in with your fingerprint, face or screen lock."',
+  },
+  { why: 'words', find: '"Use your mobile device to log in."', replace: '"Use your phone to sign in."' },
+  {
+    why: 'words',
+    find: '"You can use your mobile device to log in. Simply scan the QR code."',
+    replace: '"Sign in with your phone: scan the QR code."',
+  },
+  { why: 'words', find: '"Your passkey log in was successful !"', replace: '"You signed in with your passkey."' },
+  {
+    why: "words (another product's account name)",
+    find: '"You’re all set, please wait a moment whilst we log you in to your myVicRoads account."',
+    replace: '"Signing you in…"',
+  },
+  {
+    why: 'words',
+    find: '"Passkeys allow users to log in without',
+    replace: '"Passkeys let you sign in without',
+  },
+  {
+    why: 'words',
+    find: 'This new technology aims to replace log in methods such as passwords.',
+    replace: 'They are made to replace passwords.',
+  },
 ];
 
 /** @type {{ why: string; find: string; replace: string; count?: number }[]} */
-const WEB_CORE_PATCHES = [];
+const WEB_CORE_PATCHES = [
+  {
+    why:
+      'FingerprintJS (bundled in web-core) probes for ad blockers on Android and Safari by making elements ' +
+      'with inline onclick attributes: the CSP refuses each (console errors on every phone visit), and ' +
+      'an ad-blocker profile is nothing a sign-in needs. That one probe is skipped; the rest is unchanged.',
+    find: 'case 0:return Hr()||qr()?(s=atob,e={abpIndo:',
+    replace: 'case 0:return!1?(s=atob,e={abpIndo:',
+  },
+];
 
 function countOf(source, text) {
   let count = 0;
@@ -69,7 +161,8 @@ function applyPatches(source, patches) {
 function patchCorbadoConnect(source, file) {
   if (WEB_CORE.test(file)) return applyPatches(source, WEB_CORE_PATCHES);
   if (!COMPONENT.test(file)) throw new Error(`not a file the Corbado Connect patches apply to: ${file}`);
-  return applyPatches(source, COMPONENT_PATCHES);
+  const patched = applyPatches(source, COMPONENT_PATCHES);
+  return `import { formatUtc as __appFormatUtc } from ${JSON.stringify(FORMATTER)};\n${patched}`;
 }
 
 module.exports = { TARGET, patchCorbadoConnect };
