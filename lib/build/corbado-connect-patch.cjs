@@ -19,7 +19,7 @@ const WEB_CORE = /[\\/]@corbado[\\/]connect-react[\\/]node_modules[\\/]@corbado[
 /** Both files the patches apply to (the loader's rule). */
 const TARGET = new RegExp(`${COMPONENT.source}|${WEB_CORE.source}`);
 
-const FORMATTER = path.resolve(__dirname, '../../app/account/format.ts').split(path.sep).join('/');
+const FORMATTER = path.resolve(__dirname, '../../app/account/format.ts');
 
 /** @type {{ why: string; find: string; replace: string; count?: number }[]} */
 const COMPONENT_PATCHES = [
@@ -103,6 +103,11 @@ const COMPONENT_PATCHES = [
     find: '"You can use your mobile device to log in. Simply scan the QR code."',
     replace: '"Sign in with your phone: scan the QR code."',
   },
+  {
+    why: 'words: on the offer, under the app\'s "Add a passkey for next time?", a bare "Success!" did not say what happened',
+    find: '"Success!"',
+    replace: '"Your passkey is added"',
+  },
   { why: 'words', find: '"Your passkey log in was successful !"', replace: '"You signed in with your passkey."' },
   {
     why: "words (another product's account name)",
@@ -162,7 +167,9 @@ function patchCorbadoConnect(source, file) {
   if (WEB_CORE.test(file)) return applyPatches(source, WEB_CORE_PATCHES);
   if (!COMPONENT.test(file)) throw new Error(`not a file the Corbado Connect patches apply to: ${file}`);
   const patched = applyPatches(source, COMPONENT_PATCHES);
-  return `import { formatUtc as __appFormatUtc } from ${JSON.stringify(FORMATTER)};\n${patched}`;
+  // Relative to the patched file: Turbopack resolves no absolute import paths.
+  const formatter = path.relative(path.dirname(file), FORMATTER).split(path.sep).join('/');
+  return `import { formatUtc as __appFormatUtc } from ${JSON.stringify(formatter)};\n${patched}`;
 }
 
 module.exports = { TARGET, patchCorbadoConnect };
