@@ -1,4 +1,7 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
+
+export const metadata: Metadata = { title: 'Page not found' };
 
 /**
  * The 404 page. Next's built-in one styles itself inline, which the Content-Security-Policy
@@ -12,7 +15,9 @@ export default function NotFound() {
         <p className="lead">There is nothing at this address.</p>
       </div>
       <p>
-        <Link href="/login">Go to sign-in</Link>
+        <Link href="/login" className="button">
+          Go to sign-in
+        </Link>
       </p>
     </div>
   );

@@ -1,5 +1,5 @@
+import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { Fragment } from 'react';
 import { getConfig } from '@/lib/config';
 import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
 import { getCurrentUser, RECENT_SIGN_IN_SECONDS, signedInRecently } from '@/lib/session/current';
@@ -8,9 +8,12 @@ import { formatUtc, isoInstant } from './format';
 import { LazyConnectPasskeys } from './lazy-connect-passkeys';
 import { LazyCorbadoPasskeys } from './lazy-corbado-passkeys';
 import { PasskeyManager } from './passkey-manager';
+import { SessionWatch } from './session-watch';
 import { SignOutButton } from './sign-out-button';
 
 export const dynamic = 'force-dynamic';
+
+export const metadata: Metadata = { title: 'Your account' };
 
 const METHOD_LABEL = {
   password: 'Password',
@@ -24,20 +27,6 @@ function recentSignInSecondsLeft(user: SessionUser): number {
   return Math.max(0, Math.floor(user.authTime + RECENT_SIGN_IN_SECONDS - Date.now() / 1000));
 }
 
-/** A UUID may wrap only between its groups, never inside one (<wbr> adds no character when copied). */
-function BreakableId({ value }: { value: string }) {
-  return value.split('-').map((group, index) => (
-    <Fragment key={index}>
-      {index > 0 && (
-        <>
-          -<wbr />
-        </>
-      )}
-      {group}
-    </Fragment>
-  ));
-}
-
 export default async function AccountPage() {
   // Middleware gates this page too; this check does not rely on it.
   const user = await getCurrentUser();
@@ -45,48 +34,46 @@ export default async function AccountPage() {
   const { corbado } = getConfig();
   return (
     <div className="card stack">
-      <div>
-        <h1>Your account</h1>
-        <p className="lead">You are signed in.</p>
-      </div>
-      <dl>
-        <dt>Email</dt>
-        <dd data-testid="account-email">{user.email}</dd>
-        <dt>Signed in with</dt>
-        <dd data-testid="account-method">{METHOD_LABEL[user.method]}</dd>
-        <dt>Since</dt>
-        <dd data-testid="account-since">
-          <time dateTime={isoInstant(user.authTime * 1000)}>{formatUtc(user.authTime * 1000)}</time>
-        </dd>
-        <dt>User id</dt>
-        <dd data-testid="account-user-id" className="id">
-          <BreakableId value={user.sub} />
-        </dd>
-      </dl>
-      {corbado?.mode === 'connect' ? (
-        <>
-          {!signedInRecently(user) && (
-            <p className="status">
-              To add or delete passkeys, <a href="/login?reauth=1&amp;next=/account">confirm it’s you</a> first.
-            </p>
-          )}
-          <LazyConnectPasskeys
-            project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
-          />
-          <SignOutButton />
-        </>
-      ) : corbado ? (
-        // Corbado's list, with a sign-out that also ends the Corbado session.
-        <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
-      ) : (
-        <>
-          <PasskeyManager
-            initial={(await listPasskeys(user.sub)).map(summarize)}
-            recentSignInSecondsLeft={recentSignInSecondsLeft(user)}
-          />
-          <SignOutButton />
-        </>
-      )}
+      <SessionWatch>
+        <div>
+          <h1>Your account</h1>
+          <p className="lead">You are signed in.</p>
+        </div>
+        <dl>
+          <dt>Email</dt>
+          <dd data-testid="account-email">{user.email}</dd>
+          <dt>Signed in with</dt>
+          <dd data-testid="account-method">{METHOD_LABEL[user.method]}</dd>
+          <dt>Since</dt>
+          <dd data-testid="account-since">
+            <time dateTime={isoInstant(user.authTime * 1000)}>{formatUtc(user.authTime * 1000)}</time>
+          </dd>
+        </dl>
+        {corbado?.mode === 'connect' ? (
+          <>
+            {!signedInRecently(user) && (
+              <p className="status">
+                To add or delete passkeys, <a href="/login?reauth=1&amp;next=/account">confirm it’s you</a> first.
+              </p>
+            )}
+            <LazyConnectPasskeys
+              project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
+            />
+            <SignOutButton />
+          </>
+        ) : corbado ? (
+          // Corbado's list, with a sign-out that also ends the Corbado session.
+          <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
+        ) : (
+          <>
+            <PasskeyManager
+              initial={(await listPasskeys(user.sub)).map(summarize)}
+              recentSignInSecondsLeft={recentSignInSecondsLeft(user)}
+            />
+            <SignOutButton />
+          </>
+        )}
+      </SessionWatch>
     </div>
   );
 }

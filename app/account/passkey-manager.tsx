@@ -1,12 +1,18 @@
 'use client';
 
-import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
+import {
+  browserSupportsWebAuthn,
+  startRegistration,
+  type PublicKeyCredentialCreationOptionsJSON,
+} from '@simplewebauthn/browser';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
 import type { PasskeySummary } from '@/lib/passkeys/credentials';
 import { formatUtc, isoInstant } from './format';
 import { confirmationUrl, takeResumedAction, type PendingAction } from './pending-action';
 import { useRecentSignInExpired } from './recent-sign-in';
+import { useReportSignedOut } from './session-watch';
+import { takePasskeyCreatedNotice } from '../login/passkey-created';
 import { Feedback } from '../feedback';
 
 /** What is in flight, so that its button can say so. */
@@ -33,6 +39,16 @@ export function PasskeyManager({
   /** The action waiting for "Confirm it's you", shown in the notice. */
   const [waiting, setWaiting] = useState<PendingAction | null>(null);
   const notice = useRef<HTMLDivElement>(null);
+  const reportSignedOut = useReportSignedOut();
+  /** Until the page has looked, assume the browser can (the server renders the same). */
+  const [passkeysSupported, setPasskeysSupported] = useState(true);
+
+  /** The app's API; a 401 means the session ended (another tab signed out): the page says so. */
+  async function api<T>(url: string, init?: Parameters<typeof callApi>[1]) {
+    const result = await callApi<T>(url, init);
+    if (!result.ok && result.status === 401) reportSignedOut();
+    return result;
+  }
 
   function askToConfirm(action: PendingAction) {
     expire();
@@ -44,7 +60,7 @@ export function PasskeyManager({
   }
 
   async function refresh() {
-    const result = await callApi<{ passkeys: PasskeySummary[] }>('/api/account/passkeys', { method: 'GET' });
+    const result = await api<{ passkeys: PasskeySummary[] }>('/api/account/passkeys', { method: 'GET' });
     if (result.ok) setPasskeys(result.data.passkeys);
   }
 
@@ -53,7 +69,7 @@ export function PasskeyManager({
     setError(null);
     setStatus('Creating your passkey…');
     setBusy({ kind: 'add' });
-    const options = await callApi<{ options: PublicKeyCredentialCreationOptionsJSON }>('/api/account/passkeys/options');
+    const options = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>('/api/account/passkeys/options');
     if (!options.ok) {
       setBusy(null);
       setStatus(null);
@@ -62,7 +78,7 @@ export function PasskeyManager({
     try {
       const response = await startRegistration({ optionsJSON: options.data.options });
       // No name: the server names it after its provider (or this browser and system).
-      const saved = await callApi<{ passkey: PasskeySummary }>('/api/account/passkeys', { body: { response } });
+      const saved = await api<{ passkey: PasskeySummary }>('/api/account/passkeys', { body: { response } });
       setBusy(null);
       if (saved.ok) setStatus(`Passkey “${saved.data.passkey.name}” created.`);
       else if (saved.status === 403) askToConfirm({ kind: 'add' });
@@ -80,7 +96,7 @@ export function PasskeyManager({
     const name = String(new FormData(event.currentTarget).get('name') ?? '');
     setError(null);
     setBusy({ kind: 'rename', id: passkey.id });
-    const result = await callApi<{ name: string }>(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, {
+    const result = await api<{ name: string }>(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, {
       method: 'PATCH',
       body: { name },
     });
@@ -100,7 +116,7 @@ export function PasskeyManager({
     setError(null);
     setStatus(`Deleting “${passkey.name}”…`);
     setBusy({ kind: 'delete', id: passkey.id });
-    const result = await callApi(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
+    const result = await api(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
     if (!result.ok && result.status === 403) return askToConfirm(action);
     setBusy(null);
     if (result.ok) {
@@ -119,10 +135,18 @@ export function PasskeyManager({
   useEffect(() => {
     if (resumed.current) return;
     resumed.current = true;
+
     const action = takeResumedAction();
     if (action?.kind === 'add') void addPasskey();
     if (action?.kind === 'delete') void remove(action, true);
   });
+
+  useEffect(() => {
+    setPasskeysSupported(browserSupportsWebAuthn());
+    // Just created from the offer after a code sign-in: say so here, where the list shows it.
+    const created = takePasskeyCreatedNotice();
+    if (created) setStatus(`Passkey “${created}” created. Next time, sign in with it.`);
+  }, []);
 
   const isBusy = (kind: 'rename' | 'delete', id: string) => busy?.kind === kind && busy.id === id;
 
@@ -130,9 +154,11 @@ export function PasskeyManager({
     <section aria-labelledby="passkeys-title" className="stack">
       <h2 id="passkeys-title">Passkeys</h2>
       {passkeys.length === 0 ? (
-        <p className="lead">
-          Sign in faster and safer: create a passkey and use your fingerprint, face or screen lock next time.
-        </p>
+        passkeysSupported && (
+          <p className="lead">
+            Sign in faster and safer: create a passkey and use your fingerprint, face or screen lock next time.
+          </p>
+        )
       ) : (
         <ul className="passkeys">
           {passkeys.map((passkey) => (
@@ -224,13 +250,20 @@ export function PasskeyManager({
           </div>
         </div>
       )}
-      <button type="button" onClick={addPasskey} disabled={busy !== null} aria-busy={busy?.kind === 'add'}>
-        {busy?.kind === 'add'
-          ? 'Creating your passkey…'
-          : passkeys.length === 0
-            ? 'Create a passkey'
-            : 'Add another passkey'}
-      </button>
+      {passkeysSupported ? (
+        <button type="button" onClick={addPasskey} disabled={busy !== null} aria-busy={busy?.kind === 'add'}>
+          {busy?.kind === 'add'
+            ? 'Creating your passkey…'
+            : passkeys.length === 0
+              ? 'Create a passkey'
+              : 'Add another passkey'}
+        </button>
+      ) : (
+        <p className="notice" data-testid="no-webauthn">
+          This browser cannot create passkeys. To add one, open this page in a browser that supports passkeys (recent
+          Chrome, Safari, Edge or Firefox) on a phone or computer with a screen lock.
+        </p>
+      )}
       <Feedback status={status} error={error} />
     </section>
   );

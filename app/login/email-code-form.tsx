@@ -1,7 +1,8 @@
 'use client';
 
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useRef, useState, type ClipboardEvent, type FormEvent, type ReactNode } from 'react';
 import { postLogin } from './login-request';
+import { LOGIN_WORDS as WORDS } from './words';
 import { Feedback } from '../feedback';
 
 /** What the verify route answers besides the session: whether to offer a passkey now. */
@@ -25,10 +26,15 @@ export interface EmailCodeFormProps {
   children?: ReactNode;
 }
 
+const CODE_DIGITS = 6;
+/** What a person types or pastes ("123 456", "123-456", a whole line from the email) as the code's digits. */
+const digitsOf = (text: string) => text.replace(/\D/g, '').slice(0, CODE_DIGITS);
+
 /**
  * A one-time code by email: the sign-up for new users and the fallback for everyone, in
- * self-hosted and Connect mode alike. Every answer replaces the line before it: a rate limit
- * says how long to wait instead of "We sent…", a refused code what the try found.
+ * self-hosted and Connect mode alike. The email step's *Continue* always leads on (the answer is
+ * the same whether or not an account exists); the code step is a screen of its own, with its own
+ * heading and an empty field that has the focus. Each status stands under the button it is about.
  */
 export function EmailCodeForm({
   email,
@@ -40,10 +46,18 @@ export function EmailCodeForm({
   onSignedIn,
   children,
 }: EmailCodeFormProps) {
-  const [sent, setSent] = useState(false);
+  const [sent, setSent] = useState<'first' | 'again' | null>(null);
   const [busy, setBusy] = useState<'sending' | 'resending' | 'checking' | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const codeField = useRef<HTMLInputElement>(null);
+  const emailField = useRef<HTMLInputElement>(null);
+
+  /** After a refusal: the field has the focus and the code in it is selected, so typing replaces it. */
+  function selectCode() {
+    codeField.current?.focus();
+    codeField.current?.select();
+  }
 
   async function sendCode(again: boolean) {
     onChooseEmail?.();
@@ -52,60 +66,74 @@ export function EmailCodeForm({
     const result = await postLogin('/api/auth/email-code', { email });
     setBusy(null);
     if (!result.ok) {
-      // A wait replaces "We sent…": that line no longer tells what to do next.
-      if (result.mustWait) setNotice(null);
-      return setError(result.message);
+      setError(result.message);
+      if (!again) emailField.current?.focus();
+      return;
     }
-    setSent(true);
-    setNotice(
-      again
-        ? `A new code is on its way to ${email}. Use the newest one.`
-        : `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`,
-    );
+    setSent(again ? 'again' : 'first');
+    // A new code makes the old one useless: the field empties for it.
+    setCode('');
+    if (again) codeField.current?.focus();
   }
 
   async function verifyCode(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get('code') ?? '').trim();
     setError(null);
     setBusy('checking');
     const result = await postLogin<CodeSignIn>('/api/auth/email-code/verify', { email, code });
     setBusy(null);
     if (result.ok) return onSignedIn(result.data);
-    if (result.mustWait) setNotice(null);
     setError(result.message);
+    selectCode();
+  }
+
+  function pasteCode(event: ClipboardEvent<HTMLInputElement>) {
+    const digits = digitsOf(event.clipboardData.getData('text'));
+    if (!digits) return;
+    // The pasted code replaces the field, whatever its spaces or dashes.
+    event.preventDefault();
+    setCode(digits);
   }
 
   function useAnotherEmail() {
-    setSent(false);
-    setNotice(null);
+    setSent(null);
     setError(null);
+    setCode('');
   }
 
-  const busyText = {
-    sending: 'Sending a code…',
-    resending: 'Sending a new code…',
-    checking: 'Checking the code…',
-  } as const;
-  return (
-    <div className="stack">
-      {sent ? (
+  if (sent) {
+    return (
+      <section className="code-step stack" aria-labelledby="code-step-title">
+        <div>
+          <h1 id="code-step-title">{WORDS.codeHeading}</h1>
+          <p className="lead" aria-live="polite">
+            {sent === 'again' ? WORDS.codeResent(email) : WORDS.codeSent(email)}
+          </p>
+        </div>
         <form onSubmit={verifyCode} aria-label="Enter your code">
           <label>
-            6-digit code
+            {WORDS.codeLabel}
             <input
+              // Its own element: React must not reuse the email <input> (its value would stay).
+              key="code"
+              ref={codeField}
               name="code"
               inputMode="numeric"
               pattern="[0-9]{6}"
-              maxLength={6}
               autoComplete="one-time-code"
               required
               autoFocus
+              value={code}
+              onChange={(event) => setCode(digitsOf(event.target.value))}
+              onPaste={pasteCode}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? 'code-error' : undefined}
             />
           </label>
           <button type="submit" disabled={busy !== null} aria-busy={busy === 'checking'}>
-            Continue
+            {WORDS.continueButton}
           </button>
+          <Feedback status={busy === 'checking' ? WORDS.checkingCode : null} error={error} errorId="code-error" />
           <div className="actions">
             <button
               type="button"
@@ -114,41 +142,47 @@ export function EmailCodeForm({
               disabled={busy !== null}
               aria-busy={busy === 'resending'}
             >
-              {busy === 'resending' ? 'Sending a new code…' : 'Send a new code'}
+              {busy === 'resending' ? WORDS.sendingNewCode : WORDS.sendNewCode}
             </button>
             <button type="button" className="link" onClick={useAnotherEmail} disabled={busy !== null}>
-              Use another email
+              {WORDS.useAnotherEmail}
             </button>
           </div>
         </form>
-      ) : (
-        showEmailField && (
-          <form
-            onSubmit={(event) => {
-              event.preventDefault();
-              void sendCode(false);
-            }}
-            aria-label={formLabel}
-          >
-            <label>
-              Email
-              <input
-                name="email"
-                type="email"
-                autoComplete={emailAutoComplete}
-                required
-                value={email}
-                onChange={(event) => onEmailChange(event.target.value)}
-              />
-            </label>
-            <button type="submit" className="secondary" disabled={busy !== null} aria-busy={busy === 'sending'}>
-              Email me a code
-            </button>
-          </form>
-        )
+      </section>
+    );
+  }
+
+  return (
+    <div className="stack">
+      {showEmailField && (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void sendCode(false);
+          }}
+          aria-label={formLabel}
+        >
+          <label>
+            {WORDS.emailLabel}
+            <input
+              key="email"
+              ref={emailField}
+              name="email"
+              type="email"
+              autoComplete={emailAutoComplete}
+              required
+              value={email}
+              onChange={(event) => onEmailChange(event.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={busy !== null} aria-busy={busy === 'sending'}>
+            {WORDS.continueButton}
+          </button>
+          <Feedback status={busy === 'sending' ? WORDS.sendingCode : null} error={error} />
+        </form>
       )}
-      {!sent && children}
-      <Feedback status={busy ? busyText[busy] : notice} error={error} />
+      {children}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { LazyConnectSignIn } from './lazy-connect-sign-in';
 import { LazyCorbadoSignIn } from './lazy-corbado-sign-in';
 import { PasskeySignIn } from './passkey-sign-in';
 import { PasswordForm } from './password-form';
+import { LOGIN_WORDS } from './words';
 
 export const dynamic = 'force-dynamic';
 
@@ -16,19 +17,22 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const destination = safeNextPath(Array.isArray(next) ? next[0] : next);
   // reauth=1: a signed-in user confirms who they are before changing their passkeys.
   const confirming = reauth === '1';
-  if (!confirming && (await getCurrentUser())) redirect(destination);
+  const user = await getCurrentUser();
+  if (!confirming && user) redirect(destination);
   const { corbado } = getConfig();
   return (
     <div className="card stack">
       {/* Hidden while a passkey offer, with its own heading, is shown (globals.css). */}
       <div className="login-intro">
-        <h1>{confirming ? 'Confirm it’s you' : 'Sign in'}</h1>
+        <h1>{confirming ? 'Confirm it’s you' : LOGIN_WORDS.heading}</h1>
         <p className="lead">
           {confirming
             ? 'Sign in again to change your passkeys.'
             : corbado?.mode === 'complete'
               ? 'Use your passkey, or create an account.'
-              : 'Use your passkey, or get a one-time code by email. New here? The code creates your account.'}
+              : corbado?.mode === 'connect'
+                ? 'Use your passkey, or get a one-time code by email. New here? The code creates your account.'
+                : LOGIN_WORDS.intro}
         </p>
       </div>
       {corbado?.mode === 'connect' ? (
@@ -39,7 +43,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         />
       ) : !corbado ? (
         // Self-hosted: the password form comes with the code form (one Email field at a time).
-        <PasskeySignIn next={destination} />
+        <PasskeySignIn next={destination} email={confirming ? user?.email : undefined} />
       ) : (
         <>
           <LazyCorbadoSignIn projectId={corbado.projectId} next={destination} />

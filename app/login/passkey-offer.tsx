@@ -4,6 +4,7 @@ import { startRegistration, WebAuthnAbortService } from '@simplewebauthn/browser
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { useState } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
+import { leavePasskeyCreatedNotice } from './passkey-created';
 import { Feedback } from '../feedback';
 
 /**
@@ -30,11 +31,13 @@ export function PasskeyOffer({ onDone }: { onDone: () => void }) {
       setBusy(null);
       return setError(describeWebAuthnError(cause));
     }
-    const saved = await callApi('/api/account/passkeys', { body: { response } });
+    const saved = await callApi<{ passkey: { name: string } }>('/api/account/passkeys', { body: { response } });
     if (!saved.ok) {
       setBusy(null);
       return setError(saved.message);
     }
+    leavePasskeyCreatedNotice(saved.data.passkey.name);
+    setBusy('Passkey created.');
     onDone();
   }
 

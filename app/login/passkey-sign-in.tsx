@@ -12,6 +12,8 @@ import { callApi, describeWebAuthnError } from '@/lib/client/api';
 import { CodeOrPassword } from './code-or-password';
 import type { CodeSignIn } from './email-code-form';
 import { PasskeyOffer } from './passkey-offer';
+import { LOGIN_WORDS as WORDS } from './words';
+import { Feedback } from '../feedback';
 
 type PasskeyOutcome = { signedIn: true } | { signedIn: false; message: string | null };
 
@@ -35,11 +37,13 @@ async function signInWithPasskey(autofill: boolean, onVerifying: () => void): Pr
 }
 
 /**
- * Self-hosted mode: passkey first (autofill on the email field, or the button, no email needed),
- * a one-time email code as the fallback and for sign-up, then the offer to create a passkey.
- * Choosing the email path cancels a pending passkey request: it never holds up the code.
+ * Self-hosted mode: the email and one primary *Continue* (a one-time code: sign-in and sign-up
+ * alike), with passkeys offered in the email field's autofill and by a secondary button that
+ * needs no email; after a code, the offer to create a passkey. Choosing the email path cancels a
+ * pending passkey request: it never holds up the code. `email` pre-fills the field (a signed-in
+ * user confirming who they are).
  */
-export function PasskeySignIn({ next }: { next: string }) {
+export function PasskeySignIn({ next, email }: { next: string; email?: string }) {
   const [offering, setOffering] = useState(false);
   const [passkeyPending, setPasskeyPending] = useState(false);
   const [verifying, setVerifying] = useState(false);
@@ -70,6 +74,8 @@ export function PasskeySignIn({ next }: { next: string }) {
     setPasskeyPending(false);
     setVerifying(false);
     setError(outcome.message);
+    // The way on is the email path: the focus goes to its field.
+    if (outcome.message) document.querySelector<HTMLInputElement>('input[name=email]')?.focus();
   }
 
   function chooseEmail() {
@@ -86,35 +92,31 @@ export function PasskeySignIn({ next }: { next: string }) {
 
   if (offering) return <PasskeyOffer onDone={() => window.location.assign(next)} />;
   return (
-    <div className="stack">
-      <CodeOrPassword
-        next={next}
-        formLabel="Sign in or create an account"
-        emailAutoComplete="username webauthn"
-        onChooseEmail={chooseEmail}
-        onSignedIn={codeAccepted}
-      >
-        {passkeysSupported && (
+    <CodeOrPassword
+      next={next}
+      initialEmail={email}
+      formLabel="Sign in or create an account"
+      emailAutoComplete="username webauthn"
+      onChooseEmail={chooseEmail}
+      onSignedIn={codeAccepted}
+    >
+      {passkeysSupported && (
+        <div className="stack passkey-choice">
+          <p className="divider" aria-hidden="true">
+            or
+          </p>
           <button
             type="button"
+            className="secondary"
             onClick={passkeyButton}
             disabled={passkeyPending || verifying}
             aria-busy={passkeyPending || verifying}
           >
-            {passkeyPending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+            {passkeyPending && !verifying ? WORDS.passkeyWaiting : WORDS.passkeyButton}
           </button>
-        )}
-      </CodeOrPassword>
-      {verifying && (
-        <p className="status" role="status">
-          Signing you in…
-        </p>
+          <Feedback status={verifying ? WORDS.signingIn : null} error={error} />
+        </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
+    </CodeOrPassword>
   );
 }

@@ -48,7 +48,7 @@ export function describeWebAuthnError(error: unknown): string | null {
   const name = (error as { name?: string; code?: string })?.name;
   if (name === 'AbortError') return null;
   if (name === 'NotAllowedError') {
-    return 'The passkey prompt was cancelled or timed out, or your device could not verify you. Try again.';
+    return 'The passkey prompt was cancelled or timed out, or your device could not verify you. Try again, or continue with your email.';
   }
   if (name === 'InvalidStateError') return 'This device already has a passkey for this account.';
   return 'Your browser could not use a passkey here. Try again, or use an email code.';

@@ -121,6 +121,11 @@ function refusal(outcome: Exclude<EmailCodeTry, { result: 'right' }>): AppError 
         'invalid_code',
         `That code is wrong. ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left.`,
       );
+    case 'replaced':
+      return new AppError(
+        'invalid_code',
+        `That code was replaced by a newer one: use the code from the newest email. ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left.`,
+      );
     case 'expired':
       return new AppError('invalid_code', 'That code has expired. Request a new code.');
     case 'used_up':

@@ -47,10 +47,17 @@ function claimedChallenge(response: unknown): string {
   }
 }
 
-function rejected(reason: string, error?: unknown): AppError {
+function rejected(reason: string, error?: unknown, message?: string): AppError {
   log.warn('passkey_rejected', { reason, error: error instanceof Error ? error.message : undefined });
-  return new AppError('passkey_rejected');
+  return new AppError('passkey_rejected', message);
 }
+
+/**
+ * A passkey this site no longer knows (deleted on /account, or its account removed): "try again"
+ * can never work, so the user is sent to the code. It names no account and no email.
+ */
+const UNKNOWN_PASSKEY =
+  'This passkey is no longer registered here (it may have been deleted). Sign in with an email code instead: enter your email and choose Continue.';
 
 /** Options for signing in with any passkey of this site (button or autofill); no email needed. */
 export async function startPasskeySignIn(
@@ -71,7 +78,7 @@ export async function finishPasskeySignIn(cookies: CookieReader, response: unkno
   if (!ceremony) throw rejected('unknown, expired, used or foreign challenge');
   const id = (response as { id?: unknown }).id;
   const passkey = typeof id === 'string' && id.length <= 1024 ? await findPasskey(id) : null;
-  if (!passkey) throw rejected('unknown credential');
+  if (!passkey) throw rejected('unknown credential', undefined, UNKNOWN_PASSKEY);
   const { relyingParty } = getConfig();
   let verification;
   try {

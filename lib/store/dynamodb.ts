@@ -277,15 +277,24 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
     },
 
     async storeEmailCode(email, hash, expiresAt) {
-      // Replaces the earlier code unless that one is newer (stored by a later request first).
+      // Replaces the earlier code unless that one is newer (stored by a later request first),
+      // and keeps the replaced code's hash (SET reads the item as it was before this write).
       await conditional(
         client.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName,
-            Item: { ...codeKey(email), codeHash: hash, attempts: 0, expiresAt, [TTL]: ttlOf(expiresAt) },
+            Key: codeKey(email),
+            UpdateExpression:
+              'SET replacedHash = if_not_exists(codeHash, :none), codeHash = :hash, attempts = :zero, expiresAt = :expiresAt, #ttl = :ttl REMOVE usedAt',
             ConditionExpression: 'attribute_not_exists(#pk) OR expiresAt <= :expiresAt',
-            ExpressionAttributeNames: { '#pk': PK },
-            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+            ExpressionAttributeNames: { '#pk': PK, '#ttl': TTL },
+            ExpressionAttributeValues: {
+              ':none': '',
+              ':hash': hash,
+              ':zero': 0,
+              ':expiresAt': expiresAt,
+              ':ttl': ttlOf(expiresAt),
+            },
           }),
         ),
       );
@@ -322,7 +331,11 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
       );
       const item = counted?.Attributes;
       if (!item) return { result: 'none' };
-      const code = { attempts: item.attempts as number, expiresAt: item.expiresAt as number };
+      const code = {
+        attempts: item.attempts as number,
+        expiresAt: item.expiresAt as number,
+        replacedHash: (item.replacedHash as string | undefined) ?? null,
+      };
       if (code.expiresAt < now || code.attempts >= maxAttempts) {
         // An expired or exhausted code is gone; only that code, not one sent meanwhile.
         await conditional(
@@ -336,7 +349,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
           ),
         );
       }
-      return refusedEmailCodeTry(code, maxAttempts, now);
+      return refusedEmailCodeTry(code, hashes, maxAttempts, now);
     },
 
     async finishEmailCode(email, hashes) {

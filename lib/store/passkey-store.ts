@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+
 /**
  * What the self-hosted passkey layer needs from a store, whichever database gives it. Every
  * single-use or monotonic rule is one atomic step of the backend (a transaction in SQLite, a
@@ -35,28 +37,44 @@ export interface CeremonyChallenge {
 
 /**
  * What one try at an email's code found, so the user can be told what to do next: `wrong` with
- * the tries its code has left, `expired` (past its 10 minutes), `used_up` (that try was its last
+ * the tries its code has left, `replaced` (the code the newest one replaced: a person typed the
+ * code from an older email), `expired` (past its 10 minutes), `used_up` (that try was its last
  * or it had none left), or `none` (no code pending: never sent, already used, or gone).
  */
 export type EmailCodeTry =
   | { result: 'right' }
   | { result: 'wrong'; triesLeft: number }
+  | { result: 'replaced'; triesLeft: number }
   | { result: 'expired' }
   | { result: 'used_up' }
   | { result: 'none' };
 
+/** Whether `stored` (a code's keyed hash) is one of `hashes`, in constant time. */
+export function matchesAnyHash(stored: string, hashes: readonly string[]): boolean {
+  const expected = Buffer.from(stored, 'hex');
+  return hashes
+    .map((hash) => {
+      const candidate = Buffer.from(hash, 'hex');
+      return candidate.length === expected.length && timingSafeEqual(candidate, expected);
+    })
+    .includes(true);
+}
+
 /**
- * A try that did not use the code, given the code's state once the try was counted: one rule
- * for every backend.
+ * A try that did not use the code, given the code's state once the try was counted and the
+ * hashes tried: one rule for every backend. The replaced code's try counts like any other.
  */
 export function refusedEmailCodeTry(
-  code: { attempts: number; expiresAt: number },
+  code: { attempts: number; expiresAt: number; replacedHash?: string | null },
+  hashes: readonly string[],
   maxAttempts: number,
   now: number,
 ): EmailCodeTry {
   if (code.expiresAt < now) return { result: 'expired' };
   if (code.attempts >= maxAttempts) return { result: 'used_up' };
-  return { result: 'wrong', triesLeft: maxAttempts - code.attempts };
+  const triesLeft = maxAttempts - code.attempts;
+  if (code.replacedHash && matchesAnyHash(code.replacedHash, hashes)) return { result: 'replaced', triesLeft };
+  return { result: 'wrong', triesLeft };
 }
 
 export interface PasskeyStore {
@@ -86,7 +104,8 @@ export interface PasskeyStore {
 
   /**
    * Stores the (keyed hash of the) code just sent, with no tries used. It replaces the email's
-   * earlier code unless that one expires later (a later request's code, stored first).
+   * earlier code unless that one expires later (a later request's code, stored first); the
+   * replaced code's hash is kept beside it, so a try with it reads `replaced`, not `wrong`.
    */
   storeEmailCode(email: string, hash: string, expiresAt: number): Promise<void>;
   /**

@@ -1,9 +1,10 @@
 import 'server-only';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  matchesAnyHash,
   refusedEmailCodeTry,
   type CeremonyChallenge,
   type CeremonyPurpose,
@@ -54,6 +55,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE email_codes ADD COLUMN used_at INTEGER`,
   // One row rewritten by every readiness probe: a store that can no longer write is not ready.
   `CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at INTEGER NOT NULL)`,
+  // The code a newer one replaced: its try says "replaced" instead of "wrong".
+  `ALTER TABLE email_codes ADD COLUMN replaced_hash TEXT`,
 ];
 
 export function openDatabase(file: string): Database.Database {
@@ -214,7 +217,8 @@ export function createSqliteStore(file: string): PasskeyStore {
       db()
         .prepare(
           `INSERT INTO email_codes (email, code_hash, attempts, expires_at, used_at) VALUES (?, ?, 0, ?, NULL)
-           ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_at, used_at = NULL
+           ON CONFLICT (email) DO UPDATE SET replaced_hash = email_codes.code_hash, code_hash = excluded.code_hash,
+             attempts = 0, expires_at = excluded.expires_at, used_at = NULL
            WHERE excluded.expires_at >= email_codes.expires_at`,
         )
         .run(email, hash, expiresAt);
@@ -226,11 +230,11 @@ export function createSqliteStore(file: string): PasskeyStore {
         const row = database
           .prepare(
             `UPDATE email_codes SET attempts = attempts + 1 WHERE email = ? AND used_at IS NULL
-             RETURNING code_hash AS hash, attempts, expires_at AS expiresAt`,
+             RETURNING code_hash AS hash, attempts, expires_at AS expiresAt, replaced_hash AS replacedHash`,
           )
-          .get(email) as { hash: string; attempts: number; expiresAt: number } | undefined;
+          .get(email) as { hash: string; attempts: number; expiresAt: number; replacedHash: string | null } | undefined;
         if (!row) return { result: 'none' } as const;
-        const right = row.expiresAt >= now && row.attempts <= maxAttempts && matchesAny(row.hash, hashes);
+        const right = row.expiresAt >= now && row.attempts <= maxAttempts && matchesAnyHash(row.hash, hashes);
         if (right) {
           database.prepare('UPDATE email_codes SET used_at = ? WHERE email = ?').run(now, email);
           return { result: 'right' } as const;
@@ -239,7 +243,7 @@ export function createSqliteStore(file: string): PasskeyStore {
         if (row.expiresAt < now || row.attempts >= maxAttempts) {
           database.prepare('DELETE FROM email_codes WHERE email = ?').run(email);
         }
-        return refusedEmailCodeTry(row, maxAttempts, now);
+        return refusedEmailCodeTry(row, hashes, maxAttempts, now);
       })();
     },
 
@@ -275,16 +279,6 @@ export function createSqliteStore(file: string): PasskeyStore {
  * Whether the stored code hash is one of `hashes`, each compared in constant time, and all of
  * them compared whichever matches (the number of candidates is the number of accepted secrets).
  */
-function matchesAny(stored: string, hashes: readonly string[]): boolean {
-  const expected = Buffer.from(stored, 'hex');
-  return hashes
-    .map((hash) => {
-      const candidate = Buffer.from(hash, 'hex');
-      return candidate.length === expected.length && timingSafeEqual(candidate, expected);
-    })
-    .includes(true);
-}
-
 /** `?, ?, ?` for an SQL IN list of `values` (SQLite takes an empty list too: it matches nothing). */
 function placeholders(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');

@@ -140,7 +140,10 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
     page.setDefaultTimeout(PHASE_TIMEOUT_MS);
     const authenticator = await addAuthenticator(page);
     const email = `newcomer.${Date.now()}@example.com`;
-    const sendButton = page.getByRole('button', { name: 'Email me a code' });
+    // The email form's one primary button sends the code (its label is "Continue").
+    const sendButton = page
+      .getByRole('form', { name: 'Sign in or create an account' })
+      .getByRole('button', { name: 'Continue' });
     await timed(phases, dir, 'first page', async () => {
       await page.goto(loginUrl);
       // Hydrated: every script the page asked for has loaded and run.

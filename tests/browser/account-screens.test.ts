@@ -2,8 +2,8 @@ import type { Browser, BrowserContextOptions, Page, Route } from 'playwright-cor
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeDevice } from '../../lib/passkeys/authenticator-names';
 import { expectNoAxeViolations } from '../support/axe';
-import { addAuthenticator, launchBrowser, withoutAutofill } from '../support/browser';
-import { clearField, typeInto } from '../support/person';
+import { addAuthenticator, launchBrowser, withoutAutofill, withoutPasskeys } from '../support/browser';
+import { clearField, clickButton, clickLink, screenText, sees, typeInto, waitToSee } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -326,7 +326,7 @@ describe('the whole app', () => {
   );
 
   it(
-    'a 360 px phone: nothing is wider than the screen, and the dates and the user id break only between their parts',
+    'a 360 px phone: nothing is wider than the screen, and the dates break only between their parts',
     async () => {
       const email = await newUser('a.rather.long.address.to.read.on.a.phone@example.com');
       const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
@@ -389,9 +389,86 @@ describe('the whole app', () => {
       expect(added.broken).toEqual([]);
       // The list's line wraps on this screen, so the rule is tested where it applies.
       expect(added.lines).toBeGreaterThan(1);
-      const id = await partsOnOneLine('[data-testid=account-user-id]', '-');
-      expect(id.text).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      expect(id.broken).toEqual([]);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '/account: its tab says "Your account", and it shows no raw user id',
+    async () => {
+      const email = await newUser('titled@example.com');
+      const page = await newPage();
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      expect(await page.title()).toBe('Your account');
+      expect(await screenText(page)).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+      expect(await sees(page, 'User id')).toBe(false);
+      await page.context().close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a stale tab (signed out in another tab) shows one state, "You are signed out", and a way back in',
+    async () => {
+      const email = await newUser('two-tabs@example.com');
+      const tabA = await newPage();
+      await signInAgedBy(tabA, email);
+      await tabA.goto(url('/account'));
+      const tabB = await tabA.context().newPage();
+      await tabB.goto(url('/account'));
+      await tabA.bringToFront();
+      await clickButton(tabA, 'Sign out');
+      await tabA.waitForURL(url('/login'));
+
+      await tabB.bringToFront();
+      await clickButton(tabB, 'Create a passkey');
+      await waitToSee(tabB, 'You are signed out');
+      const text = await screenText(tabB);
+      expect(text).not.toContain('You are signed in.');
+      expect(text).not.toContain('You are not signed in.');
+      await expectNoAxeViolations(tabB);
+      await clickLink(tabB, 'Sign in again');
+      await tabB.waitForURL(/\/login\?next=(%2F|\/)account$/);
+      await tabA.context().close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'without WebAuthn, /account explains why no passkey can be created here instead of offering it',
+    async () => {
+      const email = await newUser('no-webauthn@example.com');
+      const context = await browser.newContext();
+      await withoutPasskeys(context);
+      const page = await context.newPage();
+      await signInAgedBy(page, email);
+      await page.goto(url('/account'));
+      await waitToSee(page, /This browser cannot create passkeys/);
+      expect(await page.getByRole('button', { name: /Create a passkey|Add another passkey/ }).count()).toBe(0);
+      await expectNoAxeViolations(page);
+      await context.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the 404 page: its title says so and its way on is a styled link, not the browser’s default blue',
+    async () => {
+      const page = await newPage();
+      await page.goto(url('/no-such-page'));
+      expect(await page.title()).toBe('Page not found');
+      const link = page.getByRole('link', { name: 'Go to sign-in' });
+      const look = await link.evaluate((element) => {
+        const style = getComputedStyle(element);
+        return { color: style.color, background: style.backgroundColor, decoration: style.textDecorationLine };
+      });
+      expect(look.color).not.toBe('rgb(0, 0, 238)');
+      expect(look.background).not.toBe('rgba(0, 0, 0, 0)');
+      await expectNoAxeViolations(page);
+      await clickLink(page, 'Go to sign-in');
+      await page.waitForURL(url('/login'));
       await page.context().close();
     },
     TIMEOUT,

@@ -2,8 +2,9 @@ import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoAxeViolations } from '../support/axe';
-import { addAuthenticator, latestCode, launchBrowser, withoutAutofill } from '../support/browser';
-import { clickButton, field, focused, typeInField, typeInto } from '../support/person';
+import { addAuthenticator, latestCode, launchBrowser, withoutAutofill, withoutPasskeys } from '../support/browser';
+import { askForCode as askForCodeAt, enterCode, expectRefusedCodeSelected, startForm } from '../support/login';
+import { clickButton, field, screenText, sees, typeInField, waitToSee } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
 
 /**
@@ -36,29 +37,13 @@ async function newPage(prepare?: (context: BrowserContext) => Promise<void>): Pr
 /** An authenticator nobody touches: its passkey requests stay pending, like an unanswered prompt. */
 const addUnansweredAuthenticator = (page: Page) => addAuthenticator(page, { touched: false });
 
-const startForm = (page: Page) => page.getByRole('form', { name: 'Sign in or create an account' });
 const status = (page: Page) => page.getByRole('status');
 /** The page's own alerts (Next's route announcer is an empty role=alert too). */
 const alert = (page: Page) => page.locator('p.error[role=alert]');
 /** A busy machine answers slowly: polls wait up to 15 s, as long as Playwright's own waits. */
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
 
-async function askForCode(page: Page, email: string) {
-  await page.goto(url('/login'));
-  await typeInField(startForm(page), 'Email', email);
-  await clickButton(startForm(page), 'Email me a code');
-  await eventually(() => status(page).textContent()).toContain(`We sent a 6-digit code to ${email}`);
-}
-
-/** Empties the code field as a person does before typing another code, then types it. */
-async function enterCode(page: Page, code: string) {
-  const codeField = field(page, '6-digit code');
-  await codeField.click();
-  await codeField.press('ControlOrMeta+A');
-  await codeField.press('Backspace');
-  await typeInto(codeField, code);
-  await clickButton(page, 'Continue');
-}
+const askForCode = (page: Page, email: string) => askForCodeAt(page, app.baseUrl, email);
 
 const otherThan = (code: string, step = 1) => String((Number(code) + step) % 1_000_000).padStart(6, '0');
 
@@ -72,26 +57,24 @@ const visibleEmailFields = (page: Page) => page.getByLabel('Email', { exact: tru
 
 // Several sign-ins per case: up to 26 s each on a machine shared by 6 builds, near the 30 s default.
 describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
-  it('start: one form to ask for a code, the passkey button, and no axe violation', async () => {
+  it('start: the email, one primary Continue, passkey autofill on the field, the passkey button secondary; no axe violation', async () => {
     const page = await newPage();
     await page.goto(url('/login'));
     await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
     expect(await visibleEmailFields(page)).toBe(1);
+    expect(await field(startForm(page), 'Email').getAttribute('autocomplete')).toBe('username webauthn');
+    // One filled button on the screen, and it is the email's Continue.
+    const filled = await page.evaluate(() =>
+      [...document.querySelectorAll('button')]
+        .filter((button) => button.checkVisibility())
+        .filter((button) => getComputedStyle(button).backgroundColor !== 'rgba(0, 0, 0, 0)')
+        .map((button) => button.textContent),
+    );
+    expect(filled).toEqual(['Continue']);
+    const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
+    expect(await passkeyButton.evaluate((button) => getComputedStyle(button).borderStyle)).toBe('solid');
     await expectNoAxeViolations(page);
-    await page.context().close();
-  });
-
-  it('the code step: its own empty field, focused, that takes the typed code', async () => {
-    const email = 'typist@example.com';
-    const page = await newPage(withoutAutofill);
-    await askForCode(page, email);
-    const codeField = field(page, '6-digit code');
-    expect(await codeField.inputValue()).toBe('');
-    expect(await focused(page)).toMatchObject({ label: '6-digit code', value: '' });
-    await typeInto(codeField, latestCode(app.dataDir, email));
-    await clickButton(page, 'Continue');
-    await page.getByRole('heading', { name: 'Create a passkey for next time?' }).waitFor();
     await page.context().close();
   });
 
@@ -123,7 +106,9 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
 
     await enterCode(page, otherThan(code));
     await eventually(() => alert(page).textContent()).toBe('That code is wrong. 4 tries left.');
-    expect(await status(page).textContent()).toContain('We sent a 6-digit code');
+    // The focus is back on the field, the wrong code selected: typing replaces it.
+    await expectRefusedCodeSelected(page, otherThan(code));
+    expect(await sees(page, `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`)).toBe(true);
     await expectNoAxeViolations(page);
 
     // Another browser that did not ask for this code gets the answer everybody always got.
@@ -148,14 +133,14 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     );
 
     // A new code works: the used-up one did not lock the address.
-    await page.getByRole('button', { name: 'Send a new code' }).click();
-    await eventually(() => status(page).textContent()).toContain('A new code is on its way');
+    await clickButton(page, 'Send a new code');
+    await waitToSee(page, `We sent a new code to ${email}. Use the newest one.`);
     await enterCode(page, latestCode(app.dataDir, email));
     await page.getByRole('heading', { name: 'Create a passkey for next time?' }).waitFor();
     await page.context().close();
   });
 
-  it('"Send a new code" shows that it is sending, then that a new code is on its way', async () => {
+  it('"Send a new code" says it is sending on the button itself (no second status line), then that a new code is on its way', async () => {
     const email = 'resend@example.com';
     const page = await newPage();
     await askForCode(page, email);
@@ -173,31 +158,29 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     await sending.waitFor();
     expect(await sending.isDisabled()).toBe(true);
     expect(await sending.getAttribute('aria-busy')).toBe('true');
-    expect(await status(page).textContent()).toBe('Sending a new code…');
+    expect(await status(page).count()).toBe(0);
     release();
 
-    await eventually(() => status(page).textContent()).toBe(
-      `A new code is on its way to ${email}. Use the newest one.`,
-    );
+    await waitToSee(page, `We sent a new code to ${email}. Use the newest one.`);
     expect(await page.getByRole('button', { name: 'Send a new code' }).isEnabled()).toBe(true);
     expect(latestCode(app.dataDir, email)).not.toBe(first);
     await page.context().close();
   });
 
-  it('a rate limit replaces "We sent…" and says how long to wait, in words', async () => {
+  it('a rate limit says how long to wait, in words, under the buttons', async () => {
     const email = 'impatient@example.com';
     const page = await newPage();
     await askForCode(page, email);
     // 5 codes per email per 15 minutes: the 4 resends pass, the 5th is refused.
     for (let resend = 1; resend <= 4; resend++) {
-      await page.getByRole('button', { name: 'Send a new code' }).click();
-      await eventually(() => status(page).textContent()).toContain('A new code is on its way');
+      const before = latestCode(app.dataDir, email);
+      await clickButton(page, 'Send a new code');
+      await eventually(async () => latestCode(app.dataDir, email)).not.toBe(before);
       await page.getByRole('button', { name: 'Send a new code' }).waitFor();
     }
-    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await clickButton(page, 'Send a new code');
     await eventually(() => alert(page).textContent()).toBe('Too many attempts. Try again in 15 minutes.');
     expect(await status(page).count()).toBe(0);
-    expect(await page.getByText(/We sent|on its way/).count()).toBe(0);
     await expectNoAxeViolations(page);
     await page.context().close();
   });
@@ -212,12 +195,14 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     const waiting = page.getByRole('button', { name: 'Waiting for your passkey…' });
     await waiting.waitFor();
     expect(await waiting.getAttribute('aria-busy')).toBe('true');
-    const sendButton = startForm(page).getByRole('button', { name: 'Email me a code' });
+    // One status at a time: the button says it, no line elsewhere says anything else.
+    expect(await status(page).count()).toBe(0);
+    const sendButton = startForm(page).getByRole('button', { name: 'Continue' });
     expect(await sendButton.isEnabled()).toBe(true);
 
     await typeInField(startForm(page), 'Email', email);
     await sendButton.click();
-    await eventually(() => status(page).textContent()).toContain('We sent a 6-digit code');
+    await waitToSee(page, `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`);
     // The cancelled request ends quietly: no error for a choice the user made.
     expect(await alert(page).count()).toBe(0);
     await page.getByRole('button', { name: 'Use another email' }).click();
@@ -244,9 +229,9 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     const heading = page.getByRole('heading', { level: 1 });
     await eventually(() => heading.textContent()).toBe('Create a passkey for next time?');
     expect(await heading.count()).toBe(1);
-    // The page's "Sign in" intro ("New here? The code creates your account") gives way to it.
+    // The page's "Sign in" intro gives way to it.
     expect(await page.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
-    expect(await page.getByText(/New here\?/).isVisible()).toBe(false);
+    expect(await sees(page, /Enter your email to sign in/)).toBe(false);
     await expectNoAxeViolations(page);
 
     await page.getByRole('button', { name: 'Create a passkey' }).click();
@@ -275,6 +260,14 @@ describe('/login in self-hosted mode', { timeout: 90_000 }, () => {
     await second.waitForURL(url('/account'));
     expect(await second.getByRole('heading', { name: 'Create a passkey for next time?' }).count()).toBe(0);
     await second.context().close();
+  });
+
+  it('a device without passkeys: the intro and the buttons say nothing of passkeys; the code path works', async () => {
+    const page = await newPage(withoutPasskeys);
+    await page.goto(url('/login'));
+    await eventually(() => page.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
+    expect(await screenText(page)).not.toMatch(/passkey/i);
+    await page.context().close();
   });
 
   it('the route that keeps "Don’t ask again" needs a session and refuses other sites', async () => {

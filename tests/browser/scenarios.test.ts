@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAuthenticator, latestCode, launchBrowser, withoutAutofill, withoutPasskeys } from '../support/browser';
-import { clickButton, field, typeInField, typeInto } from '../support/person';
+import { clickButton, field, focused, screenText, typeInField, typeInto, waitToSee } from '../support/person';
 import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
@@ -49,8 +49,8 @@ async function signInWithEmailCode(page: Page, email: string) {
   await page.goto(url('/login'));
   const start = page.getByRole('form', { name: 'Sign in or create an account' });
   await typeInField(start, 'Email', email);
-  await clickButton(start, 'Email me a code');
-  await expect.poll(() => page.getByRole('status').textContent()).toContain('We sent a 6-digit code');
+  await clickButton(start, 'Continue');
+  await waitToSee(page, `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`);
   await typeInto(field(page, '6-digit code'), latestCode(app.dataDir, email));
   await clickButton(page, 'Continue');
 }
@@ -110,6 +110,8 @@ describe('scenario 2: a new user on a passkey-ready device', () => {
     await expectSignedInAs(page, email, 'Email code');
     expect(await authenticator.credentialCount()).toBe(1);
     expect(await page.locator('ul.passkeys li').count()).toBe(1);
+    // The offer's passkey is confirmed where the list shows it.
+    await waitToSee(page, 'Passkey “Chrome on Linux” created. Next time, sign in with it.');
 
     await signOut(page);
     // Conditional UI: the email field's autofill offers the passkey; the virtual authenticator picks it at once.
@@ -165,7 +167,7 @@ describe('passkey failures', () => {
     await page.context().close();
   });
 
-  it('a deleted passkey no longer signs in', async () => {
+  it('a deleted passkey no longer signs in, and the message says why and leads to the email code, not "Try again"', async () => {
     const { page, authenticator } = await userWithPasskey('deleted@example.com');
     await page.getByRole('button', { name: /^Delete/ }).click();
     await expect.poll(() => page.locator('ul.passkeys li').count()).toBe(0);
@@ -175,7 +177,11 @@ describe('passkey failures', () => {
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await expect
       .poll(() => page.locator('p.error[role=alert]').textContent())
-      .toContain('That passkey could not be verified');
+      .toBe(
+        'This passkey is no longer registered here (it may have been deleted). Sign in with an email code instead: enter your email and choose Continue.',
+      );
+    expect(await screenText(page)).not.toMatch(/try again/i);
+    expect(await focused(page)).toMatchObject({ label: 'Email', tag: 'input' });
     expect(await signedIn(page)).toBe(false);
     await page.context().close();
   });

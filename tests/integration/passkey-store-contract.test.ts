@@ -236,6 +236,27 @@ describe.each(['sqlite', 'dynamodb'] as const)('the %s store', (backend) => {
       expect(await tryCode(email, [newer], MAX, Date.now())).toBe(true);
     });
 
+    it('the code a newer send replaced reads "replaced" (a try), not "wrong"; the newest still works', async () => {
+      const { email, hash: replaced } = await fresh();
+      const newest = hex();
+      await store.storeEmailCode(email, newest, Date.now() + HOUR + 1_000);
+      expect(await store.tryEmailCode(email, [hex(), replaced], MAX, Date.now())).toEqual({
+        result: 'replaced',
+        triesLeft: MAX - 1,
+      });
+      expect(await store.tryEmailCode(email, [hex()], MAX, Date.now())).toEqual({
+        result: 'wrong',
+        triesLeft: MAX - 2,
+      });
+      expect(await tryCode(email, [newest], MAX, Date.now())).toBe(true);
+      // A first code replaced nothing.
+      const first = await fresh();
+      expect(await store.tryEmailCode(first.email, [hex()], MAX, Date.now())).toEqual({
+        result: 'wrong',
+        triesLeft: MAX - 1,
+      });
+    });
+
     it('given back after our failure with its try; finished, it is gone and cannot be given back', async () => {
       const { email, hash } = await fresh();
       for (let i = 0; i < MAX - 1; i++) await tryCode(email, [hex()], MAX, Date.now());

@@ -20,6 +20,14 @@ export async function typeInto(field: Locator, text: string): Promise<void> {
   await expectFieldTook(field, text, 'typed');
 }
 
+/**
+ * Types `text` where the focus is, without clicking first: where the page put the focus itself
+ * (a code field after a refused code, with the code selected, so typing replaces it).
+ */
+export async function typeWhereFocused(page: Page, text: string): Promise<void> {
+  await page.keyboard.type(text);
+}
+
 /** The visible field labelled `label` (a closed <details> may hold another one, unseen). */
 export function field(scope: Page | Locator, label: string | RegExp): Locator {
   return scope
