@@ -79,9 +79,12 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
         )}
 
         {step.kind === 'fallback' && (
-          <div className="stack" data-testid="connect-fallback">
-            <h2>Get a one-time code by email</h2>
-            <p className="lead">New here? The code creates your account.</p>
+          <div className="stack connect-fallback" data-testid="connect-fallback">
+            {/* Hidden once the code step (its own heading) is shown: corbado-connect.css. */}
+            <div className="connect-fallback-intro">
+              <h2>Get a one-time code by email</h2>
+              <p className="lead">New here? The code creates your account.</p>
+            </div>
             <CodeOrPassword
               next={next}
               initialEmail={step.identifier}

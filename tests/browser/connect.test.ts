@@ -248,7 +248,7 @@ describe('an email typed into Corbado’s field with no passkey behind it', () =
 
       // The newcomer: the code creates the account; the passkey offer follows.
       const codeForm = newcomerPage.getByRole('form', { name: 'Sign in or create an account with an email code' });
-      await clickButton(codeForm, 'Email me a code');
+      await clickButton(codeForm, 'Continue');
       await field(newcomerPage, '6-digit code').waitFor();
       await typeInField(newcomerPage, '6-digit code', latestCode(stack.app.dataDir, newcomer));
       await clickButton(newcomerPage, 'Continue');
@@ -337,7 +337,7 @@ describe('a new user', () => {
       await openFallback(page);
       const start = page.getByRole('form', { name: 'Sign in or create an account with an email code' });
       await typeInField(start, 'Email', email);
-      await clickButton(start, 'Email me a code');
+      await clickButton(start, 'Continue');
       await field(page, '6-digit code').waitFor();
       await typeInField(page, '6-digit code', latestCode(stack.app.dataDir, email));
       await clickButton(page, 'Continue');

@@ -136,7 +136,7 @@ for (const viewport of Object.keys(VIEWPORTS) as Viewport[]) {
       await openCodeOrPassword(walk);
       const codeForm = walk.page.getByRole('form', { name: 'Sign in or create an account with an email code' });
       await typeInField(codeForm, 'Email', email);
-      await clickButton(codeForm, 'Email me a code');
+      await clickButton(codeForm, 'Continue');
       const code = field(walk.page, '6-digit code');
       await code.waitFor();
       await walk.step('code-sent');
