@@ -1,3 +1,13 @@
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+/**
+ * Corrections to Corbado Connect's bundled component, which has no option for them (the why of
+ * each is in lib/build/corbado-connect-patch.cjs), applied by Turbopack, which both
+ * `next dev` and `next build` use from Next 16 on.
+ */
+const corbadoConnectLoader = require.resolve('./lib/build/corbado-connect-loader.cjs');
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -12,6 +22,12 @@ const nextConfig = {
   // by default Next would drop them again after a minute unused (and keep only 5), so a newcomer
   // reading the code in the terminal waited on a second compile. Keep them for the session.
   onDemandEntries: { maxInactiveAge: 60 * 60 * 1000, pagesBufferLength: 50 },
+  turbopack: {
+    rules: {
+      '**/@corbado/connect-react/dist/index.js': { loaders: [corbadoConnectLoader] },
+      '**/@corbado/connect-react/node_modules/@corbado/web-core/dist/index.js': { loaders: [corbadoConnectLoader] },
+    },
+  },
   // middleware.ts sets the security headers on every answer it sees; its matcher skips the static
   // files below, so they get here what docs/SECURITY.md promises for every answer. Their own
   // caching stays, and a policy that allows nothing (they are no documents). No HSTS: this is

@@ -4,14 +4,28 @@
  * https://pro-1000000001.localhost:8443, Backend API on http://127.0.0.1:8444, its Actions calling
  * the app), then `npm run dev` on http://localhost:3000 pointed at it, on the embedded Cognito in
  * its own data folder (.data/connect). A demo and a test aid, never a production setup.
+ *
+ * Other ports, to run it beside another app: PORT (the app), CORBADO_FRONTEND_PORT,
+ * CORBADO_BACKEND_PORT (the stand-in), COGNITO_LOCAL_PORT (the embedded Cognito).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startCorbadoCloud } from '../tests/support/corbado-cloud';
 
-const APP_PORT = 3000;
-const FRONTEND_PORT = 8443;
-const BACKEND_PORT = 8444;
+function port(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    console.error(`${name} must be a port number (1-65535), not ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const APP_PORT = port('PORT', 3000);
+const FRONTEND_PORT = port('CORBADO_FRONTEND_PORT', 8443);
+const BACKEND_PORT = port('CORBADO_BACKEND_PORT', 8444);
 const PROJECT_ID = 'pro-1000000001';
 /** Fixed so the app's environment and the stand-in agree across restarts; local only. */
 const API_SECRET = 'corbado1_local-stand-in-api-secret';

@@ -3,6 +3,7 @@
 import { CorbadoConnectPasskeyList, CorbadoConnectProvider } from '@corbado/connect-react';
 import { callApi } from '@/lib/client/api';
 import type { ConnectProject } from '../login/connect-sign-in';
+import '../login/corbado-connect.css';
 
 /**
  * Corbado Connect mode, on /account: Corbado's list of the user's passkeys. Every action it

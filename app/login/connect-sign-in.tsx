@@ -1,9 +1,10 @@
 'use client';
 
 import { CorbadoConnectAppend, CorbadoConnectLogin, CorbadoConnectProvider } from '@corbado/connect-react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { callApi } from '@/lib/client/api';
 import { CodeOrPassword } from './code-or-password';
+import './corbado-connect.css';
 
 export interface ConnectProject {
   projectId: string;
@@ -12,21 +13,27 @@ export interface ConnectProject {
 
 type Step =
   | { kind: 'passkey' }
-  | { kind: 'fallback'; identifier: string; message: string | null }
+  | { kind: 'fallback'; identifier: string; passwordFirst: boolean }
   | { kind: 'append' }
   | { kind: 'signing-in' };
 
 /**
  * Corbado Connect mode. Passkey first: Corbado's login component; its proof
  * (`signedPasskeyData`) is exchanged for the app's session at /api/corbado/connect/sign-in.
- * When it falls back (no passkey, no account, the authenticator refused), the user's email goes
- * into our password form and the email-code path, which is also the sign-up: Connect creates
- * no users. After any sign-in that was not a passkey, Corbado's append component offers a
- * passkey; skipping and completing both go on to `next`.
+ * When it falls back, the email typed into it goes on to our code-or-password step, which is also
+ * the sign-up (Connect creates no users). An email Corbado has no passkey for and one it has no
+ * user for land on the same step, code first, with no message from Corbado, so the screen says
+ * nothing about whether an account exists; after the authenticator refused a passkey ("Use
+ * password instead"), the password form comes first. After any sign-in that was not a passkey,
+ * Corbado's append component offers a passkey; skipping and completing both go on to `next`.
  */
 export function ConnectSignIn({ project, next }: { project: ConnectProject; next: string }) {
   const [step, setStep] = useState<Step>({ kind: 'passkey' });
   const [error, setError] = useState<string | null>(null);
+  // Corbado calls onError when the authenticator refused, before its "Use password instead".
+  const passkeyRefused = useRef(false);
+  const fallBack = (identifier: string) =>
+    setStep({ kind: 'fallback', identifier, passwordFirst: Boolean(identifier) && passkeyRefused.current });
   const finish = async () => window.location.assign(next);
   const offerPasskey = () => setStep({ kind: 'append' });
 
@@ -36,7 +43,7 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
     const result = await callApi('/api/corbado/connect/sign-in', { body: { signedPasskeyData } });
     if (result.ok) return finish();
     setError(result.message);
-    setStep({ kind: 'fallback', identifier: '', message: null });
+    fallBack('');
   }
 
   async function appendToken(): Promise<string> {
@@ -52,17 +59,14 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
       <div className="stack">
         {step.kind === 'passkey' && (
           <>
+            {/* No onSignupClick: the link below is the way in for newcomers, in the app's words. */}
             <CorbadoConnectLogin
               onComplete={exchange}
-              onFallback={(identifier, message) => setStep({ kind: 'fallback', identifier, message })}
+              onError={() => (passkeyRefused.current = true)}
+              onFallback={(identifier) => fallBack(identifier)}
               onLoaded={() => undefined}
-              onSignupClick={() => setStep({ kind: 'fallback', identifier: '', message: null })}
             />
-            <button
-              type="button"
-              className="link"
-              onClick={() => setStep({ kind: 'fallback', identifier: '', message: null })}
-            >
+            <button type="button" className="link" onClick={() => fallBack('')}>
               New here, or no passkey? Use an email code or your password
             </button>
           </>
@@ -75,14 +79,16 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
         )}
 
         {step.kind === 'fallback' && (
-          <div className="stack" data-testid="connect-fallback">
-            {step.message && <p className="status">{step.message}</p>}
-            <h2>Get a one-time code by email</h2>
-            <p className="lead">New here? The code creates your account.</p>
+          <div className="stack connect-fallback" data-testid="connect-fallback">
+            {/* Hidden once the code step (its own heading) is shown: corbado-connect.css. */}
+            <div className="connect-fallback-intro">
+              <h2>Get a one-time code by email</h2>
+              <p className="lead">New here? The code creates your account.</p>
+            </div>
             <CodeOrPassword
               next={next}
               initialEmail={step.identifier}
-              passwordFirst={Boolean(step.identifier)}
+              passwordFirst={step.passwordFirst}
               formLabel="Sign in or create an account with an email code"
               emailAutoComplete="username"
               onSignedIn={offerPasskey}
@@ -93,6 +99,7 @@ export function ConnectSignIn({ project, next }: { project: ConnectProject; next
               className="link"
               onClick={() => {
                 setError(null);
+                passkeyRefused.current = false;
                 setStep({ kind: 'passkey' });
               }}
             >

@@ -14,9 +14,9 @@ import { getConfig, type AppConfig } from '../config';
 /**
  * What Corbado's components need. Both inject their styles as inline <style> tags. Complete's
  * talks to its Frontend API and loads Google Fonts. Connect's talks to
- * https://{projectId}.{frontendApiUrlSuffix} only; its CSS also @imports two Google Fonts
- * stylesheets, which stay blocked: they would hand every visitor's address to Google for a
- * typeface, and the component falls back to the page's own fonts (docs/CORBADO.md).
+ * https://{projectId}.{frontendApiUrlSuffix} only; its CSS @imported two Google Fonts stylesheets,
+ * which the app's build removes (lib/build/corbado-connect-patch.cjs) and which stay refused here
+ * anyway: they would hand every visitor's address to Google for a typeface (docs/CORBADO.md).
  */
 function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
   if (corbado.mode === 'connect') {

@@ -8,6 +8,7 @@ import { ConnectClient } from '../support/corbado-cloud/client';
 import { startConnectTestStack, type ConnectTestStack } from '../support/connect-stack';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { newSigningKey, SoftAuthenticator } from '../support/soft-authenticator';
+import { clickButton, field, typeInField, typeInto } from '../support/person';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -38,8 +39,8 @@ afterAll(async () => {
 interface TestPage {
   page: Page;
   /**
-   * Console errors other than the two Google Fonts stylesheets the component's CSS imports
-   * (blocked by the CSP).
+   * Console errors (a CSP violation is one), other than login/start's 404 where a test types an
+   * email Corbado has no user for (Chromium logs every 4xx answer).
    */
   consoleErrors: string[];
 }
@@ -50,7 +51,7 @@ async function newPage(prepare: (context: BrowserContext) => Promise<void> = wit
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
-    const expected = message.text().includes('fonts.googleapis.com');
+    const expected = message.location().url.endsWith('/v2/connect/login/start');
     if (message.type() === 'error' && !expected) {
       consoleErrors.push(`${message.text()} (${message.location().url})`);
     }
@@ -77,7 +78,7 @@ async function componentLoaded(page: Page) {
 async function openFallback(page: Page) {
   await page.goto(url('/login'));
   await componentLoaded(page);
-  await page.getByRole('button', { name: /New here, or no passkey/ }).click();
+  await clickButton(page, 'New here, or no passkey? Use an email code or your password');
   await page.getByTestId('connect-fallback').waitFor();
 }
 
@@ -85,9 +86,9 @@ async function signInWithPassword(page: Page, email: string) {
   await openFallback(page);
   await page.getByText('Sign in with your password instead').click();
   const form = page.locator('details form');
-  await form.getByLabel('Email').fill(email);
-  await form.getByLabel('Password').fill(password);
-  await form.getByRole('button', { name: 'Sign in' }).click();
+  await typeInField(form, 'Email', email);
+  await typeInField(form, 'Password', password);
+  await clickButton(form, 'Sign in');
 }
 
 /** Corbado's login component, by the email field (first login in this browser) or one-tap. */
@@ -101,8 +102,8 @@ async function passkeyLogin(page: Page, email: string) {
   const oneTap = page.locator('.cb-connect').getByRole('button').filter({ hasText: email });
   await emailField.or(oneTap).first().waitFor({ timeout: 20_000 });
   if (await emailField.isVisible()) {
-    await emailField.fill(email);
-    await page.getByRole('button', { name: 'Login', exact: true }).click();
+    await typeInto(emailField, email);
+    await clickButton(page.locator('.cb-connect'), 'Sign in');
   } else {
     await oneTap.first().click();
   }
@@ -124,9 +125,9 @@ async function signOut(page: Page) {
 
 async function acceptPasskeyOffer(page: Page) {
   await page.getByTestId('connect-append').waitFor();
-  await page.getByRole('button', { name: 'Activate passkey' }).click();
+  await clickButton(page, 'Activate passkey');
   // Corbado's success screen: its Continue calls onComplete, which goes on to `next`.
-  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await clickButton(page, 'Continue');
 }
 
 describe('an existing password user', () => {
@@ -159,8 +160,9 @@ describe('an existing password user', () => {
       await page.locator('.cb-passkey-list-item').first().waitFor({ timeout: 20_000 });
       expect(await page.locator('.cb-passkey-list-item').count()).toBe(1);
       await page.screenshot({ path: `${ARTIFACTS}/connect-account.png`, fullPage: true });
+      // The delete cross has no accessible name (Corbado's markup): a person clicks the cross.
       await page.locator('.cb-passkey-list-item-delete-icon').first().click();
-      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await clickButton(page, 'Delete');
       await expect.poll(() => stack.cloud.passkeysOf(username).length).toBe(0);
       await expect.poll(() => page.locator('.cb-passkey-list-item').count()).toBe(0);
       expect(consoleErrors).toEqual([]);
@@ -208,6 +210,122 @@ async function passwordUserWithPasskey(email: string, authenticator?: Authentica
   return (await cognitoUser(email)).username;
 }
 
+describe('an email typed into Corbado’s field with no passkey behind it', () => {
+  it(
+    'lands a password user and a newcomer on the same code-or-password step, the email filled in',
+    { timeout: 120_000 },
+    async () => {
+      const member = 'pat@example.com';
+      const newcomer = 'newbie@example.com';
+      await addPasswordUser(stack.app, member, password);
+      const seen: string[] = [];
+      const pages: Page[] = [];
+      for (const email of [member, newcomer]) {
+        const { page, consoleErrors } = await newPage();
+        pages.push(page);
+        await page.goto(url('/login'));
+        await passkeyLogin(page, email);
+        await page.getByTestId('connect-fallback').waitFor({ timeout: 20_000 });
+        const codeForm = page.getByRole('form', { name: 'Sign in or create an account with an email code' });
+        expect(await field(codeForm, 'Email').inputValue()).toBe(email);
+        const text = await page.locator('main').innerText();
+        expect(text).not.toMatch(/no account|not registered|Signup/i);
+        seen.push(text.replace(email, '<email>'));
+        await page.screenshot({ path: `${ARTIFACTS}/connect-fallback-${email.split('@')[0]}.png`, fullPage: true });
+        expect(consoleErrors).toEqual([]);
+      }
+      // Nothing on the screen tells whether the email has an account.
+      expect(seen[0]).toBe(seen[1]);
+
+      // The password user: the password form carries the email; the passkey offer follows.
+      const [memberPage, newcomerPage] = pages as [Page, Page];
+      await memberPage.getByText('Sign in with your password instead').click();
+      const form = memberPage.locator('details form');
+      expect(await field(form, 'Email').inputValue()).toBe(member);
+      await typeInField(form, 'Password', password);
+      await clickButton(form, 'Sign in');
+      await memberPage.getByTestId('connect-append').waitFor();
+
+      // The newcomer: the code creates the account; the passkey offer follows.
+      const codeForm = newcomerPage.getByRole('form', { name: 'Sign in or create an account with an email code' });
+      await clickButton(codeForm, 'Continue');
+      await field(newcomerPage, '6-digit code').waitFor();
+      await typeInField(newcomerPage, '6-digit code', latestCode(stack.app.dataDir, newcomer));
+      await clickButton(newcomerPage, 'Continue');
+      await newcomerPage.getByTestId('connect-append').waitFor();
+      for (const page of pages) await page.context().close();
+    },
+  );
+});
+
+describe('Connect looks like the app', () => {
+  it(
+    'in the app’s colours, corners, font, words and dates; one heading on the offer; no Google Fonts',
+    { timeout: 120_000 },
+    async () => {
+      const email = 'theme@example.com';
+      await addPasswordUser(stack.app, email, password);
+      const { page, consoleErrors } = await newPage();
+      await addAuthenticator(page);
+      const outside: string[] = [];
+      page.on('request', (request) => {
+        const { hostname } = new URL(request.url());
+        if (hostname !== 'localhost' && !hostname.startsWith(stack.cloud.projectId)) outside.push(request.url());
+      });
+      const style = (locator: ReturnType<Page['locator']>) =>
+        locator.evaluate((element) => {
+          const css = getComputedStyle(element);
+          return {
+            background: css.backgroundColor,
+            radius: css.borderRadius,
+            font: css.fontFamily,
+            bodyFont: getComputedStyle(document.body).fontFamily,
+          };
+        });
+      const ACCENT = 'rgb(11, 92, 173)';
+
+      await page.goto(url('/login'));
+      await componentLoaded(page);
+      const signIn = page.locator('.cb-connect').getByRole('button', { name: 'Sign in', exact: true });
+      await signIn.waitFor();
+      const login = await style(signIn);
+      expect(login).toMatchObject({ background: ACCENT, radius: '8px' });
+      expect(login.font).toBe(login.bodyFont);
+      expect(await page.locator('main').innerText()).not.toMatch(/\bLogin\b|Signup|log in/i);
+      await page.screenshot({ path: `${ARTIFACTS}/connect-login-themed.png`, fullPage: true });
+
+      await signInWithPassword(page, email);
+      const offer = page.getByTestId('connect-append');
+      await offer.waitFor();
+      const activate = page.getByRole('button', { name: 'Activate passkey' });
+      await activate.waitFor();
+      expect(await style(activate)).toMatchObject({ background: ACCENT, radius: '8px' });
+      // One heading says what this step is; Corbado's own title is not a second one.
+      expect(await offer.getByRole('heading').filter({ visible: true }).count()).toBe(1);
+      expect(await offer.locator('.cb-h2, .cb-h3').filter({ visible: true }).count()).toBe(0);
+      expect(await page.locator('main').innerText()).not.toMatch(/\bLogin\b|Signup|log in/i);
+      await page.screenshot({ path: `${ARTIFACTS}/connect-offer-themed.png`, fullPage: true });
+      await clickButton(page, 'Activate passkey');
+      await clickButton(page, 'Continue');
+      await expectSignedInAs(page, email, 'Password');
+
+      const item = page.locator('.cb-passkey-list-item').first();
+      await item.waitFor({ timeout: 20_000 });
+      // As the app writes dates ("7 Dec 2026, 00:05 UTC", like "Since" above), not "07-12-2026 00:05:24".
+      const date = String.raw`\d{1,2}\u00a0[A-Z][a-z]{2}\u00a0\d{4}, \d{2}:\d{2}\u00a0UTC`;
+      expect(await page.getByTestId('account-since').innerText()).toMatch(new RegExp(`^${date}$`));
+      const details = await page.locator('.cb-passkey-list-item-details').allInnerTexts();
+      expect(details[0]).toMatch(new RegExp(`^Created: ${date} with Chrome on Linux$`));
+      expect(details[1]).toMatch(new RegExp(`^Last used: ${date}$`));
+      expect(await style(page.getByRole('button', { name: /Add a passkey/ }))).toMatchObject({ background: ACCENT });
+      await page.screenshot({ path: `${ARTIFACTS}/connect-account-themed.png`, fullPage: true });
+      expect(outside).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+      await page.context().close();
+    },
+  );
+});
+
 describe('a new user', () => {
   it(
     'signs up with an email code (Connect creates no users), then is offered a passkey and creates it',
@@ -218,11 +336,11 @@ describe('a new user', () => {
       const authenticator = await addAuthenticator(page);
       await openFallback(page);
       const start = page.getByRole('form', { name: 'Sign in or create an account with an email code' });
-      await start.getByLabel('Email').fill(email);
-      await start.getByRole('button', { name: 'Email me a code' }).click();
-      await page.getByLabel('6-digit code').waitFor();
-      await page.getByLabel('6-digit code').fill(latestCode(stack.app.dataDir, email));
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await typeInField(start, 'Email', email);
+      await clickButton(start, 'Continue');
+      await field(page, '6-digit code').waitFor();
+      await typeInField(page, '6-digit code', latestCode(stack.app.dataDir, email));
+      await clickButton(page, 'Continue');
       await acceptPasskeyOffer(page);
       await expectSignedInAs(page, email, 'Email code');
       const { username, attributes } = await cognitoUser(email);
@@ -256,8 +374,8 @@ describe('when the passkey does not work', () => {
       await page.getByTestId('connect-fallback').waitFor();
       const form = page.locator('details form');
       expect(await form.getByLabel('Email').inputValue()).toBe(email);
-      await form.getByLabel('Password').fill(password);
-      await form.getByRole('button', { name: 'Sign in' }).click();
+      await typeInField(form, 'Password', password);
+      await clickButton(form, 'Sign in');
       await page.getByTestId('connect-append').waitFor();
       await page.getByText('Skip', { exact: true }).click();
       await expectSignedInAs(page, email, 'Password');
@@ -287,7 +405,7 @@ describe('when the passkey does not work', () => {
       } finally {
         stack.cloud.setBackendDown(false);
       }
-      await page.getByRole('button', { name: 'Try a passkey again' }).click();
+      await clickButton(page, 'Try a passkey again');
       await passkeyLogin(page, email);
       await expectSignedInAs(page, email, 'Passkey (Corbado)');
       await page.context().close();

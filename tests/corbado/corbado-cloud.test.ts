@@ -184,12 +184,12 @@ describe('append, login and verifySignedData', () => {
     expect(cloud.passkeysOf('cognito-user-1')).toEqual([]);
   });
 
-  it('says user_not_found for an unknown identifier and has no options for a user without passkeys', async () => {
+  it("answers 404 for an unknown identifier (as Corbado's spec says) and no options for a user without passkeys", async () => {
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
     const unknown = await client.loginStart('nobody');
-    expect(unknown.status).toBe(200);
-    expect(unknown.body).toMatchObject({ assertionOptions: '', error: { code: 'user_not_found' } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ httpStatusCode: 404, error: { type: 'not_found' } });
 
     await connectToken(cloud, 'passkey-append', { identifier: 'cognito-user-3', displayName: 'cy@example.com' });
     const without = await client.loginStart('cognito-user-3');
@@ -349,7 +349,7 @@ describe('Backend API access and faults', () => {
     ).toBe(401);
     const client = new ConnectClient(cloud, APP_ORIGIN);
     await client.loginInit();
-    expect((await client.loginStart('u')).body).toMatchObject({ error: { code: 'user_not_found' } });
+    expect((await client.loginStart('u')).status).toBe(404);
   });
 
   it('answers 503 while the Backend API is down, and works again after', async () => {
@@ -500,10 +500,10 @@ describe('Corbado Connect Actions', () => {
     });
   });
 
-  it('says user_not_found when pre-login does not know the email, and fails the start when the action fails', async () => {
+  it('answers 404 when pre-login does not know the email, and fails the start when the action fails', async () => {
     const client = new ConnectClient(actionsCloud, APP_ORIGIN);
     await client.loginInit();
-    expect((await client.loginStart('eve@example.com')).body).toMatchObject({ error: { code: 'user_not_found' } });
+    expect((await client.loginStart('eve@example.com')).status).toBe(404);
     const broken = await client.loginStart('broken@example.com');
     expect(broken.status).toBe(500);
     expect(broken.body).toMatchObject({ error: { type: 'action_failed' } });

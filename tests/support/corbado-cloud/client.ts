@@ -107,7 +107,7 @@ export class ConnectClient {
   }
 
   loginStart(identifier: string, source: 'text-field' | 'one-tap' = 'text-field') {
-    return this.post<{ assertionOptions: string; isCDA: boolean; error?: { code: string } }>(
+    return this.post<{ assertionOptions: string; isCDA: boolean; error?: { type: string } }>(
       '/v2/connect/login/start',
       {
         identifier,

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { build, type Plugin } from 'esbuild';
+import { patchCorbadoConnect, TARGET } from '../../../lib/build/corbado-connect-patch.cjs';
 import type { CorbadoCloud } from './index';
 
 /**
@@ -11,7 +13,9 @@ import type { CorbadoCloud } from './index';
  * POST /token asks the Backend API for a connect token, POST /complete verifies signedPasskeyData,
  * and it answers the Corbado Connect Actions (pre-login maps the emails it issued append tokens
  * for to their usernames). This proves the stand-in with the real component independently of the
- * app.
+ * app. The component is the one the app ships: with the app's build-time corrections
+ * (lib/build/corbado-connect-patch.cjs). `strict: true` serves React's development build inside
+ * <StrictMode>, as `npm run dev` runs it (every new component mounted, unmounted and mounted again).
  *
  *   const page = await startComponentPage();
  *   const cloud = await startCorbadoCloud({ appOrigin: page.origin, actions: page.actions });
@@ -24,14 +28,29 @@ export interface ComponentPage {
   origin: string;
   /** The Actions settings for startCorbadoCloud: this server answers them. */
   actions: { baseUrl: string; secret: string };
-  url(mode: 'append' | 'login' | 'list', user: { username: string; email: string }): string;
+  url(
+    mode: 'append' | 'login' | 'list',
+    user: { username: string; email: string },
+    options?: { strict?: boolean },
+  ): string;
   useCloud(cloud: CorbadoCloud): void;
   /** The verifySignedData answers the page's server got, in order. */
   verifications: { username: string; verificationResult: string }[];
   close(): Promise<void>;
 }
 
-async function bundlePage(): Promise<string> {
+/** The app's corrections to the component, as its bundler loader applies them. */
+const patchedComponent: Plugin = {
+  name: 'corbado-connect-patch',
+  setup(bundler) {
+    bundler.onLoad({ filter: TARGET }, async (args) => ({
+      contents: patchCorbadoConnect(await readFile(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundlePage(nodeEnv: 'production' | 'development'): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./page/page.tsx', import.meta.url))],
     bundle: true,
@@ -40,7 +59,8 @@ async function bundlePage(): Promise<string> {
     platform: 'browser',
     target: 'es2020',
     jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: { 'process.env.NODE_ENV': JSON.stringify(nodeEnv) },
+    plugins: [patchedComponent],
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
@@ -55,7 +75,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, string>> {
 const escapeJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 export async function startComponentPage(): Promise<ComponentPage> {
-  const script = await bundlePage();
+  const scripts = { production: await bundlePage('production'), development: await bundlePage('development') };
   let cloud: CorbadoCloud | undefined;
   const verifications: ComponentPage['verifications'] = [];
   const usernames = new Map<string, string>();
@@ -84,13 +104,14 @@ export async function startComponentPage(): Promise<ComponentPage> {
           mode: url.searchParams.get('mode'),
           username: url.searchParams.get('username'),
           email: url.searchParams.get('email'),
+          strict: url.searchParams.get('strict') === '1',
         };
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(
           `<!doctype html><html><head><meta charset="utf-8"><title>Corbado Connect component</title>` +
             // Keeps web-core's FingerprintJS from pinging its CDN (README of the reference).
             `<script>window.__fpjs_d_m = true; window.__PAGE_CONFIG__ = ${escapeJson(config)};</script>` +
-            `</head><body><div id="root"></div><script src="/page.js"></script></body></html>`,
+            `</head><body><div id="root"></div><script src="/${config.strict ? 'page-dev' : 'page'}.js"></script></body></html>`,
         );
         return;
       }
@@ -98,9 +119,9 @@ export async function startComponentPage(): Promise<ComponentPage> {
         res.writeHead(204).end();
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/page.js') {
+      if (req.method === 'GET' && (url.pathname === '/page.js' || url.pathname === '/page-dev.js')) {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-        res.end(script);
+        res.end(url.pathname === '/page.js' ? scripts.production : scripts.development);
         return;
       }
       if (req.method === 'POST' && url.pathname === '/token') {
@@ -151,7 +172,8 @@ export async function startComponentPage(): Promise<ComponentPage> {
   return {
     origin,
     actions: { baseUrl: `http://127.0.0.1:${port}`, secret: actionSecret },
-    url: (mode, user) => `${origin}/?${new URLSearchParams({ mode, username: user.username, email: user.email })}`,
+    url: (mode, user, { strict = false } = {}) =>
+      `${origin}/?${new URLSearchParams({ mode, username: user.username, email: user.email, ...(strict ? { strict: '1' } : {}) })}`,
     useCloud: (next) => {
       cloud = next;
     },

@@ -144,15 +144,13 @@ async function loginStart(ctx: FrontendContext, req: FrontendRequest): Promise<R
   return { status: 200, body: { assertionOptions: JSON.stringify({ publicKey: options }), isCDA: false } };
 }
 
+/**
+ * No user for the identifier: Corbado's spec (spec_v2.yaml, ConnectLoginStart) answers 404 "No user
+ * was found for the identifier", which web-core turns into ConnectUserNotFound. A 200 is never
+ * answered without assertionOptions' meaning: an empty string is "this user has no passkey".
+ */
 function userNotFound(): Reply {
-  return {
-    status: 200,
-    body: {
-      assertionOptions: '',
-      isCDA: false,
-      error: { code: 'user_not_found', message: 'No account found for this identifier.' },
-    },
-  };
+  return apiError(404, 'not_found', 'No user was found for the identifier');
 }
 
 async function loginFinish(ctx: FrontendContext, req: FrontendRequest): Promise<Reply> {

@@ -4,7 +4,7 @@ import {
   CorbadoConnectPasskeyList,
   CorbadoConnectProvider,
 } from '@corbado/connect-react';
-import { useState } from 'react';
+import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
 /**
@@ -19,6 +19,8 @@ interface PageConfig {
   mode: 'append' | 'login' | 'list';
   username: string;
   email: string;
+  /** React's development build in <StrictMode>, as `npm run dev` runs the app. */
+  strict: boolean;
 }
 
 declare global {
@@ -74,4 +76,12 @@ function Page() {
   );
 }
 
-createRoot(document.getElementById('root')!).render(<Page />);
+createRoot(document.getElementById('root')!).render(
+  config.strict ? (
+    <StrictMode>
+      <Page />
+    </StrictMode>
+  ) : (
+    <Page />
+  ),
+);
