@@ -5,7 +5,7 @@
  *
  *   npm run bench                    full run (several minutes)
  *   npm run bench -- --short         about a minute, for CI (also BENCH_SHORT=1)
- *   npm run bench -- --only=session,paths   some sections: sizes, server, session, paths, burst, growth, store, connect, quota, telemetry
+ *   npm run bench -- --only=session,paths   some sections: sizes, server, session, peers, paths, burst, growth, store, connect, quota, telemetry
  *   npm run bench -- --profile       CPU profiles of the app worker, into <tmpdir>/bench-profiles/
  */
 import './quiet';
@@ -13,7 +13,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BurstResult, PathResult, SessionCheckResult, SignInPathsResult } from './app-worker';
+import type {
+  BurstResult,
+  ContenderFigures,
+  PathResult,
+  PeersResult,
+  SessionCheckResult,
+  SignInPathsResult,
+} from './app-worker';
 import { ensureFreshBuild } from './build';
 import { workerClient, type FromWorker } from './ipc';
 import { startSeededPool, type SeededPool } from './pool';
@@ -29,6 +36,7 @@ const SECTIONS = [
   'sizes',
   'server',
   'session',
+  'peers',
   'paths',
   'burst',
   'growth',
@@ -54,6 +62,7 @@ const PLAN = short
   ? {
       sessionChecks: 5_000,
       freshSessions: 100,
+      peers: { rounds: 3, seenPerRound: 200, freshPerRound: 5 },
       signInIterations: 20,
       growthLevels: [10, 10_000],
       apiSeedingLimit: 10,
@@ -75,6 +84,7 @@ const PLAN = short
   : {
       sessionChecks: 20_000,
       freshSessions: 300,
+      peers: { rounds: 10, seenPerRound: 1_000, freshPerRound: 20 },
       signInIterations: 100,
       growthLevels: [10, 1_000, 10_000],
       apiSeedingLimit: 10_000,
@@ -97,6 +107,8 @@ const PLAN = short
 const KB = 1000;
 const BUDGETS = {
   sessionCheckMedianMicros: 100,
+  /** Ours ÷ the fastest peer's session check (bench/peers.ts), a cookie seen before. */
+  oursToFastestPeer: 1,
   protectedToPublicThroughput: 0.85,
   returningUserCalls: 2,
   newUserCalls: 5,
@@ -182,6 +194,7 @@ interface Results {
   connect?: ConnectCosts;
   server?: ServerThroughput;
   sessionCheck?: SessionCheckResult;
+  peers?: PeersResult;
   signInPaths?: SignInPathsResult & { poolUsers: number };
   concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
   growth?: GrowthLevel[];
@@ -258,7 +271,7 @@ function pathBudgets(paths: SignInPathsResult, poolUsers: number): void {
 }
 
 async function poolSections(results: Results): Promise<void> {
-  const wantsBase = only.has('session') || only.has('paths') || only.has('burst');
+  const wantsBase = only.has('session') || only.has('peers') || only.has('paths') || only.has('burst');
   const levels = PLAN.growthLevels.filter((users, i) =>
     i === 0 ? wantsBase || only.has('growth') : only.has('growth'),
   );
@@ -276,6 +289,21 @@ async function poolSections(results: Results): Promise<void> {
         });
         results.sessionCheck = check;
         budget('session check median (µs)', check.check.median, '<=', BUDGETS.sessionCheckMedianMicros);
+      }
+      if (i === 0 && only.has('peers')) {
+        log('ours and the peers, alternating rounds...');
+        const peers = await worker.run<PeersResult>('peers', PLAN.peers);
+        results.peers = peers;
+        // The claim: a session seen before (nearly every request) costs less with ours than with
+        // any peer. Judged on a full run only: the short run's rounds are few.
+        const fastest = Math.min(...peers.peers.map((peer) => peer.seen.median));
+        budget(
+          'session check seen before: ours ÷ the fastest peer (median)',
+          peers.ours.seen.median / fastest,
+          '<',
+          BUDGETS.oursToFastestPeer,
+          !short,
+        );
       }
       let paths: SignInPathsResult | undefined;
       if ((i === 0 && only.has('paths')) || only.has('growth')) {
@@ -399,6 +427,25 @@ function telemetryTable(t: TelemetryCost): string {
   );
 }
 
+/** 1b. Ours and the peers (bench/peers.ts), measured in one process in alternating rounds. */
+function peersTable(p: PeersResult): string {
+  const row = (c: ContenderFigures) => [
+    c.name,
+    c.cookieBytes,
+    round(c.seen.median),
+    round(c.seenCpuMicros),
+    c === p.ours ? '' : round(p.ours.seen.median / c.seen.median),
+    round(c.fresh.median),
+    round(c.freshCpuMicros),
+    c === p.ours ? '' : round(p.ours.fresh.median / c.fresh.median),
+  ];
+  return table(
+    `1b. Ours and the peers, same run: µs per session check (${p.rounds} alternating rounds of ${p.seenPerRound.toLocaleString('en')} seen-before and ${p.freshPerRound} new checks each)`,
+    ['', 'cookie B', 'seen: median', 'CPU', 'ours ÷', 'new: median', 'CPU', 'ours ÷'],
+    [row(p.ours), ...p.peers.map(row)],
+  );
+}
+
 // ---- report ----------------------------------------------------------------------------------
 
 function table(title: string, header: string[], rows: (string | number)[][]): string {
@@ -470,6 +517,7 @@ function report(results: Results): string {
       ),
     );
   }
+  if (results.peers) parts.push(peersTable(results.peers));
   if (results.server) {
     const s = results.server;
     const cpu = (f: typeof s.publicPage) => (f.cpuMsPerRequest === null ? 'n/a' : ms(f.cpuMsPerRequest));
