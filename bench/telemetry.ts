@@ -100,8 +100,14 @@ async function loadProtectedPage(server: Server, connections: number, seconds: n
     const statuses = Object.fromEntries(
       Object.entries(result.statusCodeStats ?? {}).map(([status, { count = 0 }]) => [status, count]),
     );
+    // What the server said about it: its warnings and errors (the app's log lines, Next's own).
+    const said = server.app
+      .output()
+      .split('\n')
+      .filter((line) => /"level":"(warn|error)"|Error/.test(line))
+      .slice(-5);
     throw new Error(
-      `GET /account: ${result.non2xx} non-2xx of ${result.requests.total} (${statusSummary(statuses)}), ${result.errors} errors (${result.timeouts} timeouts)`,
+      `GET /account: ${result.non2xx} non-2xx of ${result.requests.total} (${statusSummary(statuses)}), ${result.errors} errors (${result.timeouts} timeouts)${said.length ? `; the server logged:\n${said.join('\n')}` : ''}`,
     );
   }
   return result.requests.total;
