@@ -327,6 +327,46 @@ async function peers({
   return { rounds, seenPerRound, freshPerRound, ours: figures[0]!, peers: figures.slice(1) };
 }
 
+export interface MiddlewareGateResult {
+  iterations: number;
+  /** µs per call of middleware.ts itself, the same signed-in request at a public and a gated path. */
+  publicPath: Distribution;
+  gatedPath: Distribution;
+}
+
+/**
+ * The real middleware (middleware.ts) called in this process with a real NextRequest, at the two
+ * paths of the gate-only twins (bench/server.ts), in alternating blocks: what the gate adds to
+ * middleware, free of the server's rendering and of the load's swings between rounds.
+ */
+async function middlewareGate({ iterations }: { iterations: number }): Promise<MiddlewareGateResult> {
+  const { NextRequest } = await import('next/server');
+  const { middleware } = await import('../middleware');
+  const email = `gate-${runId}@bench.example`;
+  await addPasswordUser(email);
+  const cookie = (await passwordSignIn(email)).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const samples = { publicPath: [] as number[], gatedPath: [] as number[] };
+  const paths = { publicPath: '/bench-gate-twin', gatedPath: '/account/bench-gate-twin' } as const;
+  const block = async (which: keyof typeof paths, count: number, keep: boolean) => {
+    for (let i = 0; i < count; i++) {
+      const request = new NextRequest(`${process.env.APP_ORIGIN}${paths[which]}`, { headers: { cookie } });
+      const t = performance.now();
+      const response = await middleware(request);
+      if (keep) samples[which].push((performance.now() - t) * 1000);
+      // A pass-through answer (Next's x-middleware-next), not a redirect: the gate let it through.
+      if (response.headers.get('x-middleware-next') !== '1') throw new Error(`middleware stopped ${paths[which]}`);
+    }
+  };
+  await block('publicPath', 500, false);
+  await block('gatedPath', 500, false);
+  const blocks = 10;
+  for (let b = 0; b < blocks; b++) {
+    const order = b % 2 === 0 ? (['publicPath', 'gatedPath'] as const) : (['gatedPath', 'publicPath'] as const);
+    for (const which of order) await block(which, Math.ceil(iterations / blocks), true);
+  }
+  return { iterations, publicPath: summarize(samples.publicPath), gatedPath: summarize(samples.gatedPath) };
+}
+
 export interface PathResult {
   iterations: number;
   /** Emulator requests per sign-in, over all iterations, by operation. */
@@ -544,6 +584,7 @@ const TASKS: Record<string, (options: never) => Promise<unknown>> = {
   concurrentFirstSignIns,
   quotaBurst,
   peers,
+  middlewareGate,
 };
 
 async function main(): Promise<void> {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type {
   BurstResult,
   ContenderFigures,
+  MiddlewareGateResult,
   PathResult,
   PeersResult,
   SessionCheckResult,
@@ -194,6 +195,7 @@ interface Results {
   server?: ServerThroughput;
   sessionCheck?: SessionCheckResult;
   peers?: PeersResult;
+  middlewareGate?: MiddlewareGateResult;
   signInPaths?: SignInPathsResult & { poolUsers: number };
   concurrentFirstSignIns?: { distinct: BurstResult; same: BurstResult };
   growth?: GrowthLevel[];
@@ -309,6 +311,10 @@ async function poolSections(results: Results): Promise<void> {
         });
         results.sessionCheck = check;
         budget('session check median (µs)', check.check.median, '<=', BUDGETS.sessionCheckMedianMicros);
+        log('middleware.ts at a public and a gated path...');
+        results.middlewareGate = await worker.run<MiddlewareGateResult>('middlewareGate', {
+          iterations: PLAN.sessionChecks / 2,
+        });
       }
       if (i === 0 && only.has('peers')) {
         log('ours and the peers, alternating rounds...');
@@ -533,6 +539,20 @@ function report(results: Results): string {
             round(c.firstVerify.p99),
             '',
           ],
+        ],
+      ),
+    );
+  }
+  if (results.middlewareGate) {
+    const g = results.middlewareGate;
+    parts.push(
+      table(
+        `1a. middleware.ts itself, the same signed-in request at both gate twins' paths (${g.iterations.toLocaleString('en')} calls each, alternating blocks), µs`,
+        ['', 'median', 'p99'],
+        [
+          ['public path: /bench-gate-twin', round(g.publicPath.median), round(g.publicPath.p99)],
+          ['gated path: /account/bench-gate-twin', round(g.gatedPath.median), round(g.gatedPath.p99)],
+          ['what the gate adds (difference of medians)', round(g.gatedPath.median - g.publicPath.median), ''],
         ],
       ),
     );
