@@ -346,7 +346,7 @@ async function middlewareGate({ iterations }: { iterations: number }): Promise<M
   await addPasswordUser(email);
   const cookie = (await passwordSignIn(email)).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   const samples = { publicPath: [] as number[], gatedPath: [] as number[] };
-  const paths = { publicPath: '/bench-gate-twin', gatedPath: '/account/bench-gate-twin' } as const;
+  const paths = { publicPath: '/login/bench-gate-twin', gatedPath: '/account/bench-gate-twin' } as const;
   const block = async (which: keyof typeof paths, count: number, keep: boolean) => {
     for (let i = 0; i < count; i++) {
       const request = new NextRequest(`${process.env.APP_ORIGIN}${paths[which]}`, { headers: { cookie } });

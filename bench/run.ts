@@ -550,7 +550,7 @@ function report(results: Results): string {
         `1a. middleware.ts itself, the same signed-in request at both gate twins' paths (${g.iterations.toLocaleString('en')} calls each, alternating blocks), µs`,
         ['', 'median', 'p99'],
         [
-          ['public path: /bench-gate-twin', round(g.publicPath.median), round(g.publicPath.p99)],
+          ['public path: /login/bench-gate-twin', round(g.publicPath.median), round(g.publicPath.p99)],
           ['gated path: /account/bench-gate-twin', round(g.gatedPath.median), round(g.gatedPath.p99)],
           ['what the gate adds (difference of medians)', round(g.gatedPath.median - g.publicPath.median), ''],
         ],
@@ -580,7 +580,7 @@ function report(results: Results): string {
           row('protected page: GET /account, signed in', s.protectedPage),
           row('protected API: GET /api/auth/me (for reference)', s.protectedApi),
           ['protected ÷ public throughput (median pair)', percent(s.ratio), '', '', '', '', percent(s.cpuRatio)],
-          row('public twin: GET /bench-gate-twin (404 page), signed in', s.publicTwin),
+          row('public twin: GET /login/bench-gate-twin (404 page), signed in', s.publicTwin),
           row('gated twin: GET /account/bench-gate-twin (same page), signed in', s.gatedTwin),
           [
             'gated ÷ public twin: the gate alone (median pair)',

@@ -20,10 +20,12 @@ import { summarize } from './stats';
  *
  * That pair also measures `/account`'s own rendering (the passkey list), so the gate is measured
  * alone by a second pair of twins, one response twice, with and without the gate: the app's 404
- * page at a path nobody serves, `/bench-gate-twin`, and under the protected prefix,
- * `/account/bench-gate-twin`, which middleware gates like every path under `/account/` (it
- * opens the cookie and checks the ID token, or redirects to /login) before Next answers the same
- * 404 page. Both carry the same signed-in cookie and render the same page (every page renders per
+ * page at a path nobody serves under the public page, `/login/bench-gate-twin`, and under the
+ * protected one, `/account/bench-gate-twin`, which middleware gates like every path under
+ * `/account/` (it opens the cookie and checks the ID token, or redirects to /login) before Next
+ * answers the same 404 page. Same depth, each under an existing page, so Next routes both alike
+ * (a first try at `/bench-gate-twin`, one level up, left a gap of ~1 ms that middleware itself,
+ * timed apart, does not have: table 1a). Both carry the same signed-in cookie and render the same page (every page renders per
  * request, app/layout.tsx); the only difference is the session check. No route was added for
  * it: both answers exist in production anyway. The pair's twins run in alternating order.
  *
@@ -215,7 +217,7 @@ export async function measureServerThroughput(options: {
     const protectedPage: Target = { path: '/account' };
     const protectedApi: Target = { path: '/api/auth/me' };
     const publicPage: Target = { path: '/login' };
-    const publicTwin: Target = { path: '/bench-gate-twin', status: 404 };
+    const publicTwin: Target = { path: '/login/bench-gate-twin', status: 404 };
     const gatedTwin: Target = { path: '/account/bench-gate-twin', status: 404 };
     /**
      * The middleware re-seals the idle clock in the cookie when it is over a minute old, and a
