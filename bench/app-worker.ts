@@ -12,6 +12,7 @@ import {
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CallCounts, FromWorker, ToWorker } from './ipc';
 import { adminClient, setIdTokenLifetime } from '../tests/support/stack';
+import { makePeers, type Contender } from './peers';
 import { since, summarize, type Distribution } from './stats';
 
 type Pipeline = typeof import('../lib/sign-in/pipeline');
@@ -210,6 +211,162 @@ async function sessionCheck({
   };
 }
 
+export interface ContenderFigures {
+  name: string;
+  cookieBytes: number;
+  /** µs per check, wall clock, of the cookie seen before (the same one every call). */
+  seen: Distribution;
+  /** µs per check of cookies (and tokens) new to the process. */
+  fresh: Distribution;
+  /** CPU µs per check (every thread of the process), over all rounds. */
+  seenCpuMicros: number;
+  freshCpuMicros: number;
+}
+
+export interface PeersResult {
+  rounds: number;
+  seenPerRound: number;
+  freshPerRound: number;
+  ours: ContenderFigures;
+  peers: ContenderFigures[];
+}
+
+/**
+ * Ours (resolveSession, as middleware runs it) and the peers of bench/peers.ts in this one
+ * process, in alternating rounds (each round in another order, so none always runs first after
+ * the same neighbour), on cookies of the same size holding the same kind of Cognito ID token.
+ */
+async function peers({
+  rounds,
+  seenPerRound,
+  freshPerRound,
+}: {
+  rounds: number;
+  seenPerRound: number;
+  freshPerRound: number;
+}): Promise<PeersResult> {
+  const email = `peers-${runId}@bench.example`;
+  await addPasswordUser(email);
+  const idName = cookies.sessionCookieNames().id;
+  const steadyCookies = (await passwordSignIn(email)).cookies;
+  const steadyReader = readerOf(steadyCookies);
+  const idCookie = steadyCookies.find((cookie) => cookie.name === idName)!.value;
+  const idToken = (await cookies.openCookie<{ idToken: string }>(steadyReader, idName))!.idToken!;
+  const freshIdTokens: string[] = [];
+  for (let i = 0; i < rounds * freshPerRound; i++) freshIdTokens.push(await unseenIdToken(email));
+  const { iss: issuer } = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString('utf8')) as {
+    iss: string;
+  };
+  const jwks = await (await fetch(`${issuer}/.well-known/jwks.json`)).json();
+
+  // Sealed last, so that no fresh session is a minute idle (and re-sealed) when its turn comes.
+  const at = Math.floor(Date.now() / 1000);
+  const freshReaders = await Promise.all(
+    freshIdTokens.map(async (token, i) =>
+      readerOf([
+        await cookies.sealCookie(
+          idName,
+          { v: 1, sid: `peer-${i}`, idToken: token, method: 'password', createdAt: at, lastSeenAt: at },
+          7 * 24 * 3600,
+        ),
+      ]),
+    ),
+  );
+  const resolve = async (reader: CookieReader) => {
+    const resolved = await session.resolveSession(reader, { refresh: true });
+    if (resolved.kind !== 'active' || resolved.cookies.length > 0) throw new Error(`ours gave ${resolved.kind}`);
+    return resolved;
+  };
+  const ours: Contender = {
+    name: 'ours: resolveSession (open the sealed ID cookie, check the ID token)',
+    cookieBytes: idCookie.length,
+    seen: () => resolve(steadyReader),
+    fresh: (i) => resolve(freshReaders[i]!),
+  };
+  const contenders = [
+    ours,
+    ...(await makePeers({ cookieBytes: idCookie.length, idToken, freshIdTokens, jwks, issuer, clientId })),
+  ];
+
+  for (const contender of contenders) for (let i = 0; i < Math.min(200, seenPerRound); i++) await contender.seen();
+  const samples = contenders.map(() => ({ seen: [] as number[], fresh: [] as number[], seenCpu: 0, freshCpu: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (k + round) % contenders.length;
+      const contender = contenders[index]!;
+      const into = samples[index]!;
+      let cpu = process.cpuUsage();
+      for (let i = 0; i < seenPerRound; i++) {
+        const t = performance.now();
+        await contender.seen();
+        into.seen.push((performance.now() - t) * 1000);
+      }
+      let used = process.cpuUsage(cpu);
+      into.seenCpu += used.user + used.system;
+      cpu = process.cpuUsage();
+      for (let i = 0; i < freshPerRound; i++) {
+        const t = performance.now();
+        await contender.fresh(round * freshPerRound + i);
+        into.fresh.push((performance.now() - t) * 1000);
+      }
+      used = process.cpuUsage(cpu);
+      into.freshCpu += used.user + used.system;
+    }
+  }
+  const figures = contenders.map((contender, index) => {
+    const s = samples[index]!;
+    return {
+      name: contender.name,
+      cookieBytes: contender.cookieBytes,
+      seen: summarize(s.seen),
+      fresh: summarize(s.fresh),
+      seenCpuMicros: s.seenCpu / s.seen.length,
+      freshCpuMicros: s.freshCpu / s.fresh.length,
+    };
+  });
+  return { rounds, seenPerRound, freshPerRound, ours: figures[0]!, peers: figures.slice(1) };
+}
+
+export interface MiddlewareGateResult {
+  iterations: number;
+  /** µs per call of middleware.ts itself, the same signed-in request at a public and a gated path. */
+  publicPath: Distribution;
+  gatedPath: Distribution;
+}
+
+/**
+ * The real middleware (middleware.ts) called in this process with a real NextRequest, at the two
+ * paths of the gate-only twins (bench/server.ts), in alternating blocks: what the gate adds to
+ * middleware, free of the server's rendering and of the load's swings between rounds.
+ */
+async function middlewareGate({ iterations }: { iterations: number }): Promise<MiddlewareGateResult> {
+  const { NextRequest } = await import('next/server');
+  const { middleware } = await import('../middleware');
+  const email = `gate-${runId}@bench.example`;
+  await addPasswordUser(email);
+  const cookie = (await passwordSignIn(email)).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const samples = { publicPath: [] as number[], gatedPath: [] as number[] };
+  const paths = { publicPath: '/login/bench-gate-twin', gatedPath: '/account/bench-gate-twin' } as const;
+  const block = async (which: keyof typeof paths, count: number, keep: boolean) => {
+    for (let i = 0; i < count; i++) {
+      const request = new NextRequest(`${process.env.APP_ORIGIN}${paths[which]}`, { headers: { cookie } });
+      const t = performance.now();
+      const response = await middleware(request);
+      if (keep) samples[which].push((performance.now() - t) * 1000);
+      // A pass-through answer (Next's x-middleware-next), not a redirect: the gate let it through.
+      if (response.headers.get('x-middleware-next') !== '1') throw new Error(`middleware stopped ${paths[which]}`);
+    }
+  };
+  await block('publicPath', 500, false);
+  await block('gatedPath', 500, false);
+  const blocks = 10;
+  for (let b = 0; b < blocks; b++) {
+    const order = b % 2 === 0 ? (['publicPath', 'gatedPath'] as const) : (['gatedPath', 'publicPath'] as const);
+    for (const which of order) await block(which, Math.ceil(iterations / blocks), true);
+  }
+  return { iterations, publicPath: summarize(samples.publicPath), gatedPath: summarize(samples.gatedPath) };
+}
+
 export interface PathResult {
   iterations: number;
   /** Emulator requests per sign-in, over all iterations, by operation. */
@@ -269,14 +426,18 @@ async function signInPaths({ iterations, label }: { iterations: number; label: s
   });
 
   // Refresh as middleware does it: the ID token in the cookie has expired, the refresh token renews it.
-  await setIdTokenLifetime(stack, 1, 'seconds');
+  // 5 s, not 1: on a loaded machine a sign-in can take over a second, and the app then rejects
+  // the token it just got as expired (seen at load 18). Then wait until this token's own exp.
+  await setIdTokenLifetime(stack, 5, 'seconds');
   let expired: CookieReader;
   try {
     expired = readerOf((await passwordSignIn(passwordEmail)).cookies);
   } finally {
     await setIdTokenLifetime(stack, 60, 'minutes');
   }
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  const { idToken } = (await cookies.openCookie<{ idToken: string }>(expired, cookies.sessionCookieNames().id))!;
+  const { exp } = JSON.parse(Buffer.from(idToken!.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number };
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 - Date.now()) + 1100));
   const refresh = await measurePath(iterations, async () => {
     const resolved = await session.resolveSession(expired, { refresh: true });
     if (resolved.kind !== 'active' || resolved.cookies.length !== 2) throw new Error(`refresh gave ${resolved.kind}`);
@@ -422,6 +583,8 @@ const TASKS: Record<string, (options: never) => Promise<unknown>> = {
   signInPaths,
   concurrentFirstSignIns,
   quotaBurst,
+  peers,
+  middlewareGate,
 };
 
 async function main(): Promise<void> {

@@ -18,6 +18,17 @@ import { summarize } from './stats';
  * user's passkeys from SQLite. /api/health would not do as the public side: it fetches the
  * JWKS from Cognito on every request, so it measures a network round trip, not a page.
  *
+ * That pair also measures `/account`'s own rendering (the passkey list), so the gate is measured
+ * alone by a second pair of twins, one response twice, with and without the gate: the app's 404
+ * page at a path nobody serves under the public page, `/login/bench-gate-twin`, and under the
+ * protected one, `/account/bench-gate-twin`, which middleware gates like every path under
+ * `/account/` (it opens the cookie and checks the ID token, or redirects to /login) before Next
+ * answers the same 404 page. Same depth, each under an existing page, so Next routes both alike
+ * (a first try at `/bench-gate-twin`, one level up, left a gap of ~1 ms that middleware itself,
+ * timed apart, does not have: table 1a). Both carry the same signed-in cookie and render the same page (every page renders per
+ * request, app/layout.tsx); the only difference is the session check. No route was added for
+ * it: both answers exist in production anyway. The pair's twins run in alternating order.
+ *
  * Besides requests per second, each round reads the server process's CPU time (Linux /proc):
  * the server is one process and CPU-bound here, so on a core of its own its throughput is
  * 1 / (CPU time per request). That ratio is what the budget checks, because measured requests
@@ -30,6 +41,10 @@ export interface EndpointFigures {
   /** ms */
   latency: { p50: number; p97_5: number; p99: number; mean: number };
   requests: number;
+  /** Answers with another status than the target expects (200, or 404 for the twins). */
+  unexpected: number;
+  /** Count of each status, as autocannon saw them. */
+  statusCodes: Record<string, number>;
   non2xx: number;
   errors: number;
   bytesPerResponse: number;
@@ -46,6 +61,12 @@ export interface ServerThroughput {
   protectedPage: EndpointFigures;
   publicPage: EndpointFigures;
   protectedApi: EndpointFigures;
+  /** The same 404 page, without and with the gate in front. */
+  publicTwin: EndpointFigures;
+  gatedTwin: EndpointFigures;
+  /** gated ÷ public twin, measured requests per second and from CPU per request: medians over the pairs */
+  gateRatio: number;
+  gateCpuRatio: number | null;
   /** protected ÷ public, measured requests per second: the median over the pairs of rounds */
   ratio: number;
   /**
@@ -75,6 +96,15 @@ interface Round {
 interface Target {
   path: string;
   cookie?: string;
+  /** The status every answer must have; 200 unless said. */
+  status?: number;
+}
+
+/** "404 × 12, 307 × 3": what a round answered, for an error message. */
+export function statusSummary(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([status, count]) => `${status} × ${count}`)
+    .join(', ');
 }
 
 function fire(baseUrl: string, target: Target, connections: number, seconds: number): Promise<autocannon.Result> {
@@ -86,7 +116,8 @@ function fire(baseUrl: string, target: Target, connections: number, seconds: num
   });
 }
 
-function combine(path: string, measured: Round[]): EndpointFigures {
+function combine(target: Target, measured: Round[]): EndpointFigures {
+  const { path } = target;
   const rounds = measured.map((round) => round.result);
   const requests = rounds.reduce((sum, r) => sum + r.requests.total, 0);
   const cpu = measured.every((round) => round.cpuSeconds !== null)
@@ -95,6 +126,11 @@ function combine(path: string, measured: Round[]): EndpointFigures {
   const seconds = rounds.reduce((sum, r) => sum + r.duration, 0);
   const mean = (pick: (r: autocannon.Result) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
   const bytes = rounds.reduce((sum, r) => sum + r.throughput.total, 0);
+  const statusCodes: Record<string, number> = {};
+  for (const r of rounds)
+    for (const [status, { count = 0 }] of Object.entries(r.statusCodeStats ?? {}))
+      statusCodes[status] = (statusCodes[status] ?? 0) + count;
+  const expected = target.status ?? 200;
   return {
     path,
     requestsPerSecond: requests / seconds,
@@ -105,6 +141,11 @@ function combine(path: string, measured: Round[]): EndpointFigures {
       mean: mean((r) => r.latency.mean),
     },
     requests,
+    unexpected: Object.entries(statusCodes).reduce(
+      (sum, [status, count]) => sum + (Number(status) === expected ? 0 : count),
+      0,
+    ),
+    statusCodes,
     non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     bytesPerResponse: requests ? bytes / requests : 0,
@@ -117,6 +158,47 @@ function combine(path: string, measured: Round[]): EndpointFigures {
 }
 
 const median = (values: number[]) => summarize(values).median;
+
+/**
+ * Each pair ran within a few seconds, under the same load; the median pair speaks for all.
+ * Throughput ratios, the second of the pair ÷ the first: measured, and on a core of its own
+ * (the first's CPU per request ÷ the second's).
+ */
+function ratios(first: EndpointFigures, second: EndpointFigures): { measured: number; cpu: number | null } {
+  const pairs = first.rounds.map((a, i) => ({ a, b: second.rounds[i]! }));
+  const cpuPairs = pairs.filter(({ a, b }) => a.cpuMsPerRequest && b.cpuMsPerRequest);
+  return {
+    measured: median(pairs.map(({ a, b }) => b.requestsPerSecond / a.requestsPerSecond)),
+    cpu:
+      cpuPairs.length === pairs.length
+        ? median(cpuPairs.map(({ a, b }) => a.cpuMsPerRequest! / b.cpuMsPerRequest!))
+        : null,
+  };
+}
+
+type Get = (target: Target) => Promise<{ response: Response; body: string }>;
+
+/**
+ * The twins must be what the gate-only ratio says they are: the gated one really behind the gate
+ * (signed out, it redirects to /login), and signed in the same page as the public one.
+ */
+async function assertTwins(get: Get, publicTwin: Target, gatedTwin: Target): Promise<void> {
+  const signedOut = await get({ path: gatedTwin.path, status: 307 });
+  const location = signedOut.response.headers.get('location') ?? '';
+  if (!new URL(location, 'http://x').pathname.startsWith('/login'))
+    throw new Error(`GET ${gatedTwin.path} signed out went to ${location}, not /login: it is not gated`);
+  // The same page but for its per-request CSP nonce and the path Next's payload echoes
+  // (`["","account","bench-gate-twin"]`, escaped inside a script): compare the text without them.
+  const normalized = async (target: Target) => {
+    const { response, body } = await get(target);
+    const nonce = /'nonce-([^']+)'/.exec(response.headers.get('content-security-policy') ?? '')?.[1];
+    if (!nonce) throw new Error(`GET ${target.path} has no CSP nonce`);
+    const segments = ['', ...target.path.split('/').slice(1)].map((segment) => `\\"${segment}\\"`).join(',');
+    return body.replaceAll(nonce, '(nonce)').replaceAll(`[${segments}]`, '(path)');
+  };
+  if ((await normalized(publicTwin)) !== (await normalized(gatedTwin)))
+    throw new Error(`GET ${publicTwin.path} and ${gatedTwin.path} answered different pages: not twins`);
+}
 
 export async function measureServerThroughput(options: {
   connections: number;
@@ -135,6 +217,8 @@ export async function measureServerThroughput(options: {
     const protectedPage: Target = { path: '/account' };
     const protectedApi: Target = { path: '/api/auth/me' };
     const publicPage: Target = { path: '/login' };
+    const publicTwin: Target = { path: '/login/bench-gate-twin', status: 404 };
+    const gatedTwin: Target = { path: '/account/bench-gate-twin', status: 404 };
     /**
      * The middleware re-seals the idle clock in the cookie when it is over a minute old, and a
      * load generator (unlike a browser) would keep sending the old cookie and pay for a re-seal
@@ -146,22 +230,25 @@ export async function measureServerThroughput(options: {
       const jar = new CookieJar();
       const response = await jar.fetch(`${app.baseUrl}/api/auth/password`, jsonPost({ email, password }));
       if (response.status !== 200) throw new Error(`sign-in for the throughput run failed: ${response.status}`);
-      protectedPage.cookie = jar.header();
-      protectedApi.cookie = jar.header();
+      for (const target of [protectedPage, protectedApi, publicTwin, gatedTwin]) target.cookie = jar.header();
       signedInAt = Date.now();
     };
     await keepSessionFresh();
-    for (const target of [protectedPage, publicPage, protectedApi]) {
+    const get = async (target: Target) => {
       const response = await fetch(`${app.baseUrl}${target.path}`, {
         headers: target.cookie ? { cookie: target.cookie } : {},
         redirect: 'manual',
       });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`GET ${target.path} answered ${response.status}, not 200`);
-    }
+      const body = await response.text();
+      if (response.status !== (target.status ?? 200))
+        throw new Error(`GET ${target.path} answered ${response.status}, not ${target.status ?? 200}`);
+      return { response, body };
+    };
+    for (const target of [protectedPage, publicPage, protectedApi]) await get(target);
+    await assertTwins(get, publicTwin, gatedTwin);
 
     const { connections, rounds, secondsPerRound, warmupSeconds, apiSeconds } = options;
-    for (const target of [publicPage, protectedPage, protectedApi]) {
+    for (const target of [publicPage, protectedPage, protectedApi, publicTwin, gatedTwin]) {
       await keepSessionFresh();
       await fire(app.baseUrl, target, connections, warmupSeconds);
     }
@@ -171,32 +258,41 @@ export async function measureServerThroughput(options: {
       const after = cpuSeconds(app.server.pid);
       return { result, cpuSeconds: before === null || after === null ? null : after - before };
     };
-    const results = { protectedPage: [] as Round[], publicPage: [] as Round[], protectedApi: [] as Round[] };
+    const results = {
+      protectedPage: [] as Round[],
+      publicPage: [] as Round[],
+      protectedApi: [] as Round[],
+      publicTwin: [] as Round[],
+      gatedTwin: [] as Round[],
+    };
     for (let round = 0; round < rounds; round++) {
       await keepSessionFresh();
       results.publicPage.push(await measure(publicPage, secondsPerRound));
       results.protectedPage.push(await measure(protectedPage, secondsPerRound));
+      const twins = round % 2 === 0 ? (['publicTwin', 'gatedTwin'] as const) : (['gatedTwin', 'publicTwin'] as const);
+      for (const twin of twins)
+        results[twin].push(await measure(twin === 'publicTwin' ? publicTwin : gatedTwin, secondsPerRound));
     }
     await keepSessionFresh();
     results.protectedApi.push(await measure(protectedApi, apiSeconds));
     const figures = {
-      protectedPage: combine(protectedPage.path, results.protectedPage),
-      publicPage: combine(publicPage.path, results.publicPage),
-      protectedApi: combine(protectedApi.path, results.protectedApi),
+      protectedPage: combine(protectedPage, results.protectedPage),
+      publicPage: combine(publicPage, results.publicPage),
+      protectedApi: combine(protectedApi, results.protectedApi),
+      publicTwin: combine(publicTwin, results.publicTwin),
+      gatedTwin: combine(gatedTwin, results.gatedTwin),
     };
-    // Each pair ran within a few seconds, under the same load; the median pair speaks for all.
-    const pairs = figures.publicPage.rounds.map((pub, i) => ({ pub, prot: figures.protectedPage.rounds[i]! }));
-    const cpuPairs = pairs.filter(({ pub, prot }) => pub.cpuMsPerRequest && prot.cpuMsPerRequest);
+    const page = ratios(figures.publicPage, figures.protectedPage);
+    const gate = ratios(figures.publicTwin, figures.gatedTwin);
     return {
       connections,
       rounds,
       secondsPerRound,
       ...figures,
-      ratio: median(pairs.map(({ pub, prot }) => prot.requestsPerSecond / pub.requestsPerSecond)),
-      cpuRatio:
-        cpuPairs.length === pairs.length
-          ? median(cpuPairs.map(({ pub, prot }) => pub.cpuMsPerRequest! / prot.cpuMsPerRequest!))
-          : null,
+      ratio: page.measured,
+      cpuRatio: page.cpu,
+      gateRatio: gate.measured,
+      gateCpuRatio: gate.cpu,
     };
   } finally {
     await app.stop();

@@ -5,7 +5,7 @@ import { CookieJar, jsonPost } from '../tests/support/cookie-jar';
 import { startOtlpCollector, type CollectedSpan } from '../tests/support/otlp-collector';
 import { startTestApp, type TestApp } from '../tests/support/stack';
 import { addPasswordUser } from '../tests/support/users';
-import { cpuSeconds } from './server';
+import { cpuSeconds, statusSummary } from './server';
 
 /**
  * What OpenTelemetry costs per request: two production servers side by side, one with telemetry
@@ -96,8 +96,20 @@ async function loadProtectedPage(server: Server, connections: number, seconds: n
     duration: seconds,
     headers: { cookie: server.cookie },
   });
-  if (result.non2xx || result.errors)
-    throw new Error(`GET /account: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx || result.errors) {
+    const statuses = Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, { count = 0 }]) => [status, count]),
+    );
+    // What the server said about it: its warnings and errors (the app's log lines, Next's own).
+    const said = server.app
+      .output()
+      .split('\n')
+      .filter((line) => /"level":"(warn|error)"|Error/.test(line))
+      .slice(-5);
+    throw new Error(
+      `GET /account: ${result.non2xx} non-2xx of ${result.requests.total} (${statusSummary(statuses)}), ${result.errors} errors (${result.timeouts} timeouts)${said.length ? `; the server logged:\n${said.join('\n')}` : ''}`,
+    );
+  }
   return result.requests.total;
 }
 
