@@ -1,5 +1,3 @@
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoAxeViolations } from '../support/axe';
@@ -23,6 +21,7 @@ import {
   waitToSee,
 } from '../support/person';
 import { startTestApp, type TestApp } from '../support/stack';
+import { itemKey, storeItems } from '../support/store-items';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -59,13 +58,8 @@ async function newPage(prepare?: (context: BrowserContext) => Promise<void>): Pr
 }
 
 /** Ages the stored code past its 10 minutes (the server's clock cannot be moved from here). */
-function expireStoredCode(email: string) {
-  const db = new Database(path.join(app.dataDir, 'passkeys.sqlite'), { fileMustExist: true });
-  try {
-    db.prepare('UPDATE email_codes SET expires_at = ? WHERE email = ?').run(Date.now() - 1000, email);
-  } finally {
-    db.close();
-  }
+async function expireStoredCode(email: string) {
+  expect(await storeItems(app.dynamo).update(itemKey.code(email), { expiresAt: Date.now() - 1000 })).toBe(true);
 }
 
 describe('the code step', { timeout: 90_000 }, () => {
@@ -120,7 +114,7 @@ describe('the code step', { timeout: 90_000 }, () => {
     const page = await newPage(withoutAutofill);
     await askForCode(page, email);
     const code = latestCode(app.dataDir, email);
-    expireStoredCode(email);
+    await expireStoredCode(email);
     await enterCode(page, code);
     await eventually(() => alert(page).textContent()).toBe('That code has expired. Request a new code.');
     await expectRefusedCodeSelected(page, code);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
@@ -98,35 +97,16 @@ describe('sends that failed on our side', () => {
   });
 });
 
-/**
- * Runs `during` while the code store cannot be written: the SQLite database and its write-ahead
- * log made immutable (`chattr +i`, which binds even root, as the tests run here). Not the -shm
- * file: SQLite maps it into memory, and a write there would kill the process (SIGBUS), which is
- * no store failure an app can answer.
- */
-async function whileStoreReadOnly(app: TestApp, during: () => Promise<void>): Promise<void> {
-  const db = path.join(app.dataDir, 'passkeys.sqlite');
-  const files = [db, `${db}-wal`].filter((file) => existsSync(file));
-  execFileSync('chattr', ['+i', ...files]);
-  try {
-    await during();
-  } finally {
-    execFileSync('chattr', ['-i', ...files]);
-  }
-}
-
 describe('the code store cannot be written', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp();
-    // The database and its WAL exist once the store has been used.
-    expect((await sendCode(app, 'warm-up@example.com')).status).toBe(202);
   });
   afterAll(() => app?.stop());
 
   it('no code is emailed that was not stored: 503 with Retry-After, and the per-email limit is given back', async () => {
     const email = 'store-down@example.com';
-    await whileStoreReadOnly(app, async () => {
+    await app.dynamo.whileFailing(async () => {
       for (let i = 0; i < 6; i++) await expectServiceUnavailable(await sendCode(app, email));
       expect(outbox(app.dataDir).filter((message) => message.to === email)).toEqual([]);
       expect(app.output()).toContain('email_code_store_failed');
