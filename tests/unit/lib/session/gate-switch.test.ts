@@ -18,6 +18,7 @@ const common: Env = {
   NODE_ENV: 'production',
   SESSION_SECRET: 'current-session-secret-0123456789abcdef',
   AUTH_CHALLENGE_PRIVATE_KEY: KEY,
+  DYNAMODB_TABLE: 'passkeys',
 };
 const embedded: Env = {
   ...common,
@@ -33,8 +34,6 @@ const aws: Env = {
   APP_ORIGIN: 'https://app.example.com',
   COGNITO_USER_POOL_ID: 'eu-central-1_AbCdEf123',
   COGNITO_CLIENT_ID: '1h2k3l4m5n6o7p8q9r0s1t2u3v',
-  PASSKEY_STORE: 'dynamodb',
-  DYNAMODB_TABLE: 'passkeys',
   SMTP_URL: 'smtps://user:pass@smtp.example.com',
 };
 
