@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { passkeyTableDefinition } from '../store/dynamodb-table';
 import { ensurePrivateDir, tightenTree } from './private-files';
@@ -95,6 +100,12 @@ export async function startEmbeddedDynamoDb(
       throw error;
     }
   }
+  // As against AWS, the table serves only once ACTIVE: with createTableMs 0 dynalite flips it a
+  // moment after CreateTable answers (a write of its own), and a busy machine saw it still CREATING.
+  await untilTableActive(client, table).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
   return {
     endpoint,
     table,
@@ -103,4 +114,14 @@ export async function startEmbeddedDynamoDb(
     server,
     close,
   };
+}
+
+async function untilTableActive(client: DynamoDBClient, table: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`The embedded DynamoDB table ${table} stayed ${Table?.TableStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
