@@ -16,7 +16,9 @@ async function freePort(): Promise<number> {
 }
 
 /** What a start throws when another process bound its port first (its output said EADDRINUSE). */
-export class PortTakenError extends Error {}
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
+}
 
 export const PORT_ATTEMPTS = 5;
 
