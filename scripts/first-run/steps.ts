@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { addAuthenticator, latestCode } from '../support/browser';
-import { freePort } from '../support/free-port';
+import { PortTakenError, startOnFreePort } from '../support/free-port';
 import { DevReadyDetector, type Phase } from './phases';
 
 /** No phase takes longer than this, however busy the machine. */
@@ -71,34 +71,25 @@ export interface DevServer {
 
 /** Output of a dev server that lost the race for its port: Next prints the error and exits 1, and so does the launcher. */
 const PORT_TAKEN = /EADDRINUSE/;
-const PORT_ATTEMPTS = 5;
 
 /**
  * `npm run dev` in `dir`, resolved when the launcher gives the address a person opens
  * (DevReadyDetector), with `baseEnv`. The embedded Cognito and DynamoDB bind ports of their own
- * (port 0); Next must be told its port before it starts (APP_ORIGIN follows it), so it gets one
- * free a moment before, and when another process takes it first the start is tried again on
- * another. Its own process group, so that stop() ends Next and its workers.
+ * (port 0); Next must be told its port before it starts (APP_ORIGIN follows it), so it starts on
+ * startOnFreePort's port, and on another when another process takes it first. Its own process
+ * group, so that stop() ends Next and its workers.
  */
 export async function startDev(dir: string, baseEnv: NodeJS.ProcessEnv = process.env): Promise<DevServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startDevOnce(dir, baseEnv);
-    } catch (error) {
-      if (!(error instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw error;
-    }
-  }
+  return startOnFreePort((port) => startDevOnce(dir, baseEnv, port));
 }
 
-class PortTakenError extends Error {}
-
-async function startDevOnce(dir: string, baseEnv: NodeJS.ProcessEnv): Promise<DevServer> {
+async function startDevOnce(dir: string, baseEnv: NodeJS.ProcessEnv, port: number): Promise<DevServer> {
   const child = spawn('npm', ['run', 'dev'], {
     cwd: dir,
     detached: true,
     env: {
       ...baseEnv,
-      PORT: String(await freePort()),
+      PORT: String(port),
       COGNITO_LOCAL_PORT: '0',
       // Telemetry would reach out to the network; a newcomer's first run asks them about it once.
       NEXT_TELEMETRY_DISABLED: '1',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../resilience/helpers';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { freePort, isolatedEnv, startTestCognito, type TestCognito } from '../support/stack';
+import { isolatedEnv, startOnFreePort, startTestCognito, untilServing, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -116,36 +116,34 @@ beforeAll(async () => {
   // The build folder goes, as it does not exist in the image: the server must need nothing from it.
   rmSync(context, { recursive: true, force: true });
 
-  const port = await freePort();
-  stack = await startTestCognito({ appPort: port });
+  stack = await startTestCognito();
   const { EMBEDDED: _embedded, ...awsModeEnv } = stack.env;
   expect(command[0]).toBe('node');
-  server = spawn(process.execPath, command.slice(1), {
-    cwd: image,
-    env: isolatedEnv({
-      ...awsModeEnv,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOSTNAME: '127.0.0.1',
-      // Codes to the outbox: declared. The passkey store is the test's DynamoDB (stack.env).
-      EMAIL_OUTBOX_IN_PRODUCTION: '1',
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // The server must be told its port (PORT, APP_ORIGIN): on another when another process takes it first.
+  await startOnFreePort(async (port) => {
+    serverOutput = '';
+    server = spawn(process.execPath, command.slice(1), {
+      cwd: image,
+      env: isolatedEnv({
+        ...awsModeEnv,
+        APP_ORIGIN: `http://localhost:${port}`,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOSTNAME: '127.0.0.1',
+        // Codes to the outbox: declared. The passkey store is the test's DynamoDB (stack.env).
+        EMAIL_OUTBOX_IN_PRODUCTION: '1',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout?.on('data', (chunk) => (serverOutput += chunk));
+    server.stderr?.on('data', (chunk) => (serverOutput += chunk));
+    baseUrl = `http://localhost:${port}`;
+    const stop = async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    };
+    await untilServing(server, () => serverOutput, `${baseUrl}/api/health/live`, command.join(' '), stop);
   });
-  server.stdout?.on('data', (chunk) => (serverOutput += chunk));
-  server.stderr?.on('data', (chunk) => (serverOutput += chunk));
-  baseUrl = `http://localhost:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (
-    !(await fetch(`${baseUrl}/api/health`).then(
-      (r) => r.status < 500 || r.status === 503,
-      () => false,
-    ))
-  ) {
-    if (server.exitCode !== null) throw new Error(`${command.join(' ')} exited: ${serverOutput}`);
-    if (Date.now() > deadline) throw new Error(`${command.join(' ')} did not answer: ${serverOutput}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }, 900_000);
 
 afterAll(async () => {

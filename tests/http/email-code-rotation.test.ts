@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestCodeFor, requestEmailCode } from '../resilience/helpers';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { freePort, startNextServer, startTestCognito, type NextServer, type TestCognito } from '../support/stack';
+import {
+  startNextServer,
+  startOnFreePort,
+  startTestCognito,
+  type NextServer,
+  type TestCognito,
+} from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -16,23 +22,26 @@ const step1 = { SESSION_SECRET: A, SESSION_SECRET_NEXT: B };
 const step2 = { SESSION_SECRET: B, SESSION_SECRET_PREVIOUS: A };
 
 let stack: TestCognito;
-let port: number;
 let server: NextServer | undefined;
 let users = 0;
 
 beforeAll(async () => {
-  port = await freePort();
-  stack = await startTestCognito({ appPort: port });
+  stack = await startTestCognito();
 });
 afterAll(async () => {
   await server?.stop();
   await stack?.stop();
 });
 
-/** Stops the server, if one runs, and starts it again on the same port and data with `secrets`. */
+/**
+ * Stops the server, if one runs, and starts it again on the same data with `secrets` (on a port
+ * of its own: the one it freed may be another test's by now).
+ */
 async function restartWith(secrets: Record<string, string>): Promise<string> {
   await server?.stop();
-  server = await startNextServer(port, { ...stack.env, ...secrets });
+  server = await startOnFreePort((port) =>
+    startNextServer(port, { ...stack.env, APP_ORIGIN: `http://localhost:${port}`, ...secrets }),
+  );
   return server.baseUrl;
 }
 

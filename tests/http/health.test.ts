@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbStore } from '../../lib/store/dynamodb';
 import { DYNALITE_CREDENTIALS } from '../support/dynalite';
 import { startTestRedis, type TestRedis } from '../support/redis';
-import { freePort, startTestApp, type TestApp } from '../support/stack';
+import { closedPort } from '../support/free-port';
+import { startTestApp, type TestApp } from '../support/stack';
 
 /**
  * Liveness apart from readiness: /api/health/live only says the process serves; /api/health
@@ -85,7 +86,7 @@ describe('store probes', () => {
     const store = createDynamoDbStore({
       table: 'passkeys',
       region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${await freePort()}`,
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
     });
     await expect(store.probe()).rejects.toThrow(/upstream_unavailable/);
   });

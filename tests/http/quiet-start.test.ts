@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SDK_MINIMUM_NODE_MAJOR } from '../../scripts/lifecycle.mjs';
-import { freePort, isolatedEnv } from '../support/stack';
+import { isolatedEnv, startOnFreePort, untilServing } from '../support/stack';
 
 /**
  * What a newcomer's terminal shows for `EMBEDDED=1 npm start` on a fresh data folder, through a
@@ -18,35 +18,40 @@ const onDroppedNode = Number.parseInt(process.versions.node, 10) < SDK_MINIMUM_N
 
 describe('npm start on a fresh data folder', () => {
   it(`prints the Node notice ${onDroppedNode ? 'exactly once' : 'not at all'}, no SDK warning block, no line twice, and stops with 0`, async () => {
-    const port = await freePort();
-    const origin = `http://localhost:${port}`;
-    // Nothing inherited: the test process carries the SDK switches (vitest.config.ts); the launcher must set them.
-    const child = spawn(
-      path.resolve('node_modules/.bin/tsx'),
-      ['--conditions=react-server', path.resolve('scripts/run.ts'), 'start', '-p', String(port)],
-      {
-        cwd: path.resolve('.'),
-        env: isolatedEnv({
-          EMBEDDED: '1',
-          DATA_DIR: path.join(scratch, 'data'),
-          // The embedded Cognito binds a port of its own and reports it.
-          COGNITO_LOCAL_PORT: '0',
-          APP_ORIGIN: origin,
-          NEXT_TELEMETRY_DISABLED: '1',
-        }),
-      },
-    );
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Next must be told its port (APP_ORIGIN follows it): on another when another process takes it first.
+    const { origin, child, exited } = await startOnFreePort(async (port) => {
+      const origin = `http://localhost:${port}`;
+      output = '';
+      // Nothing inherited: the test process carries the SDK switches (vitest.config.ts); the launcher must set them.
+      const child = spawn(
+        path.resolve('node_modules/.bin/tsx'),
+        ['--conditions=react-server', path.resolve('scripts/run.ts'), 'start', '-p', String(port)],
+        {
+          cwd: path.resolve('.'),
+          env: isolatedEnv({
+            EMBEDDED: '1',
+            DATA_DIR: path.join(scratch, 'data'),
+            // The embedded Cognito binds a port of its own and reports it.
+            COGNITO_LOCAL_PORT: '0',
+            APP_ORIGIN: origin,
+            NEXT_TELEMETRY_DISABLED: '1',
+          }),
+        },
+      );
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const stop = async () => {
+        child.kill('SIGTERM');
+        await exited;
+      };
+      await untilServing(child, () => output, `${origin}/api/health`, 'npm start', stop);
+      return { origin, child, exited };
+    });
     try {
-      let health: Response | undefined;
-      for (let i = 0; i < 150 && !health?.ok; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        health = await fetch(`${origin}/api/health`).catch(() => undefined);
-      }
-      expect(health?.status, output).toBe(200);
+      const health = await fetch(`${origin}/api/health`);
+      expect(health.status, output).toBe(200);
       // A request that reaches Cognito through the SDK in the server process.
       const sent = await fetch(`${origin}/api/auth/email-code`, {
         method: 'POST',

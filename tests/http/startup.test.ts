@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { challengeKeyPair, freePort, isolatedEnv } from '../support/stack';
+import { challengeKeyPair, isolatedEnv, startOnFreePort, untilServing } from '../support/stack';
 
 /** `npm start` / `npm run dev` as a newcomer or an operator runs them: the launcher script. */
 const launcher = path.resolve('scripts/run.ts');
@@ -115,28 +115,36 @@ describe('start-up refuses a setup that cannot work, with one clear line', () =>
   });
 
   it('a production start on a real pool without REDIS_URL starts, warning once in one line', async () => {
-    const port = await freePort();
-    const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
-      cwd: path.resolve('.'),
-      env: isolatedEnv({
-        ...validAws(),
-        DATA_DIR: path.join(scratch, 'no-redis'),
-        EMAIL_OUTBOX_IN_PRODUCTION: '1',
-        NEXT_TELEMETRY_DISABLED: '1',
-      }),
-    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // On another port when another process takes the one given first.
+    const { port, child } = await startOnFreePort(async (port) => {
+      stdout = '';
+      stderr = '';
+      const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
+        cwd: path.resolve('.'),
+        env: isolatedEnv({
+          ...validAws(),
+          DATA_DIR: path.join(scratch, 'no-redis'),
+          EMAIL_OUTBOX_IN_PRODUCTION: '1',
+          NEXT_TELEMETRY_DISABLED: '1',
+        }),
+      });
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      // Liveness: the pool here is made up, so readiness would answer 503.
+      await untilServing(
+        child,
+        () => stdout + stderr,
+        `http://localhost:${port}/api/health/live`,
+        'npm start',
+        () => stopChild(child),
+      );
+      return { port, child };
+    });
     try {
-      let live: Response | undefined;
-      for (let i = 0; i < 100 && !live?.ok; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        // Liveness: the pool here is made up, so readiness would answer 503.
-        live = await fetch(`http://localhost:${port}/api/health/live`).catch(() => undefined);
-      }
-      expect(live?.status).toBe(200);
+      const live = await fetch(`http://localhost:${port}/api/health/live`);
+      expect(live.status).toBe(200);
       expect(stderr.split('\n').filter((l) => l.includes('REDIS_URL'))).toEqual([
         expect.stringMatching(/^Warning: REDIS_URL is not set: /),
       ]);
@@ -148,31 +156,46 @@ describe('start-up refuses a setup that cannot work, with one clear line', () =>
   });
 });
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
 describe('EMBEDDED=1 npm start', () => {
   it('runs the production server on the embedded Cognito and says so in its first log line', async () => {
-    const port = await freePort();
     const dataDir = path.join(scratch, 'embedded-start');
-    const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
-      cwd: path.resolve('.'),
-      env: isolatedEnv({
-        EMBEDDED: '1',
-        DATA_DIR: dataDir,
-        // The embedded Cognito binds a port of its own and reports it.
-        COGNITO_LOCAL_PORT: '0',
-        APP_ORIGIN: `http://localhost:${port}`,
-        NEXT_TELEMETRY_DISABLED: '1',
-      }),
-    });
     let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // Next must be told its port (APP_ORIGIN follows it): on another when another process takes it first.
+    const { port, child } = await startOnFreePort(async (port) => {
+      stdout = '';
+      let stderr = '';
+      const child = spawn(tsx, ['--conditions=react-server', launcher, 'start', '-p', String(port)], {
+        cwd: path.resolve('.'),
+        env: isolatedEnv({
+          EMBEDDED: '1',
+          DATA_DIR: dataDir,
+          // The embedded Cognito binds a port of its own and reports it.
+          COGNITO_LOCAL_PORT: '0',
+          APP_ORIGIN: `http://localhost:${port}`,
+          NEXT_TELEMETRY_DISABLED: '1',
+        }),
+      });
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      await untilServing(
+        child,
+        () => stdout + stderr,
+        `http://localhost:${port}/api/health`,
+        'npm start',
+        () => stopChild(child),
+      );
+      return { port, child };
+    });
     try {
-      let health: Response | undefined;
-      for (let i = 0; i < 100 && !health?.ok; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        health = await fetch(`http://localhost:${port}/api/health`).catch(() => undefined);
-      }
-      expect(health?.status).toBe(200);
-      expect(await health!.json()).toMatchObject({ status: 'ok', mode: 'embedded', cognito: { reachable: true } });
+      const health = await fetch(`http://localhost:${port}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', mode: 'embedded', cognito: { reachable: true } });
       expect(stdout.split('\n')[0]).toMatch(/^Embedded mode: running on the embedded Cognito/);
     } finally {
       child.kill('SIGTERM');

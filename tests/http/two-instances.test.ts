@@ -11,7 +11,13 @@ import { CookieJar } from '../support/cookie-jar';
 import { startTestDynamoDb, type TestDynamoDb } from '../support/dynalite';
 import { startTestRedis, type TestRedis } from '../support/redis';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-import { freePort, startNextServer, startTestCognito, type NextServer, type TestCognito } from '../support/stack';
+import {
+  startNextServer,
+  startOnFreePort,
+  startTestCognito,
+  type NextServer,
+  type TestCognito,
+} from '../support/stack';
 
 /**
  * Two production servers (`next start` as `npm start` runs it), as behind one load balancer:
@@ -30,20 +36,16 @@ let origin: string;
 const dataDirs: Record<'a' | 'b', string> = { a: '', b: '' };
 
 beforeAll(async () => {
-  const [portA, portB] = [await freePort(), await freePort()];
-  origin = `http://localhost:${portA}`;
-  [cognito, dynamo, redis] = await Promise.all([
-    startTestCognito({ appPort: portA }),
-    startTestDynamoDb(),
-    startTestRedis(),
-  ]);
+  [cognito, dynamo, redis] = await Promise.all([startTestCognito(), startTestDynamoDb(), startTestRedis()]);
   const { EMBEDDED: _embedded, ...pool } = cognito.env;
-  const shared = { ...pool, ...dynamo.env, REDIS_URL: redis.url, APP_ORIGIN: origin, EMAIL_OUTBOX_IN_PRODUCTION: '1' };
+  const shared = { ...pool, ...dynamo.env, REDIS_URL: redis.url, EMAIL_OUTBOX_IN_PRODUCTION: '1' };
   for (const name of ['a', 'b'] as const) dataDirs[name] = mkdtempSync(path.join(tmpdir(), `two-instances-${name}-`));
-  [a, b] = await Promise.all([
-    startNextServer(portA, { ...shared, DATA_DIR: dataDirs.a }),
-    startNextServer(portB, { ...shared, DATA_DIR: dataDirs.b }),
-  ]);
+  // The public origin is A's address; both instances are told it, so B starts once A has its port.
+  a = await startOnFreePort((port) =>
+    startNextServer(port, { ...shared, APP_ORIGIN: `http://localhost:${port}`, DATA_DIR: dataDirs.a }),
+  );
+  origin = a.baseUrl;
+  b = await startOnFreePort((port) => startNextServer(port, { ...shared, APP_ORIGIN: origin, DATA_DIR: dataDirs.b }));
 });
 afterAll(async () => {
   if (process.env.DEBUG_APP_OUTPUT) console.log(a?.output(), b?.output());

@@ -5,7 +5,13 @@ import { callApi } from '../../lib/client/api';
 import { MemoryQuotaBudget, retryAfterSeconds, RETRY_AFTER_JITTER_MS } from '../../lib/cognito/quota';
 import { RedisQuotaBudget } from '../../lib/cognito/quota-redis';
 import { startTestRedis, type TestRedis } from '../support/redis';
-import { freePort, startNextServer, startTestCognito, type NextServer, type TestCognito } from '../support/stack';
+import {
+  startNextServer,
+  startOnFreePort,
+  startTestCognito,
+  type NextServer,
+  type TestCognito,
+} from '../support/stack';
 import { addPasswordUser } from '../support/users';
 import { clientAddressFactory, rawRequest } from './helpers';
 
@@ -34,10 +40,11 @@ beforeAll(async () => {
     COGNITO_QUOTA_USER_AUTHENTICATION: String(RATE),
     COGNITO_QUOTA_MAX_WAIT_MS: String(MAX_WAIT_MS),
   };
-  const [portA, portB] = [await freePort(), await freePort()];
-  const instance = (port: number) =>
-    startNextServer(port, { ...stack.env, ...shaping, APP_ORIGIN: `http://localhost:${port}` });
-  [a, b] = await Promise.all([instance(portA), instance(portB)]);
+  const instance = () =>
+    startOnFreePort((port) =>
+      startNextServer(port, { ...stack.env, ...shaping, APP_ORIGIN: `http://localhost:${port}` }),
+    );
+  [a, b] = await Promise.all([instance(), instance()]);
   for (let i = 0; i < 90; i += 1) users.push(`quota-${i}@example.com`);
   for (const email of users) await addPasswordUser(stack, email, PASSWORD);
 });

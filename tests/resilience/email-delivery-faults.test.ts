@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
-import { freePort, startTestApp, type TestApp } from '../support/stack';
+import { closedPort } from '../support/free-port';
+import { startTestApp, type TestApp } from '../support/stack';
 import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, requestEmailCode } from './helpers';
 
 /**
@@ -179,7 +180,7 @@ describe('the SMTP server refuses connections (SMTP_URL at a closed local port)'
   let app: TestApp;
   let smtpPort: number;
   beforeAll(async () => {
-    smtpPort = await freePort();
+    smtpPort = await closedPort();
     app = await startTestApp({ SMTP_URL: `smtp://127.0.0.1:${smtpPort}` });
   });
   afterAll(() => app?.stop());

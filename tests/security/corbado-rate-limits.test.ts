@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS_SECRET, startConnectTestStack, type ConnectTestStack } from '../support/connect-stack';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestRedis, type TestRedis } from '../support/redis';
-import { freePort, startNextServer, type NextServer } from '../support/stack';
+import { startNextServer, startOnFreePort, type NextServer } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -26,15 +26,17 @@ const newClientAddress = () => `127.0.0.${++lastAddress}`;
 beforeAll(async () => {
   redis = await startTestRedis();
   stack = await startConnectTestStack({ REDIS_URL: redis.url });
-  second = await startNextServer(await freePort(), {
-    ...stack.app.env,
-    CORBADO_PROJECT_ID: stack.cloud.projectId,
-    CORBADO_API_SECRET: stack.cloud.apiSecret,
-    CORBADO_FRONTEND_API: stack.cloud.frontendApi,
-    CORBADO_BACKEND_API: stack.cloud.backendApi,
-    CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
-    REDIS_URL: redis.url,
-  });
+  second = await startOnFreePort((port) =>
+    startNextServer(port, {
+      ...stack.app.env,
+      CORBADO_PROJECT_ID: stack.cloud.projectId,
+      CORBADO_API_SECRET: stack.cloud.apiSecret,
+      CORBADO_FRONTEND_API: stack.cloud.frontendApi,
+      CORBADO_BACKEND_API: stack.cloud.backendApi,
+      CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
+      REDIS_URL: redis.url,
+    }),
+  );
   instances = [stack.app.baseUrl, second.baseUrl];
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonPost } from '../support/cookie-jar';
 import { startTestRedis, type TestRedis } from '../support/redis';
-import { freePort, startTestCognito, type TestCognito } from '../support/stack';
+import { startOnFreePort, startTestCognito, untilServing, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 
 /**
@@ -24,40 +24,40 @@ let stack: TestCognito;
 let a: Instance;
 let b: Instance;
 
-/** One more `next start` of the same build, on the shared Cognito and the shared Redis. */
-async function startInstance(): Promise<Instance> {
-  const port = await freePort();
-  const baseUrl = `http://localhost:${port}`;
-  const server = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port)], {
-    env: {
-      ...process.env,
-      ...stack.env,
-      APP_ORIGIN: baseUrl,
-      REDIS_URL: redis.url,
-      CORBADO_WEBHOOK_USERNAME: WEBHOOK.username,
-      CORBADO_WEBHOOK_PASSWORD: WEBHOOK.password,
-      NODE_ENV: 'production',
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * One more `next start` of the same build, on the shared Cognito and the shared Redis (on another
+ * port when another process takes the one it was given first).
+ */
+function startInstance(): Promise<Instance> {
+  return startOnFreePort(async (port) => {
+    const baseUrl = `http://localhost:${port}`;
+    const server = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port)], {
+      env: {
+        ...process.env,
+        ...stack.env,
+        APP_ORIGIN: baseUrl,
+        REDIS_URL: redis.url,
+        CORBADO_WEBHOOK_USERNAME: WEBHOOK.username,
+        CORBADO_WEBHOOK_PASSWORD: WEBHOOK.password,
+        NODE_ENV: 'production',
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    server.stdout?.on('data', (chunk) => (output += chunk));
+    server.stderr?.on('data', (chunk) => (output += chunk));
+    const instance = { baseUrl, server, output: () => output };
+    await untilServing(
+      server,
+      instance.output,
+      `${baseUrl}/api/health`,
+      'next start',
+      () => stopInstance(instance),
+      90_000,
+    );
+    return instance;
   });
-  let output = '';
-  server.stdout?.on('data', (chunk) => (output += chunk));
-  server.stderr?.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    if (
-      await fetch(`${baseUrl}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { baseUrl, server, output: () => output };
 }
 
 async function stopInstance(instance: Instance | undefined) {

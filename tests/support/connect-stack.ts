@@ -1,5 +1,5 @@
 import { startCorbadoCloud, type CorbadoCloud } from './corbado-cloud';
-import { freePort, startTestApp, type TestApp } from './stack';
+import { startOnFreePort, startTestApp, type TestApp } from './stack';
 
 /**
  * The production Next server on the embedded Cognito, in Corbado Connect mode, against the
@@ -17,26 +17,29 @@ export interface ConnectTestStack {
 }
 
 export async function startConnectTestStack(extraEnv: Record<string, string> = {}): Promise<ConnectTestStack> {
-  const port = await freePort();
-  const appOrigin = `http://localhost:${port}`;
-  const cloud = await startCorbadoCloud({ appOrigin, actions: { baseUrl: appOrigin, secret: ACTIONS_SECRET } });
-  let app: TestApp;
-  try {
-    app = await startTestApp(
-      {
-        CORBADO_PROJECT_ID: cloud.projectId,
-        CORBADO_API_SECRET: cloud.apiSecret,
-        CORBADO_FRONTEND_API: cloud.frontendApi,
-        CORBADO_BACKEND_API: cloud.backendApi,
-        CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
-        ...extraEnv,
-      },
-      { port },
-    );
-  } catch (error) {
-    await cloud.close();
-    throw error;
-  }
+  // The stand-in must know the app's origin before the app starts: both start again on another
+  // port when another process takes this one first.
+  const { app, cloud } = await startOnFreePort(async (port) => {
+    const appOrigin = `http://localhost:${port}`;
+    const cloud = await startCorbadoCloud({ appOrigin, actions: { baseUrl: appOrigin, secret: ACTIONS_SECRET } });
+    try {
+      const app = await startTestApp(
+        {
+          CORBADO_PROJECT_ID: cloud.projectId,
+          CORBADO_API_SECRET: cloud.apiSecret,
+          CORBADO_FRONTEND_API: cloud.frontendApi,
+          CORBADO_BACKEND_API: cloud.backendApi,
+          CORBADO_ACTIONS_SECRET: ACTIONS_SECRET,
+          ...extraEnv,
+        },
+        { port },
+      );
+      return { app, cloud };
+    } catch (error) {
+      await cloud.close();
+      throw error;
+    }
+  });
   return {
     app,
     cloud,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createClient } from '@redis/client';
-import { freePort } from './free-port';
+import { PortTakenError, startOnFreePort } from './free-port';
 
 /**
  * A real redis-server from Debian's packages (`apt-get install redis-server`) on a free port on
@@ -24,7 +24,11 @@ export interface TestRedis {
   keys(): Promise<string[]>;
 }
 
-async function spawnRedis(port: number): Promise<ChildProcess> {
+/**
+ * redis-server on `port`, resolved once it answers there as itself; PortTakenError when another
+ * process bound the port first.
+ */
+export async function spawnRedis(port: number): Promise<ChildProcess> {
   const server = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
@@ -35,7 +39,11 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   server.stderr?.on('data', (chunk) => (output += chunk));
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+    if (server.exitCode !== null) {
+      // Free when picked, taken by another process before redis-server bound it.
+      if (/Address already in use/i.test(output)) throw new PortTakenError(`redis-server lost its port: ${output}`);
+      throw new Error(`redis-server exited: ${output}`);
+    }
     const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
     client.on('error', () => undefined);
     // Ours, not another process's redis-server that took the port first.
@@ -53,18 +61,11 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
 export async function startTestRedis(): Promise<TestRedis> {
   if (!existsSync(REDIS_SERVER))
     throw new Error(`redis-server not found at ${REDIS_SERVER}: apt-get install redis-server`);
-  let port = await freePort();
-  let server: ChildProcess | null;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      server = await spawnRedis(port);
-      break;
-    } catch (error) {
-      // Free when picked, taken by another process before redis-server bound it: another port.
-      if (attempt === 5 || !/Address already in use/i.test(String(error))) throw error;
-      port = await freePort();
-    }
-  }
+  let server: ChildProcess | null = null;
+  const port = await startOnFreePort(async (port) => {
+    server = await spawnRedis(port);
+    return port;
+  });
   const url = `redis://127.0.0.1:${port}`;
   return {
     url,

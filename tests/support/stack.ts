@@ -12,9 +12,9 @@ import { signEveryCall } from '../../lib/cognito/emulator-signing';
 import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
 import type { AccessKey } from '../../lib/embedded-cognito/request-signature';
 import { startTestDynamoDb, type TestDynamoDb } from './dynalite';
-import { freePort } from './free-port';
+import { PortTakenError, startOnFreePort } from './free-port';
 
-export { freePort };
+export { PortTakenError, startOnFreePort };
 
 /**
  * The real things the tests run against: the embedded Cognito over real HTTP on a random port,
@@ -146,7 +146,8 @@ export interface NextServer {
 /**
  * The production Next server exactly as `npm start` runs it (scripts/next-server.mjs, after the
  * launcher's checks) on `port`, with `env` on top of this process's; resolves once it serves
- * /api/health/live.
+ * /api/health/live. Throws PortTakenError when another process bound `port` first (for
+ * startOnFreePort to try another).
  */
 export async function startNextServer(port: number, env: Record<string, string>): Promise<NextServer> {
   const server = spawn(process.execPath, [path.resolve('scripts/next-server.mjs'), '-p', String(port)], {
@@ -157,55 +158,72 @@ export async function startNextServer(port: number, env: Record<string, string>)
   server.stdout?.on('data', (chunk) => (output += chunk));
   server.stderr?.on('data', (chunk) => (output += chunk));
   const baseUrl = `http://localhost:${port}`;
-  const deadline = Date.now() + 30_000;
+  const stop = async () => {
+    // A test may have stopped the server itself (tests/http/shutdown.test.ts).
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  };
+  await untilServing(server, () => output, `${baseUrl}/api/health/live`, 'next start', stop);
+  return { baseUrl, server, output: () => output, stop };
+}
+
+/**
+ * Resolves once `child` has said it listens (a "Ready" line: Next's own and scripts/next-server.mjs
+ * print one once bound) and `url` answers 2xx. The line keeps another process that took the port
+ * first, and answers there, from passing for `child`. When `child` exits having lost its port,
+ * throws PortTakenError; on any other failure, stops it and throws.
+ */
+export async function untilServing(
+  child: ChildProcess,
+  output: () => string,
+  url: string,
+  name: string,
+  stop: () => Promise<void>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`next start exited: ${output}`);
-    const ready = await fetch(`${baseUrl}/api/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`next start did not become ready: ${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (/EADDRINUSE/.test(output())) throw new PortTakenError(`${name} lost its port: ${output()}`);
+      throw new Error(`${name} exited: ${output()}`);
+    }
+    const ready =
+      /\bReady\b/.test(output()) &&
+      (await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    if (ready) return;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} did not become ready: ${output()}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    baseUrl,
-    server,
-    output: () => output,
-    async stop() {
-      // A test may have stopped the server itself (tests/http/shutdown.test.ts).
-      if (server.exitCode === null && server.signalCode === null) {
-        server.kill('SIGTERM');
-        await new Promise((r) => server.once('exit', r));
-      }
-    },
-  };
 }
 
 /**
  * The production Next server on a random port (or `port`, when a stand-in must know the app's
- * origin first), on a fresh embedded Cognito.
+ * origin first: then its loss is a PortTakenError for the caller's startOnFreePort), on a fresh
+ * embedded Cognito.
  */
 export async function startTestApp(
   extraEnv: Record<string, string> = {},
   options: { port?: number } = {},
 ): Promise<TestApp> {
-  const stack = await startTestCognito({ appPort: options.port ?? (await freePort()) });
+  const stack = await startTestCognito({ appPort: options.port });
+  const startOn = (port: number) => {
+    stack.env.APP_ORIGIN = `http://localhost:${port}`;
+    return startNextServer(port, { ...stack.env, ...extraEnv });
+  };
   let next: NextServer;
-  for (let attempt = 1; ; attempt++) {
-    const port = Number(new URL(stack.env.APP_ORIGIN!).port);
-    try {
-      next = await startNextServer(port, { ...stack.env, ...extraEnv });
-      break;
-    } catch (error) {
-      // The port was free when picked, but another process took it before Next bound it: try
-      // another (a port the test chose itself is kept, and its loss is the test's failure).
-      if (options.port !== undefined || attempt === 5 || !/EADDRINUSE/.test(String(error))) {
-        await stack.stop();
-        throw error;
-      }
-      stack.env.APP_ORIGIN = `http://localhost:${await freePort()}`;
-    }
+  try {
+    next = options.port === undefined ? await startOnFreePort(startOn) : await startOn(options.port);
+  } catch (error) {
+    await stack.stop();
+    throw error;
   }
   return {
     ...stack,
