@@ -20,6 +20,7 @@ interface WarmUpRequest {
 /** The public routes behind the README's first clicks, in the order they come. */
 export const WARM_UP_REQUESTS: WarmUpRequest[] = [
   { path: '/login', method: 'GET' },
+  { path: '/', method: 'GET' },
   { path: '/api/passkeys/sign-in/options', method: 'POST' },
   { path: '/api/auth/email-code', method: 'POST' },
   { path: '/api/auth/email-code/verify', method: 'POST' },
@@ -27,19 +28,37 @@ export const WARM_UP_REQUESTS: WarmUpRequest[] = [
 
 /**
  * The routes compiled without being called, as files of app/ without the extension: the account
- * page and the routes of "Create a passkey" (and of its "Not now"), which middleware.ts answers
- * for without a session before Next compiles them (a redirect to /login, a 401), and the passkey
- * sign-in, which an empty request would log as a rejected passkey. Next's Turbopack dev server
- * takes a request for `/_next/static/chunks/pages/<entry>.js` as "compile this entry"
- * (hot-reloader-turbopack.js, `ensurePage`), whatever it then answers (a 404 here): no session,
- * no request reaches the route itself.
+ * page and every route a person's click reaches after the first screen (create, rename and delete
+ * a passkey, "Not now", the password form, sign-out, the account page's session check, Corbado's
+ * sign-ins), which middleware.ts answers for without a session before Next compiles them (a
+ * redirect to /login, a 401), or which an empty request would log as a failed sign-in. Next's
+ * Turbopack dev server takes a request for `/_next/static/chunks/pages/<entry>.js` as "compile
+ * this entry" (hot-reloader-turbopack.js, `ensurePage`), whatever it then answers (a 404 here):
+ * no session, no request reaches the route itself.
  */
 export const COMPILE_ONLY_ENTRIES = [
   'account/page',
   'api/account/passkeys/options/route',
   'api/account/passkeys/route',
+  'api/account/passkeys/[id]/route',
   'api/account/passkey-offer/route',
   'api/passkeys/sign-in/route',
+  'api/auth/password/route',
+  'api/auth/logout/route',
+  'api/auth/me/route',
+  'api/auth/session/route',
+  'api/corbado/connect/sign-in/route',
+  'api/corbado/connect/tokens/route',
+  '_not-found/page',
+];
+
+/** Left to compile on first use: nobody waits on them (Corbado's calls to the app, the probes). */
+export const NOT_WARMED = [
+  'api/corbado/webhook/route',
+  'api/corbado/connect/actions/pre-login/route',
+  'api/corbado/connect/actions/post-append/route',
+  'api/health/route',
+  'api/health/live/route',
 ];
 
 export const entryCompileRequest = (entry: string) => `/_next/static/chunks/pages/${entry}.js`;

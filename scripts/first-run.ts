@@ -1,7 +1,7 @@
 /**
  * `npm run first-run`: how long a newcomer waits from a fresh clone to their first passkey, phase
  * by phase, as the README's quick start has them do it: `git clone`, `npm ci`, `npm run dev` until
- * it gives the address, the first page, then each first click (Email me a code, the code from
+ * it gives the address, the first page, then each first click (Continue to send a code, the code from
  * the local outbox, Continue, Create a passkey) in Chromium with a virtual authenticator.
  *
  * Needs no network beyond the npm registry (and none at all with --link-modules). Not part of

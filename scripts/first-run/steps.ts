@@ -164,7 +164,7 @@ export async function firstClicks(browser: Browser, loginUrl: string, dir: strin
       await page.waitForLoadState('networkidle');
       await sendButton.waitFor();
     });
-    await timed(phases, dir, 'click: Email me a code', async () => {
+    await timed(phases, dir, 'click: Continue (send a code)', async () => {
       await startForm.getByLabel('Email').fill(email);
       await sendButton.click();
       await page.getByLabel('6-digit code').waitFor();

@@ -56,7 +56,7 @@ describe('npm run dev on a fresh checkout, up to the first passkey', () => {
       await firstClicks(browser, dev.url, dir, phases);
       expect(phases.map((phase) => phase.name)).toEqual([
         'first page',
-        'click: Email me a code',
+        'click: Continue (send a code)',
         'code from the outbox',
         'click: Continue (verify)',
         'click: Create a passkey',
