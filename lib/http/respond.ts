@@ -4,6 +4,7 @@ import { AppError, ERRORS, type ErrorCode } from './errors';
 import { log } from '../telemetry/log';
 import { requestIdOf, runWithRequestId } from '../telemetry/request-context';
 import { parseBody } from './body';
+import { readCappedText } from './capped-body';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -60,7 +61,7 @@ export async function readJsonObject(request: Request, maxBytes = 8 * 1024): Pro
   if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError('unsupported_media_type');
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new AppError('payload_too_large');
-  const text = await readLimited(request, maxBytes);
+  const text = await readCappedText(request.body, maxBytes, () => new AppError('payload_too_large'));
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -107,22 +108,4 @@ function nestedDeeperThan(value: object, maxDepth: number): boolean {
     }
   }
   return false;
-}
-
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new AppError('payload_too_large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

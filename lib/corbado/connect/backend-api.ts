@@ -1,4 +1,5 @@
 import 'server-only';
+import { readCappedText } from '../../http/capped-body';
 import { AppError } from '../../http/errors';
 import { log } from '../../telemetry/log';
 import { corbadoCall } from '../../telemetry/corbado';
@@ -56,7 +57,7 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
       log.error('corbado_call_failed', { operation, status: response.status, problem: 'redirect refused' });
       throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE);
     }
-    text = await readCappedText(response, MAX_ANSWER_BYTES);
+    text = await readAnswerText(response, MAX_ANSWER_BYTES);
   } catch (error) {
     if (error instanceof AppError) throw error;
     log.error('corbado_call_failed', { operation, message: (error as Error).message });
@@ -82,31 +83,14 @@ async function postToBackendApi(operation: string, path: string, body: unknown):
   throw new AppError('upstream_unavailable', UNAVAILABLE_MESSAGE);
 }
 
-/**
- * The answer's body as text, read as a stream and abandoned (the connection closed) once it
- * passes `maxBytes`: a huge answer then costs no more memory than the cap.
- */
-async function readCappedText(response: Response, maxBytes: number): Promise<string> {
+/** The answer as text, at most `maxBytes` of it (lib/http/capped-body.ts), announced or not. */
+async function readAnswerText(response: Response, maxBytes: number): Promise<string> {
   const tooLarge = () => new Error(`answer larger than ${maxBytes} bytes`);
   if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readCappedText(response.body, maxBytes, tooLarge);
 }
 
 /**
