@@ -114,10 +114,12 @@ function countRequests(page: Page, method: string, path: RegExp): () => number {
 async function confirmWithPassword(page: Page, email: string) {
   await page.waitForURL(/\/login\?reauth=1&next=/);
   await page.getByText(/password instead/i).click();
-  for (const field of await page.locator('input[type=email]:visible').all()) {
-    if (!(await field.inputValue())) await typeInto(field, email);
-  }
-  const password = page.locator('input[type=password]');
+  // The password form's own email field: re-authentication fills it in, a person types it only if
+  // it is empty. (Every visible email field, listed once, raced the page's re-render in CI.)
+  const form = page.locator('form:has(input[type=password])');
+  const emailField = form.locator('input[type=email]');
+  if (!(await emailField.inputValue())) await typeInto(emailField, email);
+  const password = form.locator('input[type=password]');
   await typeInto(password, PASSWORD);
   await password.press('Enter');
 }
