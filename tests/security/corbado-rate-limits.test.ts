@@ -1,7 +1,7 @@
-import { request } from 'node:http';
 import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS_SECRET, startConnectTestStack, type ConnectTestStack } from '../support/connect-stack';
+import { rawRequest } from '../resilience/helpers';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestRedis, type TestRedis } from '../support/redis';
 import { startNextServer, startOnFreePort, type NextServer } from '../support/stack';
@@ -47,38 +47,14 @@ afterAll(async () => {
 
 /** POST JSON to an instance from the loopback address `from`, with the app's Origin and any cookies. */
 function postFrom(baseUrl: string, path: string, body: unknown, from: string, cookie = ''): Promise<Response> {
-  const target = new URL(path, baseUrl);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        host: '127.0.0.1',
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        localAddress: from,
-        headers: {
-          host: target.host,
-          origin: stack.app.baseUrl,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          ...(cookie ? { cookie } : {}),
-        },
-      },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.on('end', () => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(incoming.headers)) {
-            for (const item of [value ?? []].flat()) headers.append(name, item);
-          }
-          resolve(new Response(Buffer.concat(chunks), { status: incoming.statusCode, headers }));
-        });
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(payload);
+  return rawRequest(new URL(path, baseUrl).href, {
+    from,
+    headers: {
+      origin: stack.app.baseUrl,
+      'content-type': 'application/json',
+      ...(cookie ? { cookie } : {}),
+    },
+    body: JSON.stringify(body),
   });
 }
 
