@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '@/lib/config';
+import { parseConfig } from '@/lib/config';
+import { configErrorOf } from '../support/config-error';
 
 type Env = Record<string, string | undefined>;
 
@@ -52,16 +53,6 @@ function embeddedEnv(overrides: Env = {}): Env {
     AUTH_CHALLENGE_PRIVATE_KEY: P256_KEY,
     ...overrides,
   };
-}
-
-function configErrorOf(env: Env): ConfigError {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('parseConfig accepted the environment');
 }
 
 describe('parseConfig: valid environments', () => {

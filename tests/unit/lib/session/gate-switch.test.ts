@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '@/lib/config';
+import { parseConfig } from '@/lib/config';
+import { configErrorOf } from '../../support/config-error';
 
 /**
  * TEST_ONLY_SESSION_GATE_OFF lets tests/security/gate-bypass.test.ts prove that the data-access
@@ -37,16 +38,6 @@ const aws: Env = {
   SMTP_URL: 'smtps://user:pass@smtp.example.com',
 };
 
-function refusal(env: Env): ConfigError {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('parseConfig accepted the environment');
-}
-
 describe('TEST_ONLY_SESSION_GATE_OFF', () => {
   it('is off unless set, on a real pool and on the embedded one', () => {
     expect(parseConfig(aws).sessionGateOff).toBe(false);
@@ -64,13 +55,13 @@ describe('TEST_ONLY_SESSION_GATE_OFF', () => {
 
   it('stops a server on a real Cognito pool, in production and in development', () => {
     for (const env of [aws, { ...aws, NODE_ENV: 'development' }]) {
-      const error = refusal({ ...env, TEST_ONLY_SESSION_GATE_OFF: '1' });
+      const error = configErrorOf({ ...env, TEST_ONLY_SESSION_GATE_OFF: '1' });
       expect(error.message).toMatch(/^TEST_ONLY_SESSION_GATE_OFF is for tests on the embedded Cognito only/);
     }
   });
 
   it('refuses any value but 1 or 0', () => {
-    expect(refusal({ ...embedded, TEST_ONLY_SESSION_GATE_OFF: 'yes' }).message).toBe(
+    expect(configErrorOf({ ...embedded, TEST_ONLY_SESSION_GATE_OFF: 'yes' }).message).toBe(
       'TEST_ONLY_SESSION_GATE_OFF must be 1 or 0',
     );
   });
