@@ -52,10 +52,11 @@ ENV NODE_ENV=production \
 COPY --from=production-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build-embedded --chown=node:node /app/.next ./.next
 COPY --from=build-embedded --chown=node:node /app/public ./public
-# The launcher (scripts/run.ts) runs from source: it starts the embedded Cognito (lib/, lambdas/)
+# The launcher (scripts/run.ts) runs from source: it starts the embedded Cognito (embedded-cognito/, lib/, lambdas/)
 # and DynamoDB (its files under /data/dynamodb), then `next start` on the build above.
 COPY --chown=node:node package.json next.config.mjs tsconfig.json ./
 COPY --chown=node:node lib ./lib
+COPY --chown=node:node embedded-cognito ./embedded-cognito
 COPY --chown=node:node lambdas ./lambdas
 COPY --chown=node:node scripts ./scripts
 RUN mkdir -p /data && chown node:node /data

@@ -49,7 +49,7 @@ export default tseslint.config(
     rules: { '@next/next/no-location-assign-relative-destination': 'off' },
   },
   {
-    // CommonJS on purpose (bundler loaders, lib/build/): require() is how these import.
+    // CommonJS on purpose (bundler loaders, scripts/build/): require() is how these import.
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

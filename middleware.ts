@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from './lib/config';
-import { ERRORS, type ErrorCode } from './lib/http/errors';
+import { ERRORS, type ErrorCode } from './lib/errors';
 import { isCrossSiteWrite } from './lib/http/origin';
 import { DEFAULT_RETRY_AFTER_SECONDS } from './lib/http/respond';
 import { contentSecurityPolicy, withSecurityHeaders } from './lib/http/security-headers';

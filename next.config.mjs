@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 /**
  * Corrections to Corbado Connect's bundled component, which has no option for them (the why of
- * each is in lib/build/corbado-connect-patch.cjs), applied by Turbopack, which both
+ * each is in scripts/build/corbado-connect-patch.cjs), applied by Turbopack, which both
  * `next dev` and `next build` use from Next 16 on.
  */
-const corbadoConnectLoader = require.resolve('./lib/build/corbado-connect-loader.cjs');
+const corbadoConnectLoader = require.resolve('./scripts/build/corbado-connect-loader.cjs');
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {

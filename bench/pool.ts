@@ -17,7 +17,7 @@ import { since } from './stats';
  * Seeding goes through the emulator's admin API (AdminCreateUser + AdminSetUserPassword, 16 at a
  * time) up to a limit: every size in a full run. With cognito-local's own data store this was
  * O(n²) (it rewrote the whole pool file on every write: 36 ms per user at 1,000 users, an
- * estimated 40 minutes for 10,000); with the write-behind store (lib/embedded-cognito/
+ * estimated 40 minutes for 10,000); with the write-behind store (embedded-cognito/
  * data-store.ts) it is ~3 ms per user at any size, 10,000 users in ~30 s. The short run skips
  * even that: larger pools get one real user made through the API and copies of its stored record
  * (fresh username, sub and email) written into the pool file while the emulator is stopped; the

@@ -3,7 +3,7 @@
  * passkeys in) without the app, e.g. to point another tool at them.
  */
 import { loadEnvConfig } from '@next/env';
-import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { embeddedSecrets, startEmbeddedEnvironment } from '../embedded-cognito/environment';
 import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 async function main(): Promise<void> {

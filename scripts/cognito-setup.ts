@@ -1,7 +1,7 @@
 /**
  * `npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN --create-auth-challenge=ARN
  * --verify-auth-challenge=ARN]`: checks the configured pool and app client against what the app
- * needs (lib/cognito/setup.ts), prints the plan, makes the changes only with --apply, and prints
+ * needs (scripts/cognito-setup-plan.ts), prints the plan, makes the changes only with --apply, and prints
  * the .env lines for the pool and client. Idempotent: a second run finds nothing to change.
  * With no pool configured it works on the embedded Cognito, like `npm run users:add`.
  */
@@ -30,7 +30,7 @@ import {
   type SetupPlan,
   type SetupState,
   type TriggerArns,
-} from '../lib/cognito/setup';
+} from './cognito-setup-plan';
 import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 const USAGE = `usage: npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN] [--create-auth-challenge=ARN] [--verify-auth-challenge=ARN]
@@ -78,9 +78,9 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
 /** Fills in what the embedded Cognito needs, like the launcher; returns how to stop what it started. */
 async function setUpEmbeddedPool(options: Options): Promise<() => Promise<void>> {
   // Loaded only here: the emulator's modules take a second to load, and AWS mode never needs them.
-  const { TRIGGER_ARNS } = await import('../lib/embedded-cognito');
+  const { TRIGGER_ARNS } = await import('../embedded-cognito');
   const { embeddedSecrets, runningInstanceVariables, startEmbeddedEnvironment } =
-    await import('../lib/embedded-cognito/environment');
+    await import('../embedded-cognito/environment');
   const secrets = embeddedSecrets(process.env, console.log);
   Object.assign(process.env, secrets);
   for (const trigger of TRIGGERS) options.triggers[trigger] ??= TRIGGER_ARNS[trigger];

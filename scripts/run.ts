@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError, parseConfig } from '../lib/config';
-import { embeddedSecrets, startEmbeddedEnvironment } from '../lib/embedded-cognito/environment';
+import { embeddedSecrets, startEmbeddedEnvironment } from '../embedded-cognito/environment';
 import { DevOutputFilter, localAddressOf } from './dev-output';
 import { warmUp } from './dev-warm-up';
 import { nodeSupportNotice, quietAwsSdkNotices, shutdownTimeoutMs } from './lifecycle.mjs';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
 import { ConfigError } from '../lib/config';
 import { normalizeEmail } from '../lib/email/address';
-import { AppError } from '../lib/http/errors';
+import { AppError } from '../lib/errors';
 import {
   DEFAULT_DATA_DIR,
   dataDirOf,
@@ -19,7 +19,7 @@ import {
   findRunningInstance,
   runningInstanceVariables,
   startEmbeddedEnvironment,
-} from '../lib/embedded-cognito/environment';
+} from '../embedded-cognito/environment';
 import { quietAwsSdkNotices } from './lifecycle.mjs';
 
 function stop(message: string): never {

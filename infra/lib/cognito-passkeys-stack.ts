@@ -28,7 +28,7 @@ import type { DeploymentSettings } from './settings';
  *   policy with exactly the calls the app makes on it.
  */
 
-/** The custom attributes the app writes; the same list as lib/cognito/setup.ts in the app. */
+/** The custom attributes the app writes; the same list as scripts/cognito-setup-plan.ts in the app. */
 export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'] as const;
 
 /** The IAM-authorized Cognito calls the app makes (the others authenticate with the client secret). */

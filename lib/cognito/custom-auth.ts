@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { signChallengeAssertion } from './challenge/assertion';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { cognitoClient, secretHashFor } from './client';
 import { cognitoErrorName, unexpectedCognitoError } from './errors';
 

@@ -4,7 +4,7 @@ type SigningConfig = Required<Pick<CognitoIdentityProviderClientConfig, 'credent
 
 /**
  * SDK client settings for a Cognito endpoint that answers signed requests only (the embedded
- * Cognito: lib/embedded-cognito/request-signature.ts). The SDK sends Cognito's public operations
+ * Cognito: embedded-cognito/request-signature.ts). The SDK sends Cognito's public operations
  * (InitiateAuth, RespondToAuthChallenge, GetUser, RevokeToken, ...) unsigned even with
  * credentials, as AWS authenticates those by client secret or token; here every operation is
  * signed with SigV4 (service cognito-idp) so the emulator can tell the app from anyone else.

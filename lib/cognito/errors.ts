@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { THROTTLING_ERRORS, throttledError } from './quota';
 

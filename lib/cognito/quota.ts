@@ -7,7 +7,7 @@ import type {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { FinalizeRequestMiddleware, InitializeMiddleware } from '@smithy/types';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { quotaCategoryOf, type QuotaCategory } from './quota-categories';
 import { RedisQuotaBudget } from './quota-redis';

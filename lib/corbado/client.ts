@@ -1,7 +1,7 @@
 import 'server-only';
 import { Config, SDK } from '@corbado/node-sdk';
 import { getConfig, type CorbadoConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 
 /** Corbado's Backend API must answer within this time; its SDK sets no timeout of its own. */

@@ -1,7 +1,7 @@
 import 'server-only';
 import { decodeJwt } from 'jose';
 import { normalizeEmail } from '../email/address';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { corbadoCall } from '../telemetry/corbado';
 import { corbadoSdk } from './client';

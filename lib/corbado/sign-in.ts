@@ -2,7 +2,7 @@ import 'server-only';
 import { audit } from '../telemetry/audit';
 import { signInVerifiedIdentity } from '../sign-in/pipeline';
 import type { SignedIn } from '../session/session';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { recordSignIn } from '../telemetry/sign-in';
 import { mayCorbadoUserTakeOver } from './account-link';
 import { corbadoProject } from './client';

@@ -7,7 +7,7 @@ import { checkPasswordUnderLockout } from '../sign-in/password';
 import { revokeRefreshToken } from '../cognito/custom-auth';
 import { existingUserStatus, type ExistingUserStatus } from '../cognito/users';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { parseBody } from '../http/body';
 import { log } from '../telemetry/log';
 import { enforceRateLimits, type RateLimitCheck } from '../rate-limit';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { openCookie, sealCookie, type CookieReader, type CookieToSet } from '../session/cookies';
 import { CODE_TTL_SECONDS } from './codes';
 

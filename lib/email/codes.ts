@@ -2,7 +2,7 @@ import 'server-only';
 import { createHmac, randomInt } from 'node:crypto';
 import { getConfig } from '../config';
 import { audit } from '../telemetry/audit';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { enforceRateLimits, giveBackRateLimits } from '../rate-limit';
 import { passkeyStore } from '../store';

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 
 export interface OutgoingEmail {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * Request bodies are checked against a zod schema that each route declares (readBody in

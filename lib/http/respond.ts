@@ -1,6 +1,6 @@
 import 'server-only';
 import type { z } from 'zod';
-import { AppError, ERRORS, type ErrorCode } from './errors';
+import { AppError, ERRORS, type ErrorCode } from '../errors';
 import { log } from '../telemetry/log';
 import { requestIdOf, runWithRequestId } from '../telemetry/request-context';
 import { parseBody } from './body';

@@ -15,7 +15,7 @@ import { getConfig, type AppConfig } from '../config';
  * What Corbado's components need. Both inject their styles as inline <style> tags. Complete's
  * talks to its Frontend API and loads Google Fonts. Connect's talks to
  * https://{projectId}.{frontendApiUrlSuffix} only; its CSS @imported two Google Fonts stylesheets,
- * which the app's build removes (lib/build/corbado-connect-patch.cjs) and which stay refused here
+ * which the app's build removes (scripts/build/corbado-connect-patch.cjs) and which stay refused here
  * anyway: they would hand every visitor's address to Google for a typeface (docs/CORBADO.md).
  */
 function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {

@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { audit } from '../telemetry/audit';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import type { CookieReader, CookieToSet } from '../session/cookies';
 import type { SessionUser } from '../session/session';

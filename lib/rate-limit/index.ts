@@ -1,6 +1,6 @@
 import 'server-only';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { instruments } from '../telemetry/metrics';
 import { FallbackRateLimitStore } from './fallback';

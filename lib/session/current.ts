@@ -1,7 +1,7 @@
 import 'server-only';
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { CookieToSet } from './cookies';
 import { revokeRefreshToken } from '../cognito/custom-auth';
 import { log } from '../telemetry/log';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { refreshCognitoTokens, type CognitoTokens } from '../cognito/custom-auth';
 import { checkIdToken, type IdTokenClaims } from '../cognito/tokens';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { countedRefresh } from '../telemetry/session';
 import {

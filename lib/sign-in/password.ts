@@ -1,6 +1,6 @@
 import 'server-only';
 import { signInWithPassword, type CognitoTokens } from '../cognito/custom-auth';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { enforceRateLimits, giveBackRateLimits, type RateLimitCheck } from '../rate-limit';
 
 /**

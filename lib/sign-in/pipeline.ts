@@ -1,7 +1,7 @@
 import 'server-only';
 import { revokeRefreshToken, startCustomAuthSession, type ChallengedUser } from '../cognito/custom-auth';
 import { provisionPasswordlessUser } from '../cognito/users';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { audit } from '../telemetry/audit';
 import { log } from '../telemetry/log';
 import { withEmailCode } from '../email/codes';

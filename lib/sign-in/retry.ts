@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { getConfig } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { passkeyStore } from '../store';
 import { openCookie, sealCookie, type CookieReader, type CookieToSet } from '../session/cookies';

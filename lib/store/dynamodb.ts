@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { log } from '../telemetry/log';
 import { PASSKEY_TABLE } from './dynamodb-table';
 import {

@@ -14,7 +14,7 @@ import { clickButton, typeInField, waitToSee } from '../support/person';
  * provider's frontendApiUrlSuffix, Chromium's host-resolver rule and the certificate's SPKI hash
  * bring it to the stand-in; a CDP virtual authenticator does the passkeys. Corbado's cloud cannot
  * run here, so this is what proves the stand-in speaks the component's API. The component is the
- * one the app ships, with its build-time corrections (lib/build/corbado-connect-patch.cjs).
+ * one the app ships, with its build-time corrections (scripts/build/corbado-connect-patch.cjs).
  */
 
 /** The component's steps take seconds on a busy machine; expect.poll's default is one second. */

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from '../resilience/helpers';
+import { rawRequest } from '../support/http';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { isolatedEnv, startOnFreePort, startTestCognito, untilServing, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAddressFactory, expectShortError, latestCodeFor, outbox, rawRequest } from '../resilience/helpers';
+import { clientAddressFactory, expectShortError, latestCodeFor, outbox, rawRequest } from '../support/http';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
 import { storeItems } from '../support/store-items';
 import { addPasswordUser } from '../support/users';
-import { expectNoUnhandledErrors, fuzz, poolState } from './fuzz-support';
+import { expectNoUnhandledErrors, fuzz, poolState } from '../support/fuzz';
 
 /**
  * Cross-site requests at every state-changing route, with requests that would succeed from the

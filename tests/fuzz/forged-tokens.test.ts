@@ -11,11 +11,11 @@ import { sealData, unsealData } from 'iron-session';
 import { decodeJwt, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config';
-import { clientAddressFactory, rawRequest, sessionCookiesCleared } from '../resilience/helpers';
+import { clientAddressFactory, rawRequest, sessionCookiesCleared } from '../support/http';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
-import { expectNoUnhandledErrors, fuzz } from './fuzz-support';
+import { expectNoUnhandledErrors, fuzz } from '../support/fuzz';
 
 /**
  * Forged, replayed and swapped session material against the production server: random damage to

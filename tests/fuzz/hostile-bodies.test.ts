@@ -1,17 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../lib/email/address';
-import {
-  clientAddressFactory,
-  expectShortError,
-  INTERNALS,
-  rawRequest,
-  sessionCookiesSet,
-} from '../resilience/helpers';
+import { clientAddressFactory, expectShortError, INTERNALS, rawRequest, sessionCookiesSet } from '../support/http';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
-import { expectNoUnhandledErrors, fuzz, poolState, writingCalls } from './fuzz-support';
+import { expectNoUnhandledErrors, fuzz, poolState, writingCalls } from '../support/fuzz';
 
 /**
  * Malformed, oversized and wrongly typed bodies at every route that reads one, generated with

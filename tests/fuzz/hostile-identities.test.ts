@@ -2,11 +2,11 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../lib/email/address';
-import { clientAddressFactory, expectShortError, outbox, rawRequest, sessionCookiesSet } from '../resilience/helpers';
+import { clientAddressFactory, expectShortError, outbox, rawRequest, sessionCookiesSet } from '../support/http';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
-import { expectNoUnhandledErrors, fuzz, poolState, writingCalls } from './fuzz-support';
+import { expectNoUnhandledErrors, fuzz, poolState, writingCalls } from '../support/fuzz';
 
 /**
  * Hostile identities and headers: emails carrying unicode look-alikes, control characters and

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestCodeFor, requestEmailCode } from '../resilience/helpers';
+import { latestCodeFor, requestEmailCode } from '../support/http';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import {
   startNextServer,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { latestCodeFor } from '../resilience/helpers';
+import { latestCodeFor } from '../support/http';
 import { startTestCognito, applyAppEnvironment, type TestCognito } from '../support/stack';
 
 /**
@@ -77,10 +77,10 @@ describe('a right code', () => {
 });
 
 describe('withEmailCode: the one lifecycle callers use', () => {
-  type AppErrors = typeof import('../../lib/http/errors');
+  type AppErrors = typeof import('../../lib/errors');
   let errors: AppErrors;
   beforeAll(async () => {
-    errors = await import('../../lib/http/errors');
+    errors = await import('../../lib/errors');
   });
 
   it('runs the sign-in once for a right code, and then the code is gone', async () => {

@@ -22,7 +22,7 @@ import {
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signChallengeAssertion } from '../../lib/cognito/challenge/assertion';
-import { TRIGGER_ARNS } from '../../lib/embedded-cognito';
+import { TRIGGER_ARNS } from '../../embedded-cognito';
 import { restartTestCognito, startTestCognito, type TestCognito } from '../support/stack';
 import { addPasswordUser } from '../support/users';
 

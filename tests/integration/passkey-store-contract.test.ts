@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../lib/embedded-cognito/dynamodb';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../embedded-cognito/dynamodb';
 import type { PasskeyStore, StoredPasskey } from '../../lib/store/passkey-store';
 import { challengeKeyPair } from '../support/stack';
 
@@ -355,7 +355,7 @@ describe.each(['in memory', 'on disk'] as const)('the DynamoDB store on dynalite
       const email = `${unique()}@example.com`;
       await app.codes.sendEmailCode(email, '192.0.2.7');
       spy.mockRestore();
-      const { latestCodeFor } = await import('../resilience/helpers');
+      const { latestCodeFor } = await import('../support/http');
       const code = latestCodeFor(app.dataDir, email);
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + app.codes.CODE_TTL_SECONDS * 1000 + 1_000 });
       try {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AdminGetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EmbeddedCognito } from '../../lib/embedded-cognito';
-import { embeddedSecrets, startEmbeddedEnvironment } from '../../lib/embedded-cognito/environment';
+import type { EmbeddedCognito } from '../../embedded-cognito';
+import { embeddedSecrets, startEmbeddedEnvironment } from '../../embedded-cognito/environment';
 import { adminClient, isolatedEnv } from '../support/stack';
 
 /**

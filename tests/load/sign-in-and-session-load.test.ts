@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AdminCreateUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { allUsers, clientAddressFactory, rawRequest, sessionCookiesSet, usersWithEmail } from '../resilience/helpers';
+import { allUsers, clientAddressFactory, rawRequest, sessionCookiesSet, usersWithEmail } from '../support/http';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
 import type { SignedIn } from '../../lib/session/session';

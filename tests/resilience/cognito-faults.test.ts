@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COGNITO_CALL_BUDGET } from '../../lib/cognito/client';
-import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
-import type { CognitoFault } from '../../lib/embedded-cognito/faults';
+import { startEmbeddedCognito, type EmbeddedCognito } from '../../embedded-cognito';
+import type { CognitoFault } from '../../embedded-cognito/faults';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { setIdTokenLifetime, startTestApp, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
@@ -18,10 +18,10 @@ import {
   sessionCookiesCleared,
   sessionCookiesSet,
   usersWithEmail,
-} from './helpers';
+} from '../support/http';
 
 /**
- * The embedded Cognito made to fail on purpose (lib/embedded-cognito/faults.ts), in front of the
+ * The embedded Cognito made to fail on purpose (embedded-cognito/faults.ts), in front of the
  * production server: throttling, internal errors, cut connections, slow answers, a provisioning
  * cut short between its two steps, and the emulator stopped outright. The user always gets a
  * short 503 with Retry-After, retries stay bounded, nothing half-made survives the next sign-in,

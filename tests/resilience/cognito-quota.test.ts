@@ -13,7 +13,7 @@ import {
   type TestCognito,
 } from '../support/stack';
 import { addPasswordUser } from '../support/users';
-import { clientAddressFactory, rawRequest } from './helpers';
+import { clientAddressFactory, rawRequest } from '../support/http';
 
 /**
  * Cognito traffic shaping (lib/cognito/quota.ts) against the embedded Cognito's rate fault

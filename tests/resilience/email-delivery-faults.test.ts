@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { closedPort } from '../support/free-port';
 import { startTestApp, type TestApp } from '../support/stack';
-import { clientAddressFactory, expectServiceUnavailable, latestCodeFor, outbox, requestEmailCode } from './helpers';
+import {
+  clientAddressFactory,
+  expectServiceUnavailable,
+  latestCodeFor,
+  outbox,
+  requestEmailCode,
+} from '../support/http';
 
 /**
  * One-time codes cannot be delivered: the local outbox cannot be written, or the SMTP server

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CognitoFault } from '../../lib/embedded-cognito/faults';
+import type { CognitoFault } from '../../embedded-cognito/faults';
 import { CookieJar, jsonPost } from '../support/cookie-jar';
 import { startTestApp, applyAppEnvironment, type TestApp } from '../support/stack';
 import { addPasswordUser } from '../support/users';
@@ -13,7 +13,7 @@ import {
   requestEmailCode,
   sessionCookiesCleared,
   sessionCookiesSet,
-} from './helpers';
+} from '../support/http';
 
 /**
  * The session and passkey layer's own dependencies failing: the pool's JWKS (which every

@@ -1,7 +1,7 @@
 import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS_SECRET, startConnectTestStack, type ConnectTestStack } from '../support/connect-stack';
-import { rawRequest } from '../resilience/helpers';
+import { rawRequest } from '../support/http';
 import { CookieJar } from '../support/cookie-jar';
 import { startTestRedis, type TestRedis } from '../support/redis';
 import { startNextServer, startOnFreePort, type NextServer } from '../support/stack';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, parseConfig } from '@/lib/config';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { enforceRateLimits, giveBackRateLimits, setRateLimitStore, type RateLimitRule } from '@/lib/rate-limit';
 import { FallbackRateLimitStore } from '@/lib/rate-limit/fallback';
 import { MemoryRateLimitStore } from '@/lib/rate-limit/memory';

@@ -182,7 +182,7 @@ describe('the kept proof, in process (its clock moved, not waited for)', () => {
   async function modules() {
     applyAppEnvironment(app.env);
     const retry = await import('../../lib/sign-in/retry');
-    const { AppError } = await import('../../lib/http/errors');
+    const { AppError } = await import('../../lib/errors');
     return { ...retry, AppError };
   }
 

@@ -1,6 +1,6 @@
 import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { clientUpdateRequest, planCognitoSetup, poolUpdateRequest } from '../../lib/cognito/setup';
+import { clientUpdateRequest, planCognitoSetup, poolUpdateRequest } from '../../scripts/cognito-setup-plan';
 
 /**
  * The planner on configurations shaped like real DescribeUserPool / DescribeUserPoolClient answers

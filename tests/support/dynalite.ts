@@ -1,11 +1,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startEmbeddedDynamoDb } from '../../lib/embedded-cognito/dynamodb';
+import { startEmbeddedDynamoDb } from '../../embedded-cognito/dynamodb';
 
-export { DYNALITE_CREDENTIALS } from '../../lib/embedded-cognito/dynamodb';
+export { DYNALITE_CREDENTIALS } from '../../embedded-cognito/dynamodb';
 
 /**
- * DynamoDB for the tests: the embedded default's dynalite (lib/embedded-cognito/dynamodb.ts), in
+ * DynamoDB for the tests: the embedded default's dynalite (embedded-cognito/dynamodb.ts), in
  * memory, on a port of 127.0.0.1 it bound itself, with the passkey table created from the same
  * definition the app and infra/ use. dynalite has no TTL sweeper and no transactions: expiry is
  * the app's own check, single use a conditional write, exactly as against AWS.

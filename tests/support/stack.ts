@@ -9,8 +9,8 @@ import {
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { signEveryCall } from '../../lib/cognito/emulator-signing';
-import { startEmbeddedCognito, type EmbeddedCognito } from '../../lib/embedded-cognito';
-import type { AccessKey } from '../../lib/embedded-cognito/request-signature';
+import { startEmbeddedCognito, type EmbeddedCognito } from '../../embedded-cognito';
+import type { AccessKey } from '../../embedded-cognito/request-signature';
 import { startTestDynamoDb, type TestDynamoDb } from './dynalite';
 import { PortTakenError, startOnFreePort } from './free-port';
 

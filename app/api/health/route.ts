@@ -1,4 +1,4 @@
-import { checkHealth } from '@/lib/telemetry/health';
+import { checkHealth } from '@/lib/readiness';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
 
 export const dynamic = 'force-dynamic';

@@ -5,7 +5,7 @@ import { audit } from '../../telemetry/audit';
 import { normalizeEmail } from '../../email/address';
 import { findUserByEmail, findUserByUsername, markUserHasPasskey } from '../../cognito/users';
 import { getConfig } from '../../config';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { enforceRateLimits, giveBackRateLimits } from '../../rate-limit';
 
 /**

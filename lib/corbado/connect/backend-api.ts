@@ -1,6 +1,6 @@
 import 'server-only';
 import { readCappedText } from '../../http/capped-body';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { log } from '../../telemetry/log';
 import { corbadoCall } from '../../telemetry/corbado';
 import { corbadoProject, MAX_ANSWER_BYTES } from '../client';

@@ -5,7 +5,7 @@ import { signInExistingUser } from '../../sign-in/pipeline';
 import { signInKeepingProof, type KeptProof } from '../../sign-in/retry';
 import type { CookieReader } from '../../session/cookies';
 import type { SignedIn } from '../../session/session';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { enforceRateLimits } from '../../rate-limit';
 import { recordSignIn } from '../../telemetry/sign-in';
 import { corbadoProject } from '../client';

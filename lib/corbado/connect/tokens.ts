@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import { enforceRateLimits } from '../../rate-limit';
 import { signedInRecently } from '../../session/current';
 import type { SessionUser } from '../../session/session';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { build, type Plugin } from 'esbuild';
-import { patchCorbadoConnect, TARGET } from '../../../lib/build/corbado-connect-patch.cjs';
+import { patchCorbadoConnect, TARGET } from '../../../scripts/build/corbado-connect-patch.cjs';
 import type { CorbadoCloud } from './index';
 
 /**
@@ -14,7 +14,7 @@ import type { CorbadoCloud } from './index';
  * and it answers the Corbado Connect Actions (pre-login maps the emails it issued append tokens
  * for to their usernames). This proves the stand-in with the real component independently of the
  * app. The component is the one the app ships: with the app's build-time corrections
- * (lib/build/corbado-connect-patch.cjs). `strict: true` serves React's development build inside
+ * (scripts/build/corbado-connect-patch.cjs). `strict: true` serves React's development build inside
  * <StrictMode>, as `npm run dev` runs it (every new component mounted, unmounted and mounted again).
  *
  *   const page = await startComponentPage();

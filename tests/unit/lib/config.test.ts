@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@/lib/config';
-import { configErrorOf } from '../support/config-error';
+import { configErrorOf } from '../../support/config-error';
 
 type Env = Record<string, string | undefined>;
 
@@ -46,7 +46,7 @@ function embeddedEnv(overrides: Env = {}): Env {
     COGNITO_ENDPOINT: 'http://127.0.0.1:9229',
     COGNITO_ACCESS_KEY_ID: 'AKIAEMBEDDED0000TEST',
     COGNITO_SECRET_ACCESS_KEY: 'embedded-secret-access-key',
-    // The launcher's embedded DynamoDB (lib/embedded-cognito/dynamodb.ts).
+    // The launcher's embedded DynamoDB (embedded-cognito/dynamodb.ts).
     DYNAMODB_TABLE: 'cognito-passkeys',
     DYNAMODB_ENDPOINT: 'http://127.0.0.1:45678',
     SESSION_SECRET: SECRET,

@@ -1,6 +1,6 @@
 import { handleCorbadoWebhook, WEBHOOK_MAX_BYTES } from '@/lib/corbado/webhook';
 import { authenticateWebhook } from '@/lib/corbado/webhook-auth';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject, responseForError } from '@/lib/http/respond';
 

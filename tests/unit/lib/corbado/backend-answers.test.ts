@@ -80,7 +80,7 @@ const PROJECT = { CORBADO_PROJECT_ID: 'pro-1234567890', CORBADO_API_SECRET: 'cor
 
 /** The error code `call` throws (an AppError), or 'resolved'. */
 async function codeOf(call: Promise<unknown>): Promise<string> {
-  const { AppError } = await import('@/lib/http/errors');
+  const { AppError } = await import('@/lib/errors');
   try {
     await call;
     return 'resolved';

@@ -26,7 +26,7 @@ async function sessionTokenModule(frontendApi = api.origin) {
     CORBADO_API_SECRET: 'corbado1_abcdefghijklmnopqrstuvwxyz',
     CORBADO_FRONTEND_API: frontendApi,
   });
-  const [tokens, errors] = await Promise.all([import('@/lib/corbado/session-token'), import('@/lib/http/errors')]);
+  const [tokens, errors] = await Promise.all([import('@/lib/corbado/session-token'), import('@/lib/errors')]);
   /** The error code the check throws for `token`, or the identity it returns. */
   const outcome = async (token: string | null | undefined) => {
     try {

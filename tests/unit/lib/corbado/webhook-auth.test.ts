@@ -11,7 +11,7 @@ async function authenticate(env: Record<string, string>) {
   withEnvironment(env);
   const [{ authenticateWebhook }, { AppError }] = await Promise.all([
     import('@/lib/corbado/webhook-auth'),
-    import('@/lib/http/errors'),
+    import('@/lib/errors'),
   ]);
   /** The error code authenticateWebhook throws for `authorization`, or null when it lets it in. */
   return (authorization: string | null): string | null => {

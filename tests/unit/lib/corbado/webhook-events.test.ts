@@ -7,7 +7,7 @@ import {
   useWebhookEventStore,
   type WebhookEventStore,
 } from '@/lib/corbado/webhook-events';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 
 /** The memory store, noting the keys it was asked to claim. */
 class RecordingStore extends MemoryWebhookEventStore implements WebhookEventStore {

@@ -18,7 +18,7 @@ async function webhook() {
   withEnvironment({ CORBADO_PROJECT_ID: PROJECT, CORBADO_API_SECRET: 'corbado1_0123456789abcdef' });
   const [{ handleCorbadoWebhook }, { AppError }] = await Promise.all([
     import('@/lib/corbado/webhook'),
-    import('@/lib/http/errors'),
+    import('@/lib/errors'),
   ]);
   /** The answer to `body` (with X-Corbado-Action `header`), or the message of its refusal. */
   return async (body: Record<string, unknown>, header: string | null = null): Promise<unknown> => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { parseBody } from '@/lib/http/body';
 import { readBody } from '@/lib/http/respond';
 

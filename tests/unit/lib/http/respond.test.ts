@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError, ERRORS } from '@/lib/http/errors';
+import { AppError, ERRORS } from '@/lib/errors';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   MAX_JSON_DEPTH,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '@/lib/embedded-cognito/dynamodb';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '@/embedded-cognito/dynamodb';
 import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
 import { withEnvironment } from '../../support/app-environment';
 

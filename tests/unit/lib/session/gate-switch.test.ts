@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@/lib/config';
-import { configErrorOf } from '../../support/config-error';
+import { configErrorOf } from '../../../support/config-error';
 
 /**
  * TEST_ONLY_SESSION_GATE_OFF lets tests/security/gate-bypass.test.ts prove that the data-access

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audit } from '@/lib/telemetry/audit';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { deletePasskey, renamePasskey } from '@/lib/passkeys/credentials';
 import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';

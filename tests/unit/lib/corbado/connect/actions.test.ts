@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostAppendBody, PreLoginBody } from '@/lib/corbado/connect/actions';
-import { AppError } from '@/lib/http/errors';
+import { AppError } from '@/lib/errors';
 import { parseBody } from '@/lib/http/body';
 
 /** The message parseBody refuses `body` with (invalid_request), or the parsed body. */

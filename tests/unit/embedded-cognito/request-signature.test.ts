@@ -13,7 +13,7 @@ import {
   loadAccessKey,
   type AccessKey,
   type ReceivedRequest,
-} from '@/lib/embedded-cognito/request-signature';
+} from '@/embedded-cognito/request-signature';
 
 /**
  * The emulator's SigV4 check, against requests signed by the real Cognito SDK client (its

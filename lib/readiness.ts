@@ -1,7 +1,7 @@
 import 'server-only';
 import { createClient } from '@redis/client';
-import { getConfig } from '../config';
-import { passkeyStore } from '../store';
+import { getConfig } from './config';
+import { passkeyStore } from './store';
 
 export interface DependencyHealth {
   reachable: boolean;

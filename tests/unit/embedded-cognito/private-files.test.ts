@@ -9,7 +9,7 @@ import {
   tightenDataFolder,
   tightenTree,
   writePrivateFile,
-} from '@/lib/embedded-cognito/private-files';
+} from '@/embedded-cognito/private-files';
 
 /** The data folder holds clear-text passwords and keys: owner-only, whatever the umask. */
 

@@ -151,7 +151,7 @@ function applyPatches(source, patches) {
     if (found !== count) {
       throw new Error(
         `@corbado/connect-react patch (${why.slice(0, 60)}…): expected ${count} × ${JSON.stringify(find.slice(0, 80))}, ` +
-          `found ${found}. The package changed: review lib/build/corbado-connect-patch.cjs.`,
+          `found ${found}. The package changed: review scripts/build/corbado-connect-patch.cjs.`,
       );
     }
     patched = patched.split(find).join(replace);

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { ListUsersCommand, type UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { expect } from 'vitest';
-import type { TestCognito } from '../support/stack';
+import type { TestCognito } from './stack';
 
 /** Shared by the resilience, fuzz and load tests: answers, the outbox, the pool, raw requests. */
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { quotaCategoryOf, type QuotaCategory } from '../cognito/quota-categories';
+import { quotaCategoryOf, type QuotaCategory } from '../lib/cognito/quota-categories';
 
 /**
  * Fault injection for the embedded Cognito, so tests can prove what the app does when Cognito

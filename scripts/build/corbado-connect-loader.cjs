@@ -1,4 +1,4 @@
-/** Webpack/Turbopack loader: applies lib/build/corbado-connect-patch.cjs to Corbado Connect's bundled files. */
+/** Webpack/Turbopack loader: applies scripts/build/corbado-connect-patch.cjs to Corbado Connect's bundled files. */
 const { patchCorbadoConnect } = require('./corbado-connect-patch.cjs');
 
 module.exports = function corbadoConnectLoader(source) {

@@ -13,10 +13,10 @@ import { ConsoleMessageSender } from 'cognito-local/lib/services/messageDelivery
 import { MessageDeliveryService } from 'cognito-local/lib/services/messageDelivery/messageDelivery';
 import { otp } from 'cognito-local/lib/services/otp';
 import type { Context } from 'cognito-local/lib/services/context';
-import { handler as defineAuthChallenge } from '../../lambdas/define-auth-challenge';
-import { handler as createAuthChallenge } from '../../lambdas/create-auth-challenge';
-import { createVerifyAuthChallengeHandler } from '../../lambdas/verify-auth-challenge';
-import { challengeKeySet, type ChallengeKeySet } from '../cognito/challenge/keys';
+import { handler as defineAuthChallenge } from '../lambdas/define-auth-challenge';
+import { handler as createAuthChallenge } from '../lambdas/create-auth-challenge';
+import { createVerifyAuthChallengeHandler } from '../lambdas/verify-auth-challenge';
+import { challengeKeySet, type ChallengeKeySet } from '../lib/cognito/challenge/keys';
 import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';

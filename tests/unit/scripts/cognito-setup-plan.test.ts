@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { challengeKeyId } from '@/lib/cognito/challenge/keys';
-import { challengeKeySetReport } from '@/lib/cognito/setup';
+import { challengeKeySetReport } from '@/scripts/cognito-setup-plan';
 
 /** What `npm run cognito:setup` says about the verify function's key set (AUTH_CHALLENGE_PUBLIC_KEYS). */
 

@@ -8,7 +8,7 @@ import {
   EMBEDDED_PASSKEY_TABLE,
   refuseOldSqliteStore,
   startEmbeddedDynamoDb,
-} from '@/lib/embedded-cognito/dynamodb';
+} from '@/embedded-cognito/dynamodb';
 
 /** The embedded default's DynamoDB (dynalite on LevelDB files under DATA_DIR), as the launcher starts it. */
 

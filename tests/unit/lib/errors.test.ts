@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, ERRORS, type ErrorCode } from '@/lib/http/errors';
+import { AppError, ERRORS, type ErrorCode } from '@/lib/errors';
 
 const CODES = Object.keys(ERRORS) as ErrorCode[];
 

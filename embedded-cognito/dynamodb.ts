@@ -8,7 +8,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { passkeyTableDefinition } from '../store/dynamodb-table';
+import { passkeyTableDefinition } from '../lib/store/dynamodb-table';
 import { ensurePrivateDir, tightenTree } from './private-files';
 
 /**

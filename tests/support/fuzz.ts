@@ -1,7 +1,7 @@
 import type { Parameters } from 'fast-check';
 import { expect } from 'vitest';
-import { allUsers } from '../resilience/helpers';
-import type { TestApp } from '../support/stack';
+import { allUsers } from './http';
+import type { TestApp } from './stack';
 
 /**
  * Shared by the fuzz tests. Every property runs from a fixed seed, so a failure reproduces:

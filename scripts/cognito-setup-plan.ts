@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { ChallengeKeySetError, challengeKeyId, parseChallengePublicKeys } from './challenge/keys';
+import { ChallengeKeySetError, challengeKeyId, parseChallengePublicKeys } from '../lib/cognito/challenge/keys';
 import type {
   AddCustomAttributesRequest,
   CreateUserPoolClientRequest,
