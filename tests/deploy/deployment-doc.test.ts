@@ -7,7 +7,7 @@ const doc = readFileSync(path.resolve('docs/DEPLOYMENT.md'), 'utf8');
 
 describe('docs/DEPLOYMENT.md', () => {
   it('lists every environment variable lib/config.ts reads', () => {
-    const config = readFileSync(path.resolve('lib/config.ts'), 'utf8');
+    const config = readFileSync(path.resolve('lib/config/index.ts'), 'utf8');
     const variables = [...config.matchAll(/(?:read|required|parseSeconds)\(\s*env,\s*'([A-Z][A-Z0-9_]+)'/g)].map(
       (m) => m[1]!,
     );

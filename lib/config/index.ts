@@ -1,10 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  DEFAULT_QUOTA_MAX_WAIT_MS,
-  QUOTA_CATEGORIES,
-  QUOTA_CATEGORY_NAMES,
-  type QuotaCategory,
-} from './cognito/quota-categories';
+import { DEFAULT_QUOTA_MAX_WAIT_MS, QUOTA_CATEGORIES, QUOTA_CATEGORY_NAMES, type QuotaCategory } from './cognito-quota';
 
 /**
  * The whole configuration, parsed once from the environment. Nothing else in the
