@@ -6,9 +6,12 @@ import {
   challengeKeySchema,
   cognitoQuotaSchema,
   cognitoSchema,
+  CORBADO_VARIABLES,
   corbadoSchema,
   emailSchema,
   modeSchema,
+  passkeyLayerOf,
+  passkeyLayerSchema,
   passkeyStoreSchema,
   redisSchema,
   sessionSchema,
@@ -22,6 +25,7 @@ export type {
   CognitoConfig,
   CognitoQuotaConfig,
   CorbadoConfig,
+  PasskeyLayerName,
   PasskeyStoreConfig,
   SessionConfig,
 } from './types';
@@ -57,7 +61,8 @@ export function parseConfig(env: Env): AppConfig {
   const app = parse(appSchema(mode), vars);
   const webhook = parse(webhookSchema, vars);
   const cognito = parse(cognitoSchema(mode), vars);
-  // Corbado is the passkey layer when its project is named; its other variables are read only then.
+  const chosenLayer = parse(passkeyLayerSchema(CORBADO_VARIABLES.filter((name) => vars[name])), vars);
+  // Corbado is configured when its project is named; its other variables are read only then.
   const corbado = vars.CORBADO_PROJECT_ID ? parse(corbadoSchema, vars) : null;
   const session = parse(sessionSchema, vars);
   const authChallenge = parse(challengeKeySchema, vars);
@@ -83,6 +88,7 @@ export function parseConfig(env: Env): AppConfig {
     passkeyStore,
     cognitoQuota,
     sessionGateOff: switches.TEST_ONLY_SESSION_GATE_OFF,
+    passkeyLayer: passkeyLayerOf(chosenLayer, corbado),
     warnings: [],
   };
   parse(deploymentRules, { config, switches });

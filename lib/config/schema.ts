@@ -2,7 +2,14 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { z } from 'zod';
 import { DEFAULT_QUOTA_MAX_WAIT_MS, QUOTA_CATEGORIES, QUOTA_CATEGORY_NAMES, type QuotaCategory } from './cognito-quota';
 import { baseUrl, fail, flag, optional, originOf, positive, region, required, seconds } from './fields';
-import type { AppConfig, CognitoConfig, CorbadoConfig, PasskeyStoreConfig, SessionConfig } from './types';
+import type {
+  AppConfig,
+  CognitoConfig,
+  CorbadoConfig,
+  PasskeyLayerName,
+  PasskeyStoreConfig,
+  SessionConfig,
+} from './types';
 
 /**
  * One zod schema per section of the configuration. Each reads its variables from the
@@ -202,6 +209,44 @@ function connectUrlSuffix(
   return host.slice(projectId.length + 1);
 }
 
+/** The variables of the Corbado layer: its project, API and Actions (not Complete's webhook). */
+export const CORBADO_VARIABLES: readonly string[] = Object.keys(corbadoSchema.in.shape);
+
+/**
+ * PASSKEY_LAYER: the layer asked for, or null to choose as ever (passkeyLayerOf). `corbadoSet`
+ * names the Corbado variables that are set: a layer that uses no Corbado refuses them rather than
+ * leave a half-configured Corbado about, and Corbado needs its project.
+ */
+export const passkeyLayerSchema = (corbadoSet: readonly string[]) =>
+  z
+    .object({
+      PASSKEY_LAYER: z
+        .enum(['self-hosted', 'cognito-native', 'corbado'], {
+          error: 'must be self-hosted, cognito-native or corbado (unset: corbado when CORBADO_PROJECT_ID is set)',
+        })
+        .optional(),
+    })
+    .transform(({ PASSKEY_LAYER: chosen }, ctx) => {
+      if (chosen === 'corbado' && !corbadoSet.includes('CORBADO_PROJECT_ID')) {
+        return fail(ctx, 'is missing: PASSKEY_LAYER=corbado needs a Corbado project (and CORBADO_API_SECRET)', [
+          'CORBADO_PROJECT_ID',
+        ]);
+      }
+      if ((chosen === 'self-hosted' || chosen === 'cognito-native') && corbadoSet.length > 0) {
+        return fail(ctx, `is set, but PASSKEY_LAYER=${chosen} uses no Corbado: unset one of them`, [corbadoSet[0]!]);
+      }
+      return chosen ?? null;
+    });
+
+/** The layer that runs: the one asked for, else Corbado (in its mode) when configured, else self-hosted. */
+export function passkeyLayerOf(
+  chosen: 'self-hosted' | 'cognito-native' | 'corbado' | null,
+  corbado: CorbadoConfig | null,
+): PasskeyLayerName {
+  if (chosen === 'self-hosted' || chosen === 'cognito-native') return chosen;
+  return corbado ? `corbado-${corbado.mode}` : 'self-hosted';
+}
+
 /** A password's id is derived from the secret itself, so it stays stable however the list is reordered. */
 function passwordId(secret: string): string {
   return String(parseInt(createHash('sha256').update(secret).digest('hex').slice(0, 8), 16));
@@ -367,6 +412,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
     redisSchema,
     passkeyStoreSchema('eu-central-1'),
     cognitoQuotaSchema,
+    passkeyLayerSchema([]),
   ].flatMap((section) => Object.keys(section.in.shape)),
   ...Object.keys(switchesSchema.shape),
 ];

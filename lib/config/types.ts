@@ -36,9 +36,17 @@ export interface AppConfig {
    * (tests/security/gate-bypass.test.ts). Refused unless the pool is the embedded emulator.
    */
   sessionGateOff: boolean;
+  /**
+   * The passkey layer this server runs, chosen once here: PASSKEY_LAYER (self-hosted,
+   * cognito-native, or corbado with CORBADO_MODE choosing connect or complete); unset, Corbado when
+   * CORBADO_PROJECT_ID is set, else self-hosted.
+   */
+  passkeyLayer: PasskeyLayerName;
   /** Start-up warnings: printed once, one line each, by stopOnConfigurationError. */
   warnings: string[];
 }
+
+export type PasskeyLayerName = 'self-hosted' | 'cognito-native' | 'corbado-connect' | 'corbado-complete';
 
 /**
  * One DynamoDB table shared by every instance: on AWS in production, on the embedded DynamoDB

@@ -24,6 +24,7 @@ describe('the environment variables', () => {
         'COGNITO_QUOTA_USER_AUTHENTICATION',
         'COGNITO_QUOTA_USER_TOKEN',
         'COGNITO_QUOTA_MAX_WAIT_MS',
+        'PASSKEY_LAYER',
       ]),
     );
     expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
