@@ -54,6 +54,11 @@ type Section = (typeof SECTIONS)[number];
 const args = process.argv.slice(2);
 const short = args.includes('--short') || process.env.BENCH_SHORT === '1';
 const profile = args.includes('--profile');
+/** Where the figures go: bench/results.json unless `--results=<file>` (two runs at once). */
+const resultsArg = args.find((arg) => arg.startsWith('--results='));
+const resultsFile = resultsArg
+  ? path.resolve(resultsArg.slice('--results='.length))
+  : path.join(__dirname, 'results.json');
 const onlyArg = args.find((arg) => arg.startsWith('--only='));
 /** The short run leaves out the gate section: starting Next under valgrind alone takes minutes. */
 const only = new Set<Section>(
@@ -95,7 +100,7 @@ const PLAN = short
       growthLevels: [10, 1_000, 10_000],
       apiSeedingLimit: 10_000,
       server: { connections: 10, rounds: 16, secondsPerRound: 2, warmupSeconds: 5, apiSeconds: 5 },
-      gate: { requests: 15, blocks: 3, warmup: 200, pages: true },
+      gate: { requests: 15, blocks: 3, warmup: 150, pages: true },
       burst: { distinct: 200, same: 50 },
       lambdaSamples: 7,
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
@@ -295,7 +300,7 @@ async function gateSection(results: Results): Promise<void> {
   results.gate = gate;
   for (const [name, n] of Object.entries(gate.cookiesSet)) log(`note: ${n} counted answers set ${name}`);
   budget(
-    `gated ÷ public twin throughput (the gate alone), from instructions per request (fewest of ${gate.publicTwin.count} each)`,
+    `gated ÷ public twin throughput (the gate alone), from instructions per request (10th percentile of ${gate.publicTwin.count} each)`,
     gate.ratio,
     '>=',
     BUDGETS.gatedToPublicTwinThroughput,
@@ -512,19 +517,19 @@ function gateTable(g: GateInstructions): string {
     return [name, count(a), count(b), count(b - a), percent(a / b)];
   };
   const blocks = g.blockRatios.map((ratio, i) => [
-    `block ${i + 1}: fewest`,
-    count(g.publicTwin.blocks[i]!.min),
-    count(g.gatedTwin.blocks[i]!.min),
-    count(g.gatedTwin.blocks[i]!.min - g.publicTwin.blocks[i]!.min),
+    `block ${i + 1}: 10th percentile`,
+    count(g.publicTwin.blocks[i]!.floor),
+    count(g.gatedTwin.blocks[i]!.floor),
+    count(g.gatedTwin.blocks[i]!.floor - g.publicTwin.blocks[i]!.floor),
     percent(ratio),
   ]);
   const pages = g.pages
     ? [
         [
-          `/login (signed out) and /account (signed in), fewest of ${g.pages.publicPage.count} each`,
-          count(g.pages.publicPage.min),
-          count(g.pages.protectedPage.min),
-          count(g.pages.protectedPage.min - g.pages.publicPage.min),
+          `/login (signed out) and /account (signed in), 10th percentile of ${g.pages.publicPage.count} each`,
+          count(g.pages.publicPage.floor),
+          count(g.pages.protectedPage.floor),
+          count(g.pages.protectedPage.floor - g.pages.publicPage.floor),
           percent(g.pages.ratio),
         ],
         [
@@ -550,12 +555,13 @@ function gateTable(g: GateInstructions): string {
     ['', 'public twin', 'gated twin', 'gated − public', 'public ÷ gated'],
     [
       ...blocks,
+      row('all requests: fewest', (d) => d.min),
       row('all requests: median (GC and compiles included)', (d) => d.median),
       row('all requests: mean', (d) => d.mean),
       [
-        `gated ÷ public twin throughput: all requests, fewest (blocks ${percent(g.spread.lowest)} - ${percent(g.spread.highest)})`,
-        count(g.publicTwin.min),
-        count(g.gatedTwin.min),
+        `gated ÷ public twin throughput: all requests, 10th percentile (blocks ${percent(g.spread.lowest)} - ${percent(g.spread.highest)})`,
+        count(g.publicTwin.floor),
+        count(g.gatedTwin.floor),
         count(g.gateInstructionsPerRequest),
         percent(g.ratio),
       ],
@@ -934,11 +940,11 @@ async function main(): Promise<void> {
     results,
   };
   mkdirSync(__dirname, { recursive: true });
-  writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(output, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(output, null, 2)}\n`);
 
   console.log(report(results));
   console.log(
-    `\n${output.machine.hostname}: ${output.machine.cpuModel}, ${output.machine.cores} cores, load ${output.machine.loadAverageAtStart.join(' ')}; node ${output.node}; ${output.mode} run in ${durationSeconds.toFixed(0)} s; figures in bench/results.json`,
+    `\n${output.machine.hostname}: ${output.machine.cpuModel}, ${output.machine.cores} cores, load ${output.machine.loadAverageAtStart.join(' ')}; node ${output.node}; ${output.mode} run in ${durationSeconds.toFixed(0)} s; figures in ${path.relative(process.cwd(), resultsFile)}`,
   );
   if (profile) console.log(`CPU profiles of the app worker in ${PROFILE_DIR} (open in Chrome DevTools)`);
   for (const failure of failures) console.log(`FAILED ${failure}`);
