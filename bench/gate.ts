@@ -84,7 +84,7 @@ export interface GateInstructions {
   gatedTwin: TwinCounts;
   /** Instructions per second of the server with no request (timers, V8's background tasks). */
   idlePerSecond: number;
-  /** public ÷ gated, lower quartiles of instructions per request: what the budget judges. */
+  /** public ÷ gated, tenth percentiles of instructions per request: what the budget judges. */
   ratio: number;
   /** The same from the fewest: one request whose trailing work slipped into the next count moves it. */
   fewestRatio: number;
@@ -93,7 +93,7 @@ export interface GateInstructions {
   /** The judged ratio within each block, in order. */
   blockRatios: number[];
   spread: { lowest: number; highest: number };
-  /** gated − public, lower quartiles of instructions per request. */
+  /** gated − public, tenth percentiles of instructions per request. */
   gateInstructionsPerRequest: number;
   /** Set-Cookie names per path over the counted requests: none expected. */
   cookiesSet: Record<string, number>;
@@ -301,7 +301,7 @@ export async function measureGateInstructions(options: {
       gatedCounts.push(counts.gated);
       const blockRatio = tenthPercentile(counts.public) / tenthPercentile(counts.gated);
       options.log(
-        `block ${block + 1}/${options.blocks} (${(since(blockStarted) / 1000).toFixed(0)} s): lower quartile of instructions per request ${count(tenthPercentile(counts.public))} public, ${count(tenthPercentile(counts.gated))} gated: ${(blockRatio * 100).toFixed(2)}%; medians ${count(median(counts.public))}, ${count(median(counts.gated))}`,
+        `block ${block + 1}/${options.blocks} (${(since(blockStarted) / 1000).toFixed(0)} s): tenth percentile of instructions per request ${count(tenthPercentile(counts.public))} public, ${count(tenthPercentile(counts.gated))} gated: ${(blockRatio * 100).toFixed(2)}%; medians ${count(median(counts.public))}, ${count(median(counts.gated))}`,
       );
     }
 
@@ -336,7 +336,7 @@ export async function measureGateInstructions(options: {
         dynamoCallsPerProtectedRequest: perRequest,
       };
       options.log(
-        `/login ${count(tenthPercentile(login))}, /account ${count(tenthPercentile(account))} instructions per request (lower quartiles; medians ${count(median(login))}, ${count(median(account))})`,
+        `/login ${count(tenthPercentile(login))}, /account ${count(tenthPercentile(account))} instructions per request (tenth percentiles; medians ${count(median(login))}, ${count(median(account))})`,
       );
     }
 
