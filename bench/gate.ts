@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CookieJar, jsonPost } from '../tests/support/cookie-jar';
 import { startOnFreePort, startTestCognito, untilServing, type TestCognito } from '../tests/support/stack';
 import { addPasswordUser } from '../tests/support/users';
-import { assertTwins, type Target } from './server';
+import { assertTwins, getTarget, type Target } from './server';
 import { summarize, since, type Distribution } from './stats';
 
 /**
@@ -221,16 +221,7 @@ export async function measureGateInstructions(options: {
     const publicPage: Target = { path: '/login' };
     const protectedPage: Target = { path: '/account' };
     const signedIn = [publicTwin, gatedTwin, protectedPage];
-    const get = async (target: Target) => {
-      const response = await fetch(`${baseUrl}${target.path}`, {
-        headers: target.cookie ? { cookie: target.cookie } : {},
-        redirect: 'manual',
-      });
-      const body = await response.text();
-      if (response.status !== (target.status ?? 200))
-        throw new Error(`GET ${target.path} answered ${response.status}, not ${target.status ?? 200}`);
-      return { response, body };
-    };
+    const get = (target: Target) => getTarget(baseUrl, target);
     /** A fresh session for every signed-in target, each then asked once so the server has seen it. */
     let signedInAt = 0;
     const signIn = async () => {

@@ -100,6 +100,18 @@ export interface Target {
   status?: number;
 }
 
+/** One GET of a target, with its session cookie; refused unless it answers the status it should. */
+export async function getTarget(baseUrl: string, target: Target): Promise<{ response: Response; body: string }> {
+  const response = await fetch(`${baseUrl}${target.path}`, {
+    headers: target.cookie ? { cookie: target.cookie } : {},
+    redirect: 'manual',
+  });
+  const body = await response.text();
+  if (response.status !== (target.status ?? 200))
+    throw new Error(`GET ${target.path} answered ${response.status}, not ${target.status ?? 200}`);
+  return { response, body };
+}
+
 /** "404 × 12, 307 × 3": what a round answered, for an error message. */
 export function statusSummary(counts: Record<string, number>): string {
   return Object.entries(counts)
@@ -234,16 +246,7 @@ export async function measureServerThroughput(options: {
       signedInAt = Date.now();
     };
     await keepSessionFresh();
-    const get = async (target: Target) => {
-      const response = await fetch(`${app.baseUrl}${target.path}`, {
-        headers: target.cookie ? { cookie: target.cookie } : {},
-        redirect: 'manual',
-      });
-      const body = await response.text();
-      if (response.status !== (target.status ?? 200))
-        throw new Error(`GET ${target.path} answered ${response.status}, not ${target.status ?? 200}`);
-      return { response, body };
-    };
+    const get = (target: Target) => getTarget(app.baseUrl, target);
     for (const target of [protectedPage, publicPage, protectedApi]) await get(target);
     await assertTwins(get, publicTwin, gatedTwin);
 

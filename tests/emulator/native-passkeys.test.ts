@@ -162,6 +162,14 @@ async function registrationOutcome(
   return outcome(registerPasskey(sdk, person.accessToken, authenticator, tampering));
 }
 
+/** StartWebAuthnRegistration with the person's token, and their authenticator's answer to it. */
+async function startAndAttest(person: { accessToken: string; authenticator: SoftAuthenticator }) {
+  const { CredentialCreationOptions } = await sdk.send(
+    new StartWebAuthnRegistrationCommand({ AccessToken: person.accessToken }),
+  );
+  return person.authenticator.register(CredentialCreationOptions as unknown as PublicKeyCredentialCreationOptionsJSON);
+}
+
 describe('pool settings', () => {
   it('GetUserPoolMfaConfig reports the WebAuthnConfiguration; DescribeUserPool the plan and the sign-in policy', async () => {
     const config = await sdk.send(new GetUserPoolMfaConfigCommand({ UserPoolId: pool.userPoolId }));
@@ -373,12 +381,7 @@ describe('registration', () => {
 
   it('a registration response replayed after it was stored: WebAuthnChallengeNotFoundException, still one passkey', async () => {
     const person = await newPerson(pool, false);
-    const { CredentialCreationOptions } = await sdk.send(
-      new StartWebAuthnRegistrationCommand({ AccessToken: person.accessToken }),
-    );
-    const credential = person.authenticator.register(
-      CredentialCreationOptions as unknown as PublicKeyCredentialCreationOptionsJSON,
-    );
+    const credential = await startAndAttest(person);
     const complete = () =>
       sdk.send(
         new CompleteWebAuthnRegistrationCommand({ AccessToken: person.accessToken, Credential: credential as never }),
@@ -394,12 +397,7 @@ describe('registration', () => {
     { after: '5 min 1 s', delay: 301_000, expected: 'WebAuthnChallengeNotFoundException' },
   ])('a registration completed $after after its Start: $expected', async ({ delay, expected }) => {
     const person = await newPerson(pool, false);
-    const { CredentialCreationOptions } = await sdk.send(
-      new StartWebAuthnRegistrationCommand({ AccessToken: person.accessToken }),
-    );
-    const credential = person.authenticator.register(
-      CredentialCreationOptions as unknown as PublicKeyCredentialCreationOptionsJSON,
-    );
+    const credential = await startAndAttest(person);
     advanceDate(delay);
     const complete = sdk.send(
       new CompleteWebAuthnRegistrationCommand({ AccessToken: person.accessToken, Credential: credential as never }),
@@ -411,12 +409,7 @@ describe('registration', () => {
     const person = await newPerson(pool, false);
     const other = { ...pool, ...(await addClient(sdk, pool.userPoolId)) };
     const otherTokens = await passwordTokens(sdk, other, person.email, PASSWORD);
-    const { CredentialCreationOptions } = await sdk.send(
-      new StartWebAuthnRegistrationCommand({ AccessToken: person.accessToken }),
-    );
-    const credential = person.authenticator.register(
-      CredentialCreationOptions as unknown as PublicKeyCredentialCreationOptionsJSON,
-    );
+    const credential = await startAndAttest(person);
     expect(
       await outcome(
         sdk.send(
@@ -483,12 +476,7 @@ describe('registration', () => {
 
   it('a response naming another credential id than the one attested is refused', async () => {
     const person = await newPerson(pool, false);
-    const { CredentialCreationOptions } = await sdk.send(
-      new StartWebAuthnRegistrationCommand({ AccessToken: person.accessToken }),
-    );
-    const credential = person.authenticator.register(
-      CredentialCreationOptions as unknown as PublicKeyCredentialCreationOptionsJSON,
-    );
+    const credential = await startAndAttest(person);
     const renamed = { ...credential, id: 'c29tZW9uZS1lbHNl', rawId: 'c29tZW9uZS1lbHNl' };
     expect(
       await outcome(
