@@ -68,7 +68,7 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     AUTH_CHALLENGE_PRIVATE_KEY: challengeKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });
-  const webauthn = await import('../lib/passkeys/webauthn');
+  const webauthn = await import('../lib/layers/self-hosted/webauthn');
   const codes = await import('../lib/email/codes');
   const { passkeyStore } = await import('../lib/store');
   const consoleLog = console.log;

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { getConfig } from '@/lib/config';
-import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
+import { listPasskeys, summarize } from '@/lib/layers/self-hosted/credentials';
 import { RECENT_SIGN_IN_SECONDS, requireSession, signedInRecently } from '@/lib/session/current';
 import type { SessionUser } from '@/lib/session/session';
 import { formatUtc, isoInstant } from './format';

@@ -7,7 +7,7 @@ import {
 } from '@simplewebauthn/browser';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
-import type { PasskeySummary } from '@/lib/passkeys/credentials';
+import type { PasskeySummary } from '@/lib/layers/self-hosted/credentials';
 import { formatUtc, isoInstant } from './format';
 import { confirmationUrl, takeResumedAction, type PendingAction } from './pending-action';
 import { useRecentSignInExpired } from './recent-sign-in';

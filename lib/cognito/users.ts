@@ -13,7 +13,7 @@ import { cognitoClient } from './client';
 import { cognitoErrorName, unexpectedCognitoError } from './errors';
 
 export const CREATED_BY_CORBADO = 'custom:createdByCorbado';
-/** The Corbado user that may sign in to a Cognito user without a fresh check (lib/corbado/account-link.ts). */
+/** The Corbado user that may sign in to a Cognito user without a fresh check (lib/layers/corbado-complete/account-link.ts). */
 export const CORBADO_USER_ID = 'custom:corbadoUserId';
 /** Set by Corbado Connect's post-append Action: the user has a passkey at Corbado. */
 export const HAS_PASSKEY = 'custom:hasPasskey';

@@ -44,7 +44,7 @@ async function appOn(backend: Backend) {
   Object.assign(process.env, env);
   return {
     store: (await import('../../lib/store')).passkeyStore(),
-    ceremony: await import('../../lib/passkeys/ceremony'),
+    ceremony: await import('../../lib/layers/self-hosted/ceremony'),
     codes: await import('../../lib/email/codes'),
     rateLimit: await import('../../lib/rate-limit'),
     memoryRateLimits: await import('../../lib/rate-limit/memory'),

@@ -1,9 +1,9 @@
 import { cookies, headers } from 'next/headers';
 import { z } from 'zod';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { listPasskeys, summarize } from '@/lib/passkeys/credentials';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { finishPasskeyRegistration, webauthnResponseField } from '@/lib/passkeys/webauthn';
+import { listPasskeys, summarize } from '@/lib/layers/self-hosted/credentials';
+import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { finishPasskeyRegistration, webauthnResponseField } from '@/lib/layers/self-hosted/webauthn';
 import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

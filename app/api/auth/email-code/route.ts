@@ -4,7 +4,7 @@ import { rememberCodeRequester } from '@/lib/email/code-requester';
 import { sendEmailCode } from '@/lib/email/codes';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
+import { requireEmailCodeSignIn } from '@/lib/layers/self-hosted/mode';
 import { writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

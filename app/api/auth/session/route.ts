@@ -1,6 +1,6 @@
 import { cookies } from 'next/headers';
-import { signInWithCorbadoSession } from '@/lib/corbado/sign-in';
-import { CORBADO_SESSION_COOKIE, corbadoTokenFrom } from '@/lib/corbado/session-token';
+import { signInWithCorbadoSession } from '@/lib/layers/corbado-complete/sign-in';
+import { CORBADO_SESSION_COOKIE, corbadoTokenFrom } from '@/lib/layers/corbado-complete/session-token';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
 import { replaceSession } from '@/lib/session/current';
 

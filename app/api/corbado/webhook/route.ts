@@ -1,5 +1,5 @@
-import { handleCorbadoWebhook, WEBHOOK_MAX_BYTES } from '@/lib/corbado/webhook';
-import { authenticateWebhook } from '@/lib/corbado/webhook-auth';
+import { handleCorbadoWebhook, WEBHOOK_MAX_BYTES } from '@/lib/layers/corbado-complete/webhook';
+import { authenticateWebhook } from '@/lib/layers/corbado-complete/webhook-auth';
 import { AppError } from '@/lib/errors';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject, responseForError } from '@/lib/http/respond';

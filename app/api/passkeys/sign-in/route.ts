@@ -1,10 +1,10 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
-import { signInWithPasskey } from '@/lib/sign-in/pipeline';
+import { signInWithPasskey } from '@/lib/layers/self-hosted/sign-in';
 import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { webauthnResponseField } from '@/lib/passkeys/webauthn';
+import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { webauthnResponseField } from '@/lib/layers/self-hosted/webauthn';
 import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { audit } from '@/lib/telemetry/audit';
 import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { deletePasskey, renamePasskey } from '@/lib/passkeys/credentials';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { passkeyName } from '@/lib/passkeys/webauthn';
+import { deletePasskey, renamePasskey } from '@/lib/layers/self-hosted/credentials';
+import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { passkeyName } from '@/lib/layers/self-hosted/webauthn';
 import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { startPasskeyRegistration } from '@/lib/passkeys/webauthn';
+import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { startPasskeyRegistration } from '@/lib/layers/self-hosted/webauthn';
 import { requireSession, writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

@@ -4,8 +4,8 @@ import { emailField } from '@/lib/email/address';
 import { signInWithEmailCode } from '@/lib/sign-in/pipeline';
 import { isCodeRequester, withoutCodeDetails } from '@/lib/email/code-requester';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmailCodeSignIn } from '@/lib/passkeys/mode';
-import { passkeyOfferFor } from '@/lib/passkeys/offer';
+import { requireEmailCodeSignIn } from '@/lib/layers/self-hosted/mode';
+import { passkeyOfferFor } from '@/lib/layers/self-hosted/offer';
 import { replaceSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,6 @@
 import { cookies } from 'next/headers';
 import { z } from 'zod';
-import { signInWithSignedPasskeyData } from '@/lib/corbado/connect/sign-in';
+import { signInWithSignedPasskeyData } from '@/lib/layers/corbado-connect/sign-in';
 import { clientAddress } from '@/lib/http/client-address';
 import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 const ConnectSignIn = z.object({
   /**
    * Any JSON (or none): a proof that is not a well-formed JWT is refused as
-   * `connect_passkey_invalid` and audited as a failed sign-in (lib/corbado/connect/sign-in.ts),
+   * `connect_passkey_invalid` and audited as a failed sign-in (lib/layers/corbado-connect/sign-in.ts),
    * and a retry after Cognito's quota held the sign-in back uses the kept proof instead.
    */
   signedPasskeyData: z.unknown().optional(),

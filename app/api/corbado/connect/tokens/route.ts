@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { corbadoProject } from '@/lib/corbado/client';
-import { connectTokenFor } from '@/lib/corbado/connect/tokens';
+import { corbadoProject } from '@/lib/layers/corbado-project';
+import { connectTokenFor } from '@/lib/layers/corbado-connect/tokens';
 import { parseBody } from '@/lib/http/body';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readJsonObject } from '@/lib/http/respond';

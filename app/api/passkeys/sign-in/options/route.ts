@@ -1,8 +1,8 @@
 import { cookies } from 'next/headers';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
-import { requireEmbeddedPasskeyLayer } from '@/lib/passkeys/mode';
-import { startPasskeySignIn } from '@/lib/passkeys/webauthn';
+import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { startPasskeySignIn } from '@/lib/layers/self-hosted/webauthn';
 import { enforceRateLimits } from '@/lib/rate-limit';
 import { writeCookies } from '@/lib/session/current';
 

@@ -1,4 +1,4 @@
-import { answerPostAppend, authenticateAction, PostAppendBody } from '@/lib/corbado/connect/actions';
+import { answerPostAppend, authenticateAction, PostAppendBody } from '@/lib/layers/corbado-connect/actions';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 

@@ -1,4 +1,4 @@
-import { answerPreLogin, authenticateAction, PreLoginBody } from '@/lib/corbado/connect/actions';
+import { answerPreLogin, authenticateAction, PreLoginBody } from '@/lib/layers/corbado-connect/actions';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 

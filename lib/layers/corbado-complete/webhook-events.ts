@@ -1,9 +1,9 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { audit, type AuditEvent } from '../telemetry/audit';
-import { parseBody } from '../http/body';
-import { log } from '../telemetry/log';
+import { audit, type AuditEvent } from '../../telemetry/audit';
+import { parseBody } from '../../http/body';
+import { log } from '../../telemetry/log';
 
 /**
  * Corbado's event notifications (user.*, passkey.*, passkey-login.completed). Cognito stays

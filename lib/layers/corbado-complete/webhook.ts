@@ -1,16 +1,16 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { audit } from '../telemetry/audit';
-import { normalizeEmail } from '../email/address';
-import { checkPasswordUnderLockout } from '../sign-in/password';
-import { revokeRefreshToken } from '../cognito/custom-auth';
-import { existingUserStatus, type ExistingUserStatus } from '../cognito/users';
-import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { parseBody } from '../http/body';
-import { log } from '../telemetry/log';
-import { enforceRateLimits, type RateLimitCheck } from '../rate-limit';
+import { audit } from '../../telemetry/audit';
+import { normalizeEmail } from '../../email/address';
+import { checkPasswordUnderLockout } from '../../sign-in/password';
+import { revokeRefreshToken } from '../../cognito/custom-auth';
+import { existingUserStatus, type ExistingUserStatus } from '../../cognito/users';
+import { getConfig } from '../../config';
+import { AppError } from '../../errors';
+import { parseBody } from '../../http/body';
+import { log } from '../../telemetry/log';
+import { enforceRateLimits, type RateLimitCheck } from '../../rate-limit';
 import { handleCorbadoEvent } from './webhook-events';
 
 /**

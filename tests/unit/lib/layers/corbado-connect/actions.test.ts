@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PostAppendBody, PreLoginBody } from '@/lib/corbado/connect/actions';
+import { PostAppendBody, PreLoginBody } from '@/lib/layers/corbado-connect/actions';
 import { AppError } from '@/lib/errors';
 import { parseBody } from '@/lib/http/body';
 

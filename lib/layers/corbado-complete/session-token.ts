@@ -1,9 +1,9 @@
 import 'server-only';
 import { decodeJwt } from 'jose';
-import { normalizeEmail } from '../email/address';
-import { AppError } from '../errors';
-import { log } from '../telemetry/log';
-import { corbadoCall } from '../telemetry/corbado';
+import { normalizeEmail } from '../../email/address';
+import { AppError } from '../../errors';
+import { log } from '../../telemetry/log';
+import { corbadoCall } from '../../telemetry/corbado';
 import { corbadoSdk } from './client';
 
 /** Who a valid Corbado session token says the user is. */

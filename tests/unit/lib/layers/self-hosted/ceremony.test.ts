@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '@/embedded-cognito/dynamodb';
 import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * WebAuthn ceremony challenges over the DynamoDB store on the embedded default's dynalite, its
@@ -28,7 +28,7 @@ const SECRET_B = 'session-secret-B-0123456789abcdefghijklmnop';
 
 async function ceremony(env: Record<string, string> = {}) {
   withEnvironment({ DATA_DIR, ...dynamo.variables, ...env });
-  return import('@/lib/passkeys/ceremony');
+  return import('@/lib/layers/self-hosted/ceremony');
 }
 
 const noCookies: CookieReader = { get: () => undefined };

@@ -1,6 +1,6 @@
 import 'server-only';
-import { getConfig } from '../config';
-import { AppError } from '../errors';
+import { getConfig } from '../../config';
+import { AppError } from '../../errors';
 
 /** The self-hosted passkey routes exist only when Corbado is not the passkey layer. */
 export function requireEmbeddedPasskeyLayer(): void {

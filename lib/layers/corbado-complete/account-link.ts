@@ -1,12 +1,12 @@
 import 'server-only';
 import { AdminUpdateUserAttributesCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { audit } from '../telemetry/audit';
-import type { ChallengedUser } from '../cognito/custom-auth';
-import { cognitoClient } from '../cognito/client';
-import { CORBADO_USER_ID } from '../cognito/users';
-import { unexpectedCognitoError } from '../cognito/errors';
-import { getConfig } from '../config';
-import { log } from '../telemetry/log';
+import { audit } from '../../telemetry/audit';
+import type { ChallengedUser } from '../../cognito/custom-auth';
+import { cognitoClient } from '../../cognito/client';
+import { CORBADO_USER_ID } from '../../cognito/users';
+import { unexpectedCognitoError } from '../../cognito/errors';
+import { getConfig } from '../../config';
+import { log } from '../../telemetry/log';
 import { corbadoEmailIsVerified } from './backend';
 import type { CorbadoIdentity } from './session-token';
 

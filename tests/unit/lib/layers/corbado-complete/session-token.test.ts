@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startTestFrontendApi, type TestFrontendApi } from '../../../support/corbado-frontend-api';
-import { withEnvironment } from '../../support/app-environment';
+import { startTestFrontendApi, type TestFrontendApi } from '../../../../support/corbado-frontend-api';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * verifyCorbadoSessionToken with the real @corbado/node-sdk against a local JWKS (jose keys
@@ -26,7 +26,10 @@ async function sessionTokenModule(frontendApi = api.origin) {
     CORBADO_API_SECRET: 'corbado1_abcdefghijklmnopqrstuvwxyz',
     CORBADO_FRONTEND_API: frontendApi,
   });
-  const [tokens, errors] = await Promise.all([import('@/lib/corbado/session-token'), import('@/lib/errors')]);
+  const [tokens, errors] = await Promise.all([
+    import('@/lib/layers/corbado-complete/session-token'),
+    import('@/lib/errors'),
+  ]);
   /** The error code the check throws for `token`, or the identity it returns. */
   const outcome = async (token: string | null | undefined) => {
     try {

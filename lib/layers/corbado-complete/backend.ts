@@ -1,6 +1,6 @@
 import 'server-only';
-import { normalizeEmail } from '../email/address';
-import { corbadoCall } from '../telemetry/corbado';
+import { normalizeEmail } from '../../email/address';
+import { corbadoCall } from '../../telemetry/corbado';
 import { corbadoBackendError, corbadoSdk } from './client';
 
 /** Corbado's identifier statuses: `pending` is unverified; `verified` and `primary` are verified. */

@@ -10,12 +10,12 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
-import { audit } from '../telemetry/audit';
-import { getConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../telemetry/log';
-import type { CookieReader, CookieToSet } from '../session/cookies';
-import type { SessionUser } from '../session/session';
+import { audit } from '../../telemetry/audit';
+import { getConfig } from '../../config';
+import { AppError } from '../../errors';
+import { log } from '../../telemetry/log';
+import type { CookieReader, CookieToSet } from '../../session/cookies';
+import type { SessionUser } from '../../session/session';
 import { newPasskeyName } from './authenticator-names';
 import { rememberChallenge, takeChallenge, CEREMONY_SECONDS } from './ceremony';
 import { findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type StoredPasskey } from './credentials';

@@ -1,9 +1,9 @@
 import 'server-only';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { getConfig } from '../config';
-import { passkeyStore } from '../store';
-import type { CeremonyPurpose } from '../store/passkey-store';
-import type { CookieReader, CookieToSet } from '../session/cookies';
+import { getConfig } from '../../config';
+import { passkeyStore } from '../../store';
+import type { CeremonyPurpose } from '../../store/passkey-store';
+import type { CookieReader, CookieToSet } from '../../session/cookies';
 
 /**
  * WebAuthn ceremony challenges: single-use, valid for 5 minutes, and bound to the browser
@@ -11,7 +11,7 @@ import type { CookieReader, CookieToSet } from '../session/cookies';
  * be answered from another.
  */
 
-export type { CeremonyPurpose } from '../store/passkey-store';
+export type { CeremonyPurpose } from '../../store/passkey-store';
 export const CEREMONY_SECONDS = 300;
 
 function cookieName(): string {

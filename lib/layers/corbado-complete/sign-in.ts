@@ -1,11 +1,11 @@
 import 'server-only';
-import { audit } from '../telemetry/audit';
-import { signInVerifiedIdentity } from '../sign-in/pipeline';
-import type { SignedIn } from '../session/session';
-import { AppError } from '../errors';
-import { recordSignIn } from '../telemetry/sign-in';
+import { audit } from '../../telemetry/audit';
+import { signInVerifiedIdentity } from '../../sign-in/pipeline';
+import type { SignedIn } from '../../session/session';
+import { AppError } from '../../errors';
+import { recordSignIn } from '../../telemetry/sign-in';
 import { mayCorbadoUserTakeOver } from './account-link';
-import { corbadoProject } from './client';
+import { corbadoProject } from '../corbado-project';
 import { verifyCorbadoSessionToken } from './session-token';
 
 /**

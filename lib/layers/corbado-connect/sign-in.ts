@@ -8,7 +8,7 @@ import type { SignedIn } from '../../session/session';
 import { AppError } from '../../errors';
 import { enforceRateLimits } from '../../rate-limit';
 import { recordSignIn } from '../../telemetry/sign-in';
-import { corbadoProject } from '../client';
+import { corbadoProject } from '../corbado-project';
 import { verifySignedData } from './backend-api';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /** The basic-auth check of Corbado's webhook calls (CORBADO_WEBHOOK_USERNAME / _PASSWORD). */
 
@@ -10,7 +10,7 @@ const basic = (credentials: string) => `Basic ${Buffer.from(credentials, 'utf8')
 async function authenticate(env: Record<string, string>) {
   withEnvironment(env);
   const [{ authenticateWebhook }, { AppError }] = await Promise.all([
-    import('@/lib/corbado/webhook-auth'),
+    import('@/lib/layers/corbado-complete/webhook-auth'),
     import('@/lib/errors'),
   ]);
   /** The error code authenticateWebhook throws for `authorization`, or null when it lets it in. */

@@ -3,7 +3,7 @@ import { readCappedText } from '../../http/capped-body';
 import { AppError } from '../../errors';
 import { log } from '../../telemetry/log';
 import { corbadoCall } from '../../telemetry/corbado';
-import { corbadoProject, MAX_ANSWER_BYTES } from '../client';
+import { corbadoProject, MAX_ANSWER_BYTES } from '../corbado-project';
 
 /**
  * Corbado Connect's Backend API, the two calls the app makes: verifySignedData (a login's

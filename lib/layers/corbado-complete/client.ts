@@ -1,17 +1,11 @@
 import 'server-only';
 import { Config, SDK } from '@corbado/node-sdk';
-import { getConfig, type CorbadoConfig } from '../config';
-import { AppError } from '../errors';
-import { log } from '../telemetry/log';
+import { AppError } from '../../errors';
+import { log } from '../../telemetry/log';
+import { corbadoProject, MAX_ANSWER_BYTES } from '../corbado-project';
 
 /** Corbado's Backend API must answer within this time; its SDK sets no timeout of its own. */
 const BACKEND_TIMEOUT_MS = 5_000;
-/**
- * The largest Backend API answer the app reads. Connect's answers are a few hundred bytes and
- * Complete's identifier list (100 at most) a few KB; anything past this is not Corbado's answer.
- */
-export const MAX_ANSWER_BYTES = 64 * 1024;
-
 /**
  * The SDK, with a timeout on its Backend API client, and, as for Connect's calls, answers from
  * the configured origin only (no redirect followed: a 3xx fails the call) and no larger than
@@ -28,16 +22,6 @@ class CorbadoSdk extends SDK {
 }
 
 let sdk: CorbadoSdk | undefined;
-
-/**
- * The configured Corbado project in the given mode, or a 404 AppError when this server runs
- * without Corbado or in the other mode (Connect's routes do not exist in Complete, and back).
- */
-export function corbadoProject(mode: CorbadoConfig['mode']): CorbadoConfig {
-  const { corbado } = getConfig();
-  if (!corbado || corbado.mode !== mode) throw new AppError('corbado_disabled');
-  return corbado;
-}
 
 /**
  * The one Corbado SDK of the process: its JWKS cache (CacheMaxAge, 10 minutes by default) is

@@ -1,6 +1,6 @@
 import 'server-only';
-import { findUserByUsername } from '../cognito/users';
-import type { SessionUser } from '../session/session';
+import { findUserByUsername } from '../../cognito/users';
+import type { SessionUser } from '../../session/session';
 import { listPasskeys } from './credentials';
 
 /**

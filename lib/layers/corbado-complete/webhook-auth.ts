@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { getConfig } from '../config';
-import { AppError } from '../errors';
+import { getConfig } from '../../config';
+import { AppError } from '../../errors';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 

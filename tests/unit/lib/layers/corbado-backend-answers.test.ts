@@ -106,7 +106,7 @@ const answerJson =
 describe('Connect: verifySignedData and connectTokens', () => {
   async function connect() {
     withEnvironment({ ...PROJECT, CORBADO_BACKEND_API: backend.origin });
-    return import('@/lib/corbado/connect/backend-api');
+    return import('@/lib/layers/corbado-connect/backend-api');
   }
 
   it('control: a success from the configured origin is taken', async () => {
@@ -166,7 +166,7 @@ describe('Connect: verifySignedData and connectTokens', () => {
 describe('Complete (legacy): the SDK’s Backend API client', () => {
   async function complete() {
     withEnvironment({ ...PROJECT, CORBADO_MODE: 'complete', CORBADO_BACKEND_API: backend.origin });
-    return import('@/lib/corbado/backend');
+    return import('@/lib/layers/corbado-complete/backend');
   }
   const identifiers = (userID: string, value: string) => ({
     identifiers: [{ identifierID: 'ide-1', type: 'email', value, status: 'verified', userID }],

@@ -3,7 +3,7 @@ import { AppError } from '../../errors';
 import { enforceRateLimits } from '../../rate-limit';
 import { signedInRecently } from '../../session/current';
 import type { SessionUser } from '../../session/session';
-import { corbadoProject } from '../client';
+import { corbadoProject } from '../corbado-project';
 import { createConnectToken, type ConnectTokenType } from './backend-api';
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * Corbado's existing-user-base actions (authMethods, passwordVerify): the refusals of a
@@ -17,7 +17,7 @@ afterEach(() => vi.restoreAllMocks());
 async function webhook() {
   withEnvironment({ CORBADO_PROJECT_ID: PROJECT, CORBADO_API_SECRET: 'corbado1_0123456789abcdef' });
   const [{ handleCorbadoWebhook }, { AppError }] = await Promise.all([
-    import('@/lib/corbado/webhook'),
+    import('@/lib/layers/corbado-complete/webhook'),
     import('@/lib/errors'),
   ]);
   /** The answer to `body` (with X-Corbado-Action `header`), or the message of its refusal. */

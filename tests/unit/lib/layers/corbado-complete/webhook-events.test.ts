@@ -6,7 +6,7 @@ import {
   isCorbadoEventType,
   useWebhookEventStore,
   type WebhookEventStore,
-} from '@/lib/corbado/webhook-events';
+} from '@/lib/layers/corbado-complete/webhook-events';
 import { AppError } from '@/lib/errors';
 
 /** The memory store, noting the keys it was asked to claim. */

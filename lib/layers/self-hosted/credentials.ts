@@ -1,8 +1,8 @@
 import 'server-only';
-import { passkeyStore } from '../store';
-import type { StoredPasskey } from '../store/passkey-store';
+import { passkeyStore } from '../../store';
+import type { StoredPasskey } from '../../store/passkey-store';
 
-export type { StoredPasskey } from '../store/passkey-store';
+export type { StoredPasskey } from '../../store/passkey-store';
 
 /** What the account page shows: no key material. */
 export type PasskeySummary = Pick<
