@@ -7,7 +7,7 @@ import {
   startWebAuthnRegistration,
 } from '../../cognito/webauthn-credentials';
 import { AppError } from '../../errors';
-import { newPasskeyName, providerName } from '../../passkeys/authenticator-names';
+import { newPasskeyName, providerName } from '../passkey-names';
 import type { CookieReader } from '../../session/cookies';
 import { sessionAccessToken, type SessionUser } from '../../session/session';
 import { audit } from '../../telemetry/audit';

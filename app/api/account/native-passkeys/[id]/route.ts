@@ -4,7 +4,7 @@ import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
 import { deleteNativePasskey, renameNativePasskey } from '@/lib/layers/cognito-native/passkeys';
-import { passkeyName } from '@/lib/passkeys/webauthn';
+import { passkeyName } from '@/lib/layers/passkey-names';
 import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
