@@ -1,12 +1,11 @@
 import 'server-only';
 import { createClient } from '@redis/client';
 import { getConfig } from './config';
+import { PROBE_TIMEOUT_MS, probeUrl, timed, type DependencyHealth } from './http/probe';
+import { passkeyLayer, type PasskeyLayer } from './layers';
 import { passkeyStore } from './store';
 
-export interface DependencyHealth {
-  reachable: boolean;
-  latencyMs: number;
-}
+export type { DependencyHealth } from './http/probe';
 
 /** The dependencies a readiness answer names, as its fields are named. */
 export type DependencyName = 'cognito' | 'passkeys' | 'store' | 'redis';
@@ -23,40 +22,13 @@ export interface Health {
   /** The dependencies that do not answer. */
   degraded: DependencyName[];
   mode: 'embedded' | 'aws';
-  passkeyLayer: 'corbado' | 'embedded';
+  passkeyLayer: PasskeyLayer['reportedAs'];
   cognito: DependencyHealth;
   passkeys: DependencyHealth;
-  /** The store of self-hosted passkeys and email codes, written and read back; null with Corbado Complete. */
+  /** The layer's store (passkeys, email codes), written and read back; null for a layer that keeps none. */
   store: (DependencyHealth & { backend: 'dynamodb' }) | null;
   /** The shared rate-limit store; null when REDIS_URL is not set. */
   redis: DependencyHealth | null;
-}
-
-const PROBE_TIMEOUT_MS = 2_000;
-
-/** Reachable when `check` succeeds within 2 s. */
-async function timed(check: () => Promise<boolean>): Promise<DependencyHealth> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
-  const reachable = await Promise.race([check().catch(() => false), timeout]);
-  clearTimeout(timer);
-  return { reachable, latencyMs: Math.round(performance.now() - started) };
-}
-
-/**
- * Reachable when the URL answers with a status `accept` takes (by default 200). Public key
- * documents need no credentials.
- */
-function probeUrl(
-  url: string,
-  accept: (status: number) => boolean = (status) => status === 200,
-): Promise<DependencyHealth> {
-  return timed(async () => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), cache: 'no-store' });
-    await response.body?.cancel();
-    return accept(response.status);
-  });
 }
 
 /** A connection of its own and a PING: the rate limiter's client may still be falling back. */
@@ -82,19 +54,12 @@ const REQUIRED: readonly DependencyName[] = ['cognito', 'store'];
  * (ready) with those that do. Liveness needs none of this.
  */
 export async function checkHealth(): Promise<Health> {
-  const { cognito, corbado, embedded, redisUrl } = getConfig();
-  // Corbado Complete keeps no state here; self-hosted passkeys and Connect's email codes do.
-  const usesStore = corbado?.mode !== 'complete';
+  const { cognito, embedded, redisUrl } = getConfig();
+  const layer = passkeyLayer();
   const [cognitoHealth, passkeys, store, redis] = await Promise.all([
     probeUrl(`${cognito.issuer}/.well-known/jwks.json`),
-    // The self-hosted passkey layer runs inside this process; its store is probed on its own.
-    !corbado
-      ? Promise.resolve({ reachable: true, latencyMs: 0 })
-      : corbado.mode === 'complete'
-        ? probeUrl(`${corbado.frontendApi}/.well-known/jwks`)
-        : // Connect needs the Backend API; without credentials it answers 401, which proves it is up.
-          probeUrl(`${corbado.backendApi}/v2/connectTokens`, (status) => status < 500),
-    usesStore
+    layer.probe(),
+    layer.usesStore
       ? timed(async () => {
           await passkeyStore().probe();
           return true;
@@ -111,7 +76,7 @@ export async function checkHealth(): Promise<Health> {
     ready: !degraded.some((name) => REQUIRED.includes(name)),
     degraded,
     mode: embedded ? 'embedded' : 'aws',
-    passkeyLayer: corbado ? 'corbado' : 'embedded',
+    passkeyLayer: layer.reportedAs,
     ...dependencies,
   };
 }

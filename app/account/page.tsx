@@ -1,14 +1,8 @@
 import type { Metadata } from 'next';
-import { getConfig } from '@/lib/config';
-import { listPasskeys, summarize } from '@/lib/layers/self-hosted/credentials';
-import { RECENT_SIGN_IN_SECONDS, requireSession, signedInRecently } from '@/lib/session/current';
-import type { SessionUser } from '@/lib/session/session';
+import { requireSession } from '@/lib/session/current';
+import { layerScreens } from '../_layers';
 import { formatUtc, isoInstant } from './format';
-import { LazyConnectPasskeys } from './lazy-connect-passkeys';
-import { LazyCorbadoPasskeys } from './lazy-corbado-passkeys';
-import { PasskeyManager } from './passkey-manager';
 import { SessionWatch } from './session-watch';
-import { SignOutButton } from './sign-out-button';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,15 +15,10 @@ const METHOD_LABEL = {
   corbado: 'Passkey (Corbado)',
 } as const;
 
-/** How long adding or deleting a passkey is still allowed without signing in again. */
-function recentSignInSecondsLeft(user: SessionUser): number {
-  return Math.max(0, Math.floor(user.authTime + RECENT_SIGN_IN_SECONDS - Date.now() / 1000));
-}
-
 export default async function AccountPage() {
   // Middleware gates this page too; this check does not rely on it.
   const user = await requireSession({ signInThen: '/account' });
-  const { corbado } = getConfig();
+  const { Account } = layerScreens();
   return (
     <div className="card stack">
       <SessionWatch>
@@ -47,30 +36,7 @@ export default async function AccountPage() {
             <time dateTime={isoInstant(user.authTime * 1000)}>{formatUtc(user.authTime * 1000)}</time>
           </dd>
         </dl>
-        {corbado?.mode === 'connect' ? (
-          <>
-            {!signedInRecently(user) && (
-              <p className="status">
-                To add or delete passkeys, <a href="/login?reauth=1&amp;next=/account">confirm it’s you</a> first.
-              </p>
-            )}
-            <LazyConnectPasskeys
-              project={{ projectId: corbado.projectId, frontendApiUrlSuffix: corbado.frontendApiUrlSuffix }}
-            />
-            <SignOutButton />
-          </>
-        ) : corbado ? (
-          // Corbado's list, with a sign-out that also ends the Corbado session.
-          <LazyCorbadoPasskeys projectId={corbado.projectId} email={user.email} />
-        ) : (
-          <>
-            <PasskeyManager
-              initial={(await listPasskeys(user.sub)).map(summarize)}
-              recentSignInSecondsLeft={recentSignInSecondsLeft(user)}
-            />
-            <SignOutButton />
-          </>
-        )}
+        <Account user={user} />
       </SessionWatch>
     </div>
   );

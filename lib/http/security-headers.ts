@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { getConfig, type AppConfig } from '../config';
+import { getConfig } from '../config';
+import { passkeyLayer } from '../layers';
 
 /**
  * The security headers every answer gets (docs/SECURITY.md); middleware.ts sets them on all of
@@ -11,41 +12,23 @@ import { getConfig, type AppConfig } from '../config';
  * headers and a CSP that allows nothing: it runs before Next, as plain JavaScript.
  */
 
-/**
- * What Corbado's components need. Both inject their styles as inline <style> tags. Complete's
- * talks to its Frontend API and loads Google Fonts. Connect's talks to
- * https://{projectId}.{frontendApiUrlSuffix} only; its CSS @imported two Google Fonts stylesheets,
- * which the app's build removes (scripts/build/corbado-connect-patch.cjs) and which stay refused here
- * anyway: they would hand every visitor's address to Google for a typeface (docs/CORBADO.md).
- */
-function corbadoSources(corbado: NonNullable<AppConfig['corbado']>) {
-  if (corbado.mode === 'connect') {
-    const frontendApis = [
-      ...new Set([`https://${corbado.projectId}.${corbado.frontendApiUrlSuffix}`, corbado.frontendApi]),
-    ].join(' ');
-    return { frontendApis, styles: "'unsafe-inline'", fonts: '' };
-  }
-  const frontendApis = [...new Set([`https://${corbado.projectId}.frontendapi.corbado.io`, corbado.frontendApi])].join(
-    ' ',
-  );
-  return { frontendApis, styles: "'unsafe-inline' https://fonts.googleapis.com", fonts: ' https://fonts.gstatic.com' };
-}
-
 /** The policy for one response, with a fresh nonce unless one is given. */
 export function contentSecurityPolicy(nonce = randomBytes(16).toString('base64')): string {
   const config = getConfig();
   const https = config.appOrigin.startsWith('https:');
-  const corbado = config.corbado ? corbadoSources(config.corbado) : null;
+  // The passkey layer's components may need more (lib/layers/*/layer.ts).
+  const sources = passkeyLayer(config).csp;
+  const extra = (sources: readonly string[] = []) => sources.map((source) => ` ${source}`).join('');
   // `next dev` evaluates code (React's call stacks, fast refresh) and injects styles inline.
   const development = !config.production;
   const directives = [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
     // A nonce in style-src would make browsers ignore 'unsafe-inline', so it goes without one when inline styles are needed.
-    `style-src 'self' ${corbado ? corbado.styles : development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
-    `img-src 'self' data: blob:${corbado ? ` ${corbado.frontendApis}` : ''}`,
-    `font-src 'self'${corbado ? corbado.fonts : ''}`,
-    `connect-src 'self'${corbado ? ` ${corbado.frontendApis}` : ''}`,
+    `style-src 'self' ${sources ? sources.styles.join(' ') : development ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
+    `img-src 'self' data: blob:${extra(sources?.connect)}`,
+    `font-src 'self'${extra(sources?.fonts)}`,
+    `connect-src 'self'${extra(sources?.connect)}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

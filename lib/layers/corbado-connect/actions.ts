@@ -28,17 +28,18 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /**
  * Counts the call, then checks the bearer secret in time independent of where (or whether) it
- * differs, and of its length. 404 when the Actions are not configured, 401 for a wrong secret.
+ * differs, and of its length. 404 when the Actions are not configured (their routes ask the layer
+ * first: lib/layers/corbado-connect/layer.ts serves them only with a secret), 401 for a wrong one.
  */
 export async function authenticateAction(authorization: string | null, clientAddress: string): Promise<void> {
-  const { corbado } = getConfig();
-  if (corbado?.mode !== 'connect' || !corbado.actionsSecret) throw new AppError('actions_disabled');
+  const secret = getConfig().corbado?.actionsSecret;
+  if (!secret) throw new AppError('actions_disabled');
   const failures = { rule: ACTION_AUTH_FAILURES_PER_ADDRESS, key: clientAddress };
   // A wrong secret is counted before the comparison and given back when the secret was right, so
   // a burst of guesses cannot all be compared before any is counted.
   await enforceRateLimits([failures, { rule: ACTION_CALLS_PER_ADDRESS, key: clientAddress }]);
   const match = /^Bearer[ ]+(\S{1,1024})\s*$/i.exec(authorization ?? '');
-  const matches = timingSafeEqual(digest(match?.[1] ?? ''), digest(corbado.actionsSecret));
+  const matches = timingSafeEqual(digest(match?.[1] ?? ''), digest(secret));
   if (!match || !matches) throw new AppError('actions_unauthorized');
   await giveBackRateLimits([failures]);
 }

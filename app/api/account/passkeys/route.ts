@@ -2,7 +2,7 @@ import { cookies, headers } from 'next/headers';
 import { z } from 'zod';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { listPasskeys, summarize } from '@/lib/layers/self-hosted/credentials';
-import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { requireRoute } from '@/lib/layers';
 import { finishPasskeyRegistration, webauthnResponseField } from '@/lib/layers/self-hosted/webauthn';
 import { requireSession } from '@/lib/session/current';
 
@@ -16,7 +16,7 @@ const NewPasskey = z.object({
 
 /** GET: the signed-in user's passkeys (names and dates, no key material). */
 export const GET = handleErrors(async () => {
-  requireEmbeddedPasskeyLayer();
+  requireRoute('passkey-account');
   const user = await requireSession();
   return jsonResponse({ passkeys: (await listPasskeys(user.sub)).map(summarize) });
 });
@@ -26,7 +26,7 @@ export const GET = handleErrors(async () => {
  * named after its provider (the AAGUID), else after the browser and system that made it.
  */
 export const POST = handleErrors(async (request: Request) => {
-  requireEmbeddedPasskeyLayer();
+  requireRoute('passkey-account');
   const user = await requireSession({ recentSignIn: true });
   const body = await readBody(request, NewPasskey, 32 * 1024);
   const userAgent = (await headers()).get('user-agent');

@@ -4,7 +4,7 @@ import { rememberCodeRequester } from '@/lib/email/code-requester';
 import { sendEmailCode } from '@/lib/email/codes';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmailCodeSignIn } from '@/lib/layers/self-hosted/mode';
+import { requireRoute } from '@/lib/layers';
 import { writeCookies } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';
@@ -16,7 +16,7 @@ const CodeRequest = z.object({ email: emailField });
  * the browser that asked is remembered, so a wrong try can tell it how many tries are left.
  */
 export const POST = handleErrors(async (request: Request) => {
-  requireEmailCodeSignIn();
+  requireRoute('email-code');
   const { email } = await readBody(request, CodeRequest);
   await sendEmailCode(email, clientAddress(request.headers));
   await writeCookies([await rememberCodeRequester(email)]);

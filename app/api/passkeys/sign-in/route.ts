@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { signInWithPasskey } from '@/lib/layers/self-hosted/sign-in';
 import { keptForRetry } from '@/lib/sign-in/retry-route';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { requireRoute } from '@/lib/layers';
 import { webauthnResponseField } from '@/lib/layers/self-hosted/webauthn';
 import { replaceSession } from '@/lib/session/current';
 
@@ -13,7 +13,7 @@ const PasskeySignIn = z.object({ response: webauthnResponseField });
 
 /** POST {response}: the browser's passkey assertion; signs in its owner. */
 export const POST = handleErrors(async (request: Request) => {
-  requireEmbeddedPasskeyLayer();
+  requireRoute('passkey-sign-in');
   const { response } = await readBody(request, PasskeySignIn, 16 * 1024);
   const { user, cookies: sessionCookies } = await signInWithPasskey(await cookies(), response).catch(keptForRetry);
   await replaceSession(sessionCookies);

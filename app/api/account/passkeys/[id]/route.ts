@@ -3,7 +3,7 @@ import { audit } from '@/lib/telemetry/audit';
 import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { deletePasskey, renamePasskey } from '@/lib/layers/self-hosted/credentials';
-import { requireEmbeddedPasskeyLayer } from '@/lib/layers/self-hosted/mode';
+import { requireRoute } from '@/lib/layers';
 import { passkeyName } from '@/lib/layers/passkey-names';
 import { requireSession } from '@/lib/session/current';
 
@@ -19,7 +19,7 @@ const Rename = z.object({
 
 /** PATCH {name}: renames one of the user's passkeys. */
 export const PATCH = handleErrors(async (request: Request, { params }: Context) => {
-  requireEmbeddedPasskeyLayer();
+  requireRoute('passkey-account');
   const user = await requireSession();
   const { id } = await params;
   const name = passkeyName((await readBody(request, Rename)).name);
@@ -29,7 +29,7 @@ export const PATCH = handleErrors(async (request: Request, { params }: Context) 
 
 /** DELETE: removes one of the user's passkeys (needs a sign-in within 5 minutes). */
 export const DELETE = handleErrors(async (_request: Request, { params }: Context) => {
-  requireEmbeddedPasskeyLayer();
+  requireRoute('passkey-account');
   const user = await requireSession({ recentSignIn: true });
   const { id } = await params;
   if (!(await deletePasskey(user.sub, id))) throw new AppError('not_found');

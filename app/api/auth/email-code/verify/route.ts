@@ -4,7 +4,7 @@ import { emailField } from '@/lib/email/address';
 import { signInWithEmailCode } from '@/lib/sign-in/pipeline';
 import { isCodeRequester, withoutCodeDetails } from '@/lib/email/code-requester';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireEmailCodeSignIn } from '@/lib/layers/self-hosted/mode';
+import { requireRoute } from '@/lib/layers';
 import { passkeyOfferFor } from '@/lib/layers/self-hosted/offer';
 import { replaceSession } from '@/lib/session/current';
 
@@ -25,7 +25,7 @@ const CodeSignIn = z.object({
  * found (tries left, expired, used up) only to the browser that asked for the code.
  */
 export const POST = handleErrors(async (request: Request) => {
-  requireEmailCodeSignIn();
+  requireRoute('email-code');
   const { email, code } = await readBody(request, CodeSignIn);
   const requester = await isCodeRequester(await cookies(), email);
   const { user, cookies: sessionCookies } = await signInWithEmailCode(email, code).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { corbadoProject } from '@/lib/layers/corbado-project';
+import { requireRoute } from '@/lib/layers';
 import { connectTokenFor } from '@/lib/layers/corbado-connect/tokens';
 import { parseBody } from '@/lib/http/body';
 import { clientAddress } from '@/lib/http/client-address';
@@ -19,8 +19,8 @@ export const POST = handleErrors(async (request: Request) => {
   const user = await requireSession();
   const body = await readJsonObject(request);
   // Before the type, as always: a deployment without Connect answers corbado_disabled to any
-  // readable body (so the body is read, then the mode checked, then the schema applied).
-  corbadoProject('connect');
+  // readable body (so the body is read, then the layer asked, then the schema applied).
+  requireRoute('connect-tokens');
   const { type } = parseBody(TokenRequest, body);
   return jsonResponse({ token: await connectTokenFor(user, type, clientAddress(request.headers)) });
 });
