@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type {
   CreateAuthChallengeTriggerEvent,
   DefineAuthChallengeTriggerEvent,
@@ -19,7 +19,10 @@ import type { Services } from 'cognito-local/lib/services';
 import type { AppClient } from 'cognito-local/lib/services/appClient';
 import type { Context } from 'cognito-local/lib/services/context';
 import { attributesToRecord, type User, type UserPoolService } from 'cognito-local/lib/services/userPoolService';
+import type { NativePasskeys } from './native-passkeys';
 import type { TokenIssuer } from './token-issuer';
+import { UserAuthFlow } from './user-auth';
+import { ChallengeSessions, type ChallengeHistory } from './challenge-sessions';
 
 /**
  * The auth operations cognito-local 5.3.0 lacks or gets wrong, written to behave like Amazon
@@ -52,19 +55,7 @@ type Request = {
   Token?: string;
   ClientSecret?: string;
 };
-type ChallengeHistory = DefineAuthChallengeTriggerEvent['request']['session'];
 type Target = (ctx: Context, req: Request) => Promise<object>;
-
-interface ChallengeSession {
-  kind: 'CUSTOM_CHALLENGE' | 'NEW_PASSWORD_REQUIRED';
-  poolId: string;
-  clientId: string;
-  username: string;
-  history: ChallengeHistory;
-  privateParameters: Record<string, string>;
-  challengeMetadata?: string;
-  expiresAt: number;
-}
 
 const INCORRECT = 'Incorrect username or password.';
 const FLOW_SETTING: Record<string, string> = {
@@ -74,6 +65,7 @@ const FLOW_SETTING: Record<string, string> = {
   CUSTOM_AUTH: 'ALLOW_CUSTOM_AUTH',
   REFRESH_TOKEN_AUTH: 'ALLOW_REFRESH_TOKEN_AUTH',
   REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
+  USER_AUTH: 'ALLOW_USER_AUTH',
   // Not implemented here, but known: a client that does not allow it gets Cognito's InvalidParameterException.
   USER_SRP_AUTH: 'ALLOW_USER_SRP_AUTH',
 };
@@ -90,34 +82,18 @@ export function secretHash(clientSecret: string, username: string, clientId: str
     .digest('base64');
 }
 
-/** Challenge sessions live only here: opaque handles, single use, expiring (3 minutes, as Cognito's default). */
-class ChallengeSessions {
-  private readonly sessions = new Map<string, ChallengeSession>();
-
-  open(session: Omit<ChallengeSession, 'expiresAt'>, validityMinutes: number): string {
-    const now = Date.now();
-    for (const [handle, state] of this.sessions) if (state.expiresAt < now) this.sessions.delete(handle);
-    const handle = randomBytes(96).toString('base64url');
-    this.sessions.set(handle, { ...session, expiresAt: now + validityMinutes * 60_000 });
-    return handle;
-  }
-
-  take(handle: string): ChallengeSession | 'expired' | null {
-    const state = this.sessions.get(handle);
-    if (!state) return null;
-    this.sessions.delete(handle);
-    return state.expiresAt < Date.now() ? 'expired' : state;
-  }
-}
-
 export class AuthFlows {
   private readonly sessions = new ChallengeSessions();
+  private readonly userAuth: UserAuthFlow;
 
   constructor(
     private readonly services: Services,
     private readonly issuer: TokenIssuer,
     private readonly triggers: CustomAuthTriggers,
-  ) {}
+    native: { passkeys: NativePasskeys; sendEmail: (to: string, subject: string, text: string) => void },
+  ) {
+    this.userAuth = new UserAuthFlow(issuer, native.passkeys, native.sendEmail, this.sessions);
+  }
 
   /** The operations this class answers, by their x-amz-target name. */
   targets(): Record<string, Target> {
@@ -184,6 +160,11 @@ export class AuthFlows {
     if (!username) throw new InvalidParameterError('Missing required parameter USERNAME');
     this.checkSecretHash(client, username, params.SECRET_HASH);
     if (flow === 'CUSTOM_AUTH') return this.startCustomAuth(ctx, client, pool, username, req.ClientMetadata);
+    if (flow === 'USER_AUTH') {
+      const user = await pool.getUserByUsername(ctx, username);
+      if (!user) throw this.unknownUser(client);
+      return this.userAuth.initiate(client, pool, user, params, this.sessionMinutes(client));
+    }
     return this.passwordAuth(ctx, client, pool, username, params.PASSWORD);
   }
 
@@ -376,6 +357,9 @@ export class AuthFlows {
     if (!user || user.Username !== state.username) throw new NotAuthorizedError('Invalid session for the user.');
     if (!user.Enabled) throw new NotAuthorizedError('User is disabled.');
 
+    if (state.userAuth) {
+      return this.userAuth.respond(ctx, client, pool, user, state.userAuth, responses, this.sessionMinutes(client));
+    }
     if (state.kind === 'NEW_PASSWORD_REQUIRED') {
       if (!responses.NEW_PASSWORD) throw new InvalidParameterError('Missing required parameter NEW_PASSWORD');
       const confirmed: User = {

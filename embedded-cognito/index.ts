@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -21,6 +21,7 @@ import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';
 import { cognitoApi } from './http-api';
+import { NativePasskeys } from './native-passkeys';
 import { poolAdminTargets } from './pool-admin';
 import { enforcePoolRules } from './pool-rules';
 import { ensurePrivateDir, tightenDataFolder, writePrivateFile } from './private-files';
@@ -151,18 +152,25 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     },
     triggers,
   };
+  const passkeys = new NativePasskeys(services, issuer);
+  const baseRouter = Router(services);
   const flows = {
-    ...new AuthFlows(services, issuer, {
-      defineAuthChallenge,
-      createAuthChallenge,
-      verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(
-        () => challengeKeys,
-        ({ msg, ...entry }) => ('reason' in entry ? logger.warn(entry, msg) : logger.info(entry, msg)),
-      ),
-    }).targets(),
+    ...passkeys.targets((target) => baseRouter(target) as never),
+    ...new AuthFlows(
+      services,
+      issuer,
+      {
+        defineAuthChallenge,
+        createAuthChallenge,
+        verifyAuthChallengeResponse: createVerifyAuthChallengeHandler(
+          () => challengeKeys,
+          ({ msg, ...entry }) => ('reason' in entry ? logger.warn(entry, msg) : logger.info(entry, msg)),
+        ),
+      },
+      { passkeys, sendEmail: (to, subject, text) => writeToOutbox(options.dataDir, to, subject, text) },
+    ).targets(),
     ...poolAdminTargets(services),
   };
-  const baseRouter = Router(services);
   const queue = serialized();
   const calls = new Map<string, number>();
   const router = (target: string): Route => {
@@ -223,6 +231,15 @@ export async function startEmbeddedCognito(options: EmbeddedCognitoOptions): Pro
     server.close();
     throw error;
   }
+}
+
+/**
+ * Cognito's own emails (the EMAIL_OTP code of USER_AUTH) go where the app's go without SMTP: a
+ * line in `<dataDir>/outbox.jsonl` (lib/email/outbox.ts), private to the developer.
+ */
+function writeToOutbox(dataDir: string, to: string, subject: string, text: string): void {
+  const line = JSON.stringify({ at: new Date().toISOString(), to, subject, text, from: 'embedded-cognito' });
+  appendFileSync(path.join(dataDir, 'outbox.jsonl'), `${line}\n`, { mode: 0o600 });
 }
 
 function trustedChallengeKeys(options: EmbeddedCognitoOptions): ChallengeKeySet {
