@@ -17,6 +17,14 @@ import { handler as defineAuthChallenge } from '../lambdas/define-auth-challenge
 import { handler as createAuthChallenge } from '../lambdas/create-auth-challenge';
 import { createVerifyAuthChallengeHandler } from '../lambdas/verify-auth-challenge';
 import { challengeKeySet, type ChallengeKeySet } from '../lib/cognito/challenge/keys';
+import {
+  APP_CLIENT_NAME,
+  APP_CUSTOM_ATTRIBUTE_SCHEMA,
+  CUSTOM_AUTH_REQUIREMENTS,
+  DEFAULT_REFRESH_TOKEN_DAYS,
+  MAX_ID_ACCESS_TOKEN_MINUTES,
+  USERNAME_ATTRIBUTES,
+} from '../lib/cognito/requirements';
 import { AuthFlows } from './auth-flows';
 import { WriteBehindDataStoreFactory } from './data-store';
 import { CognitoFaults } from './faults';
@@ -257,13 +265,6 @@ interface PoolIds {
   clientSecret: string;
 }
 
-const EMBEDDED_CUSTOM_ATTRIBUTES = [
-  { Name: 'createdByCorbado', AttributeDataType: 'String', Mutable: true },
-  { Name: 'corbadoUserId', AttributeDataType: 'String', Mutable: true },
-  { Name: 'hasPasskey', AttributeDataType: 'String', Mutable: true },
-  { Name: 'skipPasskeyOffer', AttributeDataType: 'String', Mutable: true },
-];
-
 /** A pool kept in DATA_DIR by an older version gets the custom attributes added since, as cognito:setup would. */
 async function addMissingAttributes(
   userPoolId: string,
@@ -273,7 +274,7 @@ async function addMissingAttributes(
     UserPool: { SchemaAttributes?: { Name?: string }[] };
   };
   const present = new Set(UserPool.SchemaAttributes?.map((attribute) => attribute.Name));
-  const missing = EMBEDDED_CUSTOM_ATTRIBUTES.filter((attribute) => !present.has(`custom:${attribute.Name}`));
+  const missing = APP_CUSTOM_ATTRIBUTE_SCHEMA.filter((attribute) => !present.has(`custom:${attribute.Name}`));
   if (missing.length > 0) await call('AddCustomAttributes', { UserPoolId: userPoolId, CustomAttributes: missing });
 }
 
@@ -297,11 +298,11 @@ async function ensurePoolAndClient(
   }
   const created = (await call('CreateUserPool', {
     PoolName: EMBEDDED_POOL_NAME,
-    UsernameAttributes: ['email'],
+    UsernameAttributes: [...USERNAME_ATTRIBUTES],
     UsernameConfiguration: { CaseSensitive: false },
     AutoVerifiedAttributes: ['email'],
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-    Schema: EMBEDDED_CUSTOM_ATTRIBUTES,
+    Schema: APP_CUSTOM_ATTRIBUTE_SCHEMA,
     LambdaConfig: TRIGGER_ARNS,
     Policies: {
       PasswordPolicy: {
@@ -316,14 +317,14 @@ async function ensurePoolAndClient(
   const userPoolId = created.UserPool.Id;
   const client = (await call('CreateUserPoolClient', {
     UserPoolId: userPoolId,
-    ClientName: 'cognito-passkeys-app',
+    ClientName: APP_CLIENT_NAME,
     GenerateSecret: true,
-    ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    ExplicitAuthFlows: CUSTOM_AUTH_REQUIREMENTS.authFlows,
     PreventUserExistenceErrors: 'ENABLED',
     EnableTokenRevocation: true,
-    IdTokenValidity: 60,
-    AccessTokenValidity: 60,
-    RefreshTokenValidity: 30,
+    IdTokenValidity: MAX_ID_ACCESS_TOKEN_MINUTES,
+    AccessTokenValidity: MAX_ID_ACCESS_TOKEN_MINUTES,
+    RefreshTokenValidity: DEFAULT_REFRESH_TOKEN_DAYS,
     TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes', RefreshToken: 'days' },
   })) as { UserPoolClient: { ClientId: string; ClientSecret: string } };
   const ids = { userPoolId, clientId: client.UserPoolClient.ClientId };

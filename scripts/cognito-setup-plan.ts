@@ -1,5 +1,13 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ChallengeKeySetError, challengeKeyId, parseChallengePublicKeys } from '../lib/cognito/challenge/keys';
+import {
+  APP_CLIENT_NAME,
+  APP_CUSTOM_ATTRIBUTES,
+  CUSTOM_AUTH_REQUIREMENTS,
+  CUSTOM_AUTH_TRIGGERS,
+  DEFAULT_REFRESH_TOKEN_DAYS,
+  MAX_ID_ACCESS_TOKEN_MINUTES,
+} from '../lib/cognito/requirements';
 import type {
   AddCustomAttributesRequest,
   CreateUserPoolClientRequest,
@@ -16,34 +24,18 @@ import type {
 /**
  * What `npm run cognito:setup` checks in a user pool and app client, and the plan that brings
  * them to what the app needs. Pure: it reads described state and returns requests; the script
- * makes the AWS calls. The same requirements are what infra/ deploys and what the embedded
- * Cognito creates.
+ * makes the AWS calls. What the app needs is lib/cognito/requirements.ts, which infra/ deploys
+ * and the embedded Cognito creates too.
  *
  * UpdateUserPool and UpdateUserPoolClient reset every field a request leaves out to Cognito's
  * default (triggers, schema messages, OAuth settings...), so an update here always carries the
  * whole current configuration, changed only where the app needs it.
  */
 
-export const APP_AUTH_FLOWS: readonly ExplicitAuthFlowsType[] = [
-  'ALLOW_CUSTOM_AUTH',
-  'ALLOW_USER_PASSWORD_AUTH',
-  'ALLOW_REFRESH_TOKEN_AUTH',
-];
-/**
- * The custom attributes the app writes (String, mutable): `createdByCorbado` marks users it
- * provisioned, `corbadoUserId` links a pre-existing user to its Corbado user (Complete),
- * `hasPasskey` records that Corbado Connect appended a passkey (its post-append Action),
- * `skipPasskeyOffer` that the user asked not to be offered a passkey after a sign-in again.
- */
-export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'] as const;
-/** The name of the app client the setup creates, and finds again on a later run. */
-export const APP_CLIENT_NAME = 'cognito-passkeys-app';
-/** ID and access tokens live at most this long (Cognito's default); the middleware refreshes them silently. */
-export const MAX_ID_ACCESS_TOKEN_MINUTES = 60;
-/** What the setup sets when a client's refresh tokens would end sessions early. */
-export const DEFAULT_REFRESH_TOKEN_DAYS = 30;
+/** The flows of the CUSTOM_AUTH layers (lib/cognito/requirements.ts). */
+export const APP_AUTH_FLOWS: readonly ExplicitAuthFlowsType[] = CUSTOM_AUTH_REQUIREMENTS.authFlows;
 
-export const TRIGGERS = ['DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const;
+export const TRIGGERS = CUSTOM_AUTH_TRIGGERS;
 export type TriggerName = (typeof TRIGGERS)[number];
 export type TriggerArns = Partial<Record<TriggerName, string>>;
 

@@ -19,8 +19,8 @@ import {
   type UserPoolClientType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConfigError, parseConfig } from '../lib/config';
+import { APP_CLIENT_NAME } from '../lib/cognito/requirements';
 import {
-  APP_CLIENT_NAME,
   TRIGGERS,
   challengeKeySetReport,
   TRIGGER_INPUTS,

@@ -6,6 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  APP_CLIENT_NAME,
+  APP_CUSTOM_ATTRIBUTES,
+  CUSTOM_AUTH_REQUIREMENTS,
+  type CustomAuthTrigger,
+  type ExplicitAuthFlow,
+} from '../../lib/cognito/requirements';
 import { PASSKEY_TABLE } from '../../lib/store/dynamodb-table';
 import type { DeploymentSettings } from './settings';
 
@@ -28,9 +35,6 @@ import type { DeploymentSettings } from './settings';
  *   policy with exactly the calls the app makes on it.
  */
 
-/** The custom attributes the app writes; the same list as scripts/cognito-setup-plan.ts in the app. */
-export const APP_CUSTOM_ATTRIBUTES = ['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'] as const;
-
 /** The IAM-authorized Cognito calls the app makes (the others authenticate with the client secret). */
 export const APP_ADMIN_ACTIONS = [
   'AdminCreateUser',
@@ -46,15 +50,25 @@ export const APP_ADMIN_ACTIONS = [
 export const APP_TABLE_ACTIONS = ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'] as const;
 export const APP_INDEX_ACTIONS = ['Query'] as const;
 
-export const APP_CLIENT_NAME = 'cognito-passkeys-app';
-
-type TriggerName = 'DefineAuthChallenge' | 'CreateAuthChallenge' | 'VerifyAuthChallengeResponse';
+type TriggerName = CustomAuthTrigger;
 
 const TRIGGER_BUNDLES: Record<TriggerName, string> = {
   DefineAuthChallenge: 'define-auth-challenge',
   CreateAuthChallenge: 'create-auth-challenge',
   VerifyAuthChallengeResponse: 'verify-auth-challenge',
 };
+
+/** The app's flows as the L2 client takes them; CDK adds ALLOW_REFRESH_TOKEN_AUTH whenever any is on. */
+function clientAuthFlows(flows: readonly ExplicitAuthFlow[]): cognito.AuthFlow {
+  const byFlow: Record<Exclude<ExplicitAuthFlow, 'ALLOW_REFRESH_TOKEN_AUTH'>, keyof cognito.AuthFlow> = {
+    ALLOW_CUSTOM_AUTH: 'custom',
+    ALLOW_USER_AUTH: 'user',
+    ALLOW_USER_PASSWORD_AUTH: 'userPassword',
+  };
+  return Object.fromEntries(
+    flows.filter((flow) => flow !== 'ALLOW_REFRESH_TOKEN_AUTH').map((flow) => [byFlow[flow], true]),
+  ) as cognito.AuthFlow;
+}
 
 export class CognitoPasskeysStack extends Stack {
   readonly userPool: cognito.IUserPool;
@@ -215,8 +229,8 @@ export class CognitoPasskeysStack extends Stack {
     return this.userPool.addClient('AppClient', {
       userPoolClientName: APP_CLIENT_NAME,
       generateSecret: true,
-      // ALLOW_REFRESH_TOKEN_AUTH comes with these; nothing else (no SRP, no admin password flow).
-      authFlows: { custom: true, userPassword: true },
+      // Exactly the flows the app uses (no SRP, no admin password flow).
+      authFlows: clientAuthFlows(CUSTOM_AUTH_REQUIREMENTS.authFlows),
       // The app talks to the Cognito API itself; no hosted UI, no OAuth redirects to keep safe.
       disableOAuth: true,
       preventUserExistenceErrors: true,

@@ -5,12 +5,8 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { passkeyTableDefinition } from '../../lib/store/dynamodb-table';
-import {
-  APP_ADMIN_ACTIONS,
-  APP_CUSTOM_ATTRIBUTES,
-  APP_INDEX_ACTIONS,
-  APP_TABLE_ACTIONS,
-} from '../lib/cognito-passkeys-stack';
+import { APP_CUSTOM_ATTRIBUTES } from '../../lib/cognito/requirements';
+import { APP_ADMIN_ACTIONS, APP_INDEX_ACTIONS, APP_TABLE_ACTIONS } from '../lib/cognito-passkeys-stack';
 import { APP_DIR, LAMBDAS_DIR, publicKeyPem, synthesize } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
