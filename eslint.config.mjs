@@ -1,10 +1,116 @@
 // ESLint (flat config): Next.js's own rules (core-web-vitals, with the React hooks rules),
 // typescript-eslint's recommended rules, and eslint-config-prettier last so that no lint rule
 // argues with the formatter. `npm run lint` runs it; .ci/run fails on any error.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import prettier from 'eslint-config-prettier';
 import nextCoreWebVitals from 'eslint-config-next/core-web-vitals';
 import nextTypescript from 'eslint-config-next/typescript';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The floors (docs/ARCHITECTURE.md), from the bottom. A module imports from its own floor or below;
+ * `import/no-restricted-paths` refuses an import that runs back up, so `npm run lint` fails on it
+ * (tests/unit/floors.test.ts proves it). Paths that do not exist yet (lib/layers/) hold already.
+ */
+export const FLOORS = [
+  // 1. AppError and the code table: depends on nothing.
+  ['lib/errors.ts'],
+  // 2. The configuration, parsed once, with its own defaults (the Cognito quota table).
+  ['lib/config'],
+  // 3. Logs, metrics, traces, the audit trail.
+  ['lib/telemetry'],
+  // 4. HTTP basics: read a request, map an AppError to a response.
+  ['lib/http/!(security-headers).ts'],
+  // 5. The services: the store, rate limits, Cognito, sessions, email codes (siblings; no cycles).
+  ['lib/store', 'lib/rate-limit', 'lib/cognito', 'lib/session', 'lib/email'],
+  // 6. The sign-in pipeline's shared steps: verified identity -> Cognito user -> tokens -> cookies.
+  ['lib/sign-in'],
+  // 7. The passkey layers, each in its own folder, feeding the pipeline.
+  ['lib/passkeys', 'lib/corbado', 'lib/layers'],
+  // 8. What asks the chosen layer: readiness (its probe) and the security headers (its origins).
+  ['lib/readiness.ts', 'lib/http/security-headers.ts'],
+  // 9. The app: pages and routes, middleware, instrumentation, and the browser's API client.
+  ['app', 'middleware.ts', 'instrumentation.ts', 'lib/client'],
+];
+
+/** Development tools, CLI code, Lambda bundles and tests import lib/; lib/ and app/ never import them. */
+const OUTSIDE_THE_APP = ['lambdas', 'embedded-cognito', 'scripts', 'bench', 'tests', 'infra'];
+
+/**
+ * Back-up imports that other work removes (issue 22: the self-hosted layer's sign-in leaves
+ * lib/sign-in/pipeline.ts for its own layer folder); each exception is one existing import.
+ */
+const PENDING = { 'lib/sign-in': { 'lib/passkeys': ['./credentials.ts', './webauthn.ts'] } };
+
+const isGlob = (entry) => /[*?!(]/.test(entry);
+const asPath = (entry) => (isGlob(entry) ? entry : `./${entry}`);
+// A zone's `from` takes plain paths only here: a glob entry stands for its whole folder, which
+// sits at that floor or above.
+const asFrom = (entry) => `./${isGlob(entry) ? path.dirname(entry) : entry}`;
+
+const floorZones = FLOORS.flatMap((floor, level) => {
+  const message = (target) =>
+    `${target} is on floor ${level + 1}: it imports only from its floor or below (docs/ARCHITECTURE.md).`;
+  const above = FLOORS.slice(level + 1).flat();
+  return floor.flatMap((target) => {
+    const pending = PENDING[target] ?? {};
+    const barred = [...new Set(above.filter((from) => !(from in pending)).map(asFrom))];
+    return [
+      ...(barred.length > 0 ? [{ target: asPath(target), from: barred, message: message(target) }] : []),
+      ...Object.entries(pending).map(([from, except]) => ({
+        target: asPath(target),
+        from: asFrom(from),
+        except,
+        message: message(target),
+      })),
+    ];
+  });
+});
+
+/**
+ * lib/layers/<one>/ never imports lib/layers/<another>/: the layers are siblings behind one
+ * interface. Files at lib/layers/ itself (the interface, the selection) are shared, not a layer.
+ */
+const layerSiblings = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      sibling:
+        'lib/layers/{{from}} is a passkey layer: it never imports another layer (lib/layers/{{to}}); share through lib/layers/*.ts or a floor below.',
+    },
+  },
+  create(context) {
+    const layers = path.resolve(context.cwd, 'lib/layers');
+    const layerOf = (file) => {
+      const parts = path.relative(layers, file).split(path.sep);
+      if (parts[0] === '' || parts[0] === '..' || path.isAbsolute(parts[0])) return null;
+      if (parts.length > 1) return parts[0];
+      const isFile = /\.[cm]?[jt]sx?$/.test(parts[0]) || ['.ts', '.tsx'].some((ext) => existsSync(file + ext));
+      return isFile ? null : parts[0];
+    };
+    const from = layerOf(context.filename);
+    if (!from) return {};
+    const check = (node) => {
+      const specifier = node.source?.value;
+      if (typeof specifier !== 'string') return;
+      const target = specifier.startsWith('@/')
+        ? path.resolve(context.cwd, specifier.slice(2))
+        : specifier.startsWith('.')
+          ? path.resolve(path.dirname(context.filename), specifier)
+          : null;
+      const to = target && layerOf(target);
+      if (to && to !== from) context.report({ node: node.source, messageId: 'sibling', data: { from, to } });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 export default tseslint.config(
   {
@@ -66,6 +172,33 @@ export default tseslint.config(
           message: 'A person types: use typeInto / typeInField / pasteInto from tests/support/person.ts, not fill().',
         },
       ],
+    },
+  },
+  {
+    files: ['**/*.{js,jsx,mjs,ts,tsx,mts,cts}'],
+    plugins: { floors: { rules: { 'layer-siblings': layerSiblings } } },
+    rules: {
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...floorZones,
+            {
+              target: ['./lib', './app', './middleware.ts', './instrumentation.ts'],
+              from: OUTSIDE_THE_APP.map(asPath),
+              message:
+                'lib/ and app/ are what the app runs: they never import dev tools, scripts, Lambda bundles or tests.',
+            },
+            {
+              target: './lib/client',
+              from: './lib',
+              except: ['./client'],
+              message: 'lib/client/ runs in the browser: it imports nothing else from lib/.',
+            },
+          ],
+        },
+      ],
+      'floors/layer-siblings': 'error',
     },
   },
   prettier,

@@ -1,4 +1,4 @@
-import type { QuotaCategory } from './quota-categories';
+import type { QuotaCategory } from '../config/cognito-quota';
 
 /**
  * The seam between the quota shaping (quota.ts) and its shared store (quota-redis.ts): what a

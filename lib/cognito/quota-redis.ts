@@ -2,7 +2,7 @@ import 'server-only';
 import { log } from '../telemetry/log';
 import { RedisRateLimitStore } from '../rate-limit/redis';
 import type { QuotaBudget, Reservation } from './quota-budget';
-import type { QuotaCategory } from './quota-categories';
+import type { QuotaCategory } from '../config/cognito-quota';
 
 /**
  * The Cognito budget shared by every instance (REDIS_URL): schedule() of quota.ts as one Lua

@@ -9,12 +9,12 @@ import type { FinalizeRequestMiddleware, InitializeMiddleware } from '@smithy/ty
 import { getConfig } from '../config';
 import { AppError } from '../errors';
 import { log } from '../telemetry/log';
-import { quotaCategoryOf, type QuotaCategory } from './quota-categories';
+import { quotaCategoryOf, type QuotaCategory } from '../config/cognito-quota';
 import { RedisQuotaBudget } from './quota-redis';
 import type { QuotaBudget, Reservation } from './quota-budget';
 
 /**
- * Cognito traffic shaping: a client-side budget per quota category (quota-categories.ts), so a
+ * Cognito traffic shaping: a client-side budget per quota category (lib/config/cognito-quota.ts), so a
  * burst of sign-ins queues here, paced at the quota, instead of being throttled by Cognito and
  * failing after the SDK's retries. Shared by every instance through Redis when REDIS_URL is set
  * (quota-redis.ts), per process otherwise.

@@ -7,7 +7,7 @@ import { tracedStore } from '../telemetry/store';
 let store: PasskeyStore | undefined;
 
 /**
- * The one store of the process: the DynamoDB table of lib/config.ts (on AWS, or the embedded
+ * The one store of the process: the DynamoDB table of lib/config (on AWS, or the embedded
  * DynamoDB the launcher starts). Each call runs in a span `store.<method>` (lib/telemetry/store.ts).
  */
 export function passkeyStore(): PasskeyStore {

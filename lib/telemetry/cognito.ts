@@ -1,9 +1,9 @@
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { quotaCategoryOf } from '../cognito/quota-categories';
+import { quotaCategoryOf } from '../config/cognito-quota';
 import { instruments } from './metrics';
 import { errorType, withSpan } from './tracing';
 
-/** The quota category Cognito counts `operation` in (lib/cognito/quota-categories.ts), or 'Other'. */
+/** The quota category Cognito counts `operation` in (lib/config/cognito-quota.ts), or 'Other'. */
 export function cognitoCategory(operation: string): string {
   return quotaCategoryOf(operation) ?? 'Other';
 }

@@ -420,3 +420,87 @@ describe('parseConfig: start-up warnings', () => {
     expect(parseConfig(embeddedEnv()).warnings).toEqual([]);
   });
 });
+
+describe('parseConfig: the passkey layer (PASSKEY_LAYER)', () => {
+  it('unset, is as ever: Corbado in its mode when CORBADO_PROJECT_ID is set, else self-hosted', () => {
+    expect(parseConfig(awsEnv()).passkeyLayer).toBe('corbado-connect');
+    expect(parseConfig(awsEnv({ CORBADO_MODE: 'complete' })).passkeyLayer).toBe('corbado-complete');
+    expect(parseConfig(selfHostedEnv()).passkeyLayer).toBe('self-hosted');
+    expect(parseConfig(embeddedEnv()).passkeyLayer).toBe('self-hosted');
+  });
+
+  it('chooses the layer it names, Corbado still in CORBADO_MODE', () => {
+    expect(parseConfig(selfHostedEnv({ PASSKEY_LAYER: 'self-hosted' })).passkeyLayer).toBe('self-hosted');
+    expect(parseConfig(selfHostedEnv({ PASSKEY_LAYER: ' cognito-native ' })).passkeyLayer).toBe('cognito-native');
+    expect(parseConfig(embeddedEnv({ PASSKEY_LAYER: 'cognito-native' })).passkeyLayer).toBe('cognito-native');
+    expect(parseConfig(awsEnv({ PASSKEY_LAYER: 'corbado' })).passkeyLayer).toBe('corbado-connect');
+    expect(parseConfig(awsEnv({ PASSKEY_LAYER: 'corbado', CORBADO_MODE: 'complete' })).passkeyLayer).toBe(
+      'corbado-complete',
+    );
+  });
+
+  it('keeps the passkey store as it is for Cognito’s native passkeys (a table for what Cognito does not keep)', () => {
+    const config = parseConfig(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native' }));
+    expect(config.passkeyStore).toEqual({ table: 'passkeys', region: 'eu-central-1', endpoint: null });
+    expect(config.corbado).toBeNull();
+    expect(configErrorOf(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native', DYNAMODB_TABLE: undefined })).variable).toBe(
+      'DYNAMODB_TABLE',
+    );
+  });
+
+  it('refuses corbado without a Corbado project, in one line naming CORBADO_PROJECT_ID', () => {
+    for (const env of [
+      selfHostedEnv({ PASSKEY_LAYER: 'corbado' }),
+      selfHostedEnv({ PASSKEY_LAYER: 'corbado', CORBADO_API_SECRET: `corbado1_${CANARY}` }),
+      embeddedEnv({ PASSKEY_LAYER: 'corbado' }),
+    ]) {
+      const error = configErrorOf(env);
+      expect(error.variable).toBe('CORBADO_PROJECT_ID');
+      expect(error.message).toBe(
+        'CORBADO_PROJECT_ID is missing: PASSKEY_LAYER=corbado needs a Corbado project (and CORBADO_API_SECRET)',
+      );
+      expect(error.message).not.toContain(CANARY);
+    }
+    expect(configErrorOf(awsEnv({ PASSKEY_LAYER: 'corbado', CORBADO_API_SECRET: undefined })).variable).toBe(
+      'CORBADO_API_SECRET',
+    );
+  });
+
+  it.each([
+    ['cognito-native', { CORBADO_PROJECT_ID: 'pro-1234567890' }, 'CORBADO_PROJECT_ID'],
+    ['cognito-native', {}, 'CORBADO_API_SECRET'],
+    [
+      'cognito-native',
+      { CORBADO_API_SECRET: undefined, CORBADO_FRONTEND_API: 'https://f.example.com' },
+      'CORBADO_FRONTEND_API',
+    ],
+    ['self-hosted', { CORBADO_PROJECT_ID: `pro-${CANARY}` }, 'CORBADO_PROJECT_ID'],
+    ['self-hosted', { CORBADO_ACTIONS_SECRET: `actions-secret-${CANARY}-0123456789abcdef` }, 'CORBADO_API_SECRET'],
+  ])('refuses %s with a Corbado variable set (%o), naming %s', (layer, overrides, variable) => {
+    const error = configErrorOf(
+      selfHostedEnv({ PASSKEY_LAYER: layer, CORBADO_API_SECRET: 'corbado1_abc', ...overrides }),
+    );
+    expect(error.variable).toBe(variable);
+    expect(error.message).toBe(`${variable} is set, but PASSKEY_LAYER=${layer} uses no Corbado: unset one of them`);
+    expect(error.message).not.toContain(CANARY);
+  });
+
+  it('leaves Complete’s webhook credentials alone: they are not the layer’s', () => {
+    expect(parseConfig(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native' })).webhook).toEqual({
+      username: 'webhook',
+      password: 'webhook-password-0123456789',
+    });
+  });
+
+  it.each(['Corbado', 'corbado-connect', 'native', `cognito-native${CANARY}`])(
+    'refuses PASSKEY_LAYER=%s, naming it without its value',
+    (value) => {
+      const error = configErrorOf(selfHostedEnv({ PASSKEY_LAYER: value }));
+      expect(error.variable).toBe('PASSKEY_LAYER');
+      expect(error.message).toBe(
+        'PASSKEY_LAYER must be self-hosted, cognito-native or corbado (unset: corbado when CORBADO_PROJECT_ID is set)',
+      );
+      expect(error.message).not.toContain(CANARY);
+    },
+  );
+});
