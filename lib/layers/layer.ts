@@ -10,6 +10,9 @@ import type { SignInMethod } from '../session/session';
  * pipeline, lib/sign-in/pipeline.ts.
  */
 
+/** The DynamoDB table of passkeys, email codes and passkey details (dynalite in embedded mode). */
+export const STORE_VARIABLES = ['DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT', 'DYNAMODB_REGION'] as const;
+
 export type PasskeyLayerName = 'self-hosted' | 'corbado-connect' | 'corbado-complete';
 
 /**

@@ -1,7 +1,6 @@
 import type { CorbadoConfig } from '../../config';
 import { probeUrl } from '../../http/probe';
-import type { LayerRoute, PasskeyLayer } from '../layer';
-import { STORE_VARIABLES } from '../self-hosted/layer';
+import { STORE_VARIABLES, type LayerRoute, type PasskeyLayer } from '../layer';
 
 /**
  * Corbado Connect: passkeys on top of this Cognito pool. Its login component returns

@@ -1,7 +1,4 @@
-import type { PasskeyLayer } from '../layer';
-
-/** The DynamoDB table of passkeys and email codes (dynalite in embedded mode). */
-export const STORE_VARIABLES = ['DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT', 'DYNAMODB_REGION'] as const;
+import { STORE_VARIABLES, type PasskeyLayer } from '../layer';
 
 /**
  * Self-hosted WebAuthn (@simplewebauthn): ceremonies, credentials and their names in this
