@@ -1,7 +1,7 @@
 import { cookies, headers } from 'next/headers';
 import { z } from 'zod';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { finishNativePasskeyRegistration, listNativePasskeys } from '@/lib/layers/cognito-native/passkeys';
 import { requireSession } from '@/lib/session/current';
 
@@ -11,14 +11,14 @@ const NewPasskey = z.object({ response: z.unknown().optional() });
 
 /** GET: the signed-in user's passkeys at Cognito, with provider, created and last used where known. */
 export const GET = handleErrors(async () => {
-  requireCognitoNativeLayer();
+  requireRoute('native-passkey-account');
   const user = await requireSession();
   return jsonResponse({ passkeys: await listNativePasskeys(await cookies(), user) });
 });
 
 /** POST {response}: registers the browser's new passkey at Cognito (needs a sign-in within 5 minutes). */
 export const POST = handleErrors(async (request: Request) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-passkey-account');
   const user = await requireSession({ recentSignIn: true });
   const { response } = await readBody(request, NewPasskey, 32 * 1024);
   const userAgent = (await headers()).get('user-agent');

@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { z } from 'zod';
 import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { deleteNativePasskey, renameNativePasskey } from '@/lib/layers/cognito-native/passkeys';
 import { passkeyName } from '@/lib/layers/passkey-names';
 import { requireSession } from '@/lib/session/current';
@@ -25,7 +25,7 @@ async function credentialIdFrom(params: Context['params']): Promise<string> {
 
 /** PATCH {name}: our own name for one of the user's passkeys (Cognito has no rename call). */
 export const PATCH = handleErrors(async (request: Request, { params }: Context) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-passkey-account');
   const user = await requireSession();
   const id = await credentialIdFrom(params);
   const name = passkeyName((await readBody(request, Rename)).name);
@@ -35,7 +35,7 @@ export const PATCH = handleErrors(async (request: Request, { params }: Context) 
 
 /** DELETE: removes one of the user's passkeys at Cognito (needs a sign-in within 5 minutes). */
 export const DELETE = handleErrors(async (_request: Request, { params }: Context) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-passkey-account');
   const user = await requireSession({ recentSignIn: true });
   const id = await credentialIdFrom(params);
   if (!(await deleteNativePasskey(await cookies(), user, id))) throw new AppError('not_found');

@@ -1,6 +1,6 @@
 import { cookies } from 'next/headers';
 import { handleErrors, jsonResponse } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { startNativePasskeyRegistration } from '@/lib/layers/cognito-native/passkeys';
 import { requireSession } from '@/lib/session/current';
 
@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 /** POST: Cognito's options to add a passkey to the signed-in account (needs a sign-in within 5 minutes). */
 export const POST = handleErrors(async () => {
-  requireCognitoNativeLayer();
+  requireRoute('native-passkey-account');
   await requireSession({ recentSignIn: true });
   return jsonResponse({ options: await startNativePasskeyRegistration(await cookies()) });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { emailField } from '@/lib/email/address';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { sendNativeEmailCode } from '@/lib/layers/cognito-native/sign-in';
 import { writeCookies } from '@/lib/session/current';
 
@@ -15,7 +15,7 @@ const CodeRequest = z.object({ email: emailField });
  * account first. The answer is the same whether or not an account existed.
  */
 export const POST = handleErrors(async (request: Request) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-sign-in');
   const { email } = await readBody(request, CodeRequest);
   await writeCookies([await sendNativeEmailCode(email, clientAddress(request.headers))]);
   return jsonResponse({ sent: true }, 202);

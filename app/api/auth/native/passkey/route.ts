@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { z } from 'zod';
 import { emailField } from '@/lib/email/address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { signInWithNativePasskey } from '@/lib/layers/cognito-native/sign-in';
 import { replaceSession, writeCookies } from '@/lib/session/current';
 
@@ -13,7 +13,7 @@ const PasskeyAnswer = z.object({ email: emailField, response: z.unknown().option
 
 /** POST {email, response}: the browser's assertion for the pending challenge; Cognito verifies it. */
 export const POST = handleErrors(async (request: Request) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-sign-in');
   const { email, response } = await readBody(request, PasskeyAnswer, 16 * 1024);
   const signedIn = await signInWithNativePasskey(await cookies(), email, response);
   await replaceSession(signedIn.cookies);

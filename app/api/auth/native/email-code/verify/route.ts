@@ -2,7 +2,7 @@ import { cookies } from 'next/headers';
 import { z } from 'zod';
 import { emailField } from '@/lib/email/address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { signInWithNativeEmailCode } from '@/lib/layers/cognito-native/sign-in';
 import { replaceSession, writeCookies } from '@/lib/session/current';
 
@@ -13,7 +13,7 @@ const CodeSignIn = z.object({ email: emailField, code: z.unknown().optional() })
 
 /** POST {email, code}: signs in (or up) with the code Cognito emailed; says whether to offer a passkey. */
 export const POST = handleErrors(async (request: Request) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-sign-in');
   const { email, code } = await readBody(request, CodeSignIn);
   const signedIn = await signInWithNativeEmailCode(await cookies(), email, code);
   await replaceSession(signedIn.cookies);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { emailField } from '@/lib/email/address';
 import { clientAddress } from '@/lib/http/client-address';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
-import { requireCognitoNativeLayer } from '@/lib/layers/cognito-native/mode';
+import { requireRoute } from '@/lib/layers';
 import { startNativePasskeySignIn } from '@/lib/layers/cognito-native/sign-in';
 import { writeCookies } from '@/lib/session/current';
 
@@ -15,7 +15,7 @@ const PasskeyStart = z.object({ email: emailField });
  * Cognito's session stays sealed in this browser's cookie for the answer.
  */
 export const POST = handleErrors(async (request: Request) => {
-  requireCognitoNativeLayer();
+  requireRoute('native-sign-in');
   const { email } = await readBody(request, PasskeyStart);
   const { options, cookie } = await startNativePasskeySignIn(email, clientAddress(request.headers));
   await writeCookies([cookie]);
