@@ -18,7 +18,7 @@ export const LOGIN_WORDS = {
   codeHeading: 'Check your email',
   codeLabel: (digits = 6) => `${digits}-digit code`,
   codeSent: (email: string, digits = 6, validity = '10 minutes') =>
-    `We sent a ${digits}-digit code to ${email}. It is valid for ${validity}.`,
+    `We sent ${digits === 8 ? 'an' : 'a'} ${digits}-digit code to ${email}. It is valid for ${validity}.`,
   codeResent: (email: string) => `We sent a new code to ${email}. Use the newest one.`,
   sendingCode: 'Sending a code…',
   sendingNewCode: 'Sending a new code…',
