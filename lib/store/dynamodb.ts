@@ -83,6 +83,8 @@ const fromItem = (item: Record<string, unknown>): StoredPasskey => {
     transports: row.transports,
     deviceType: row.deviceType,
     backedUp: row.backedUp,
+    // Passkeys stored before the AAGUID was kept have none.
+    aaguid: row.aaguid ?? null,
     name: row.name,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
@@ -187,6 +189,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
               transports: passkey.transports,
               deviceType: passkey.deviceType,
               backedUp: passkey.backedUp,
+              aaguid: passkey.aaguid ?? undefined,
               name: passkey.name,
               [ownerIndex.sortKey]: passkey.createdAt,
               lastUsedAt: passkey.lastUsedAt,

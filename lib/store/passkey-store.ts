@@ -16,6 +16,8 @@ export interface StoredPasskey {
   transports: string[];
   deviceType: string;
   backedUp: boolean;
+  /** The authenticator's model from its registration, which names its provider; null when hidden or unknown. */
+  aaguid: string | null;
   name: string;
   createdAt: number;
   lastUsedAt: number | null;

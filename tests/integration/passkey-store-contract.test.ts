@@ -66,6 +66,7 @@ function passkey(overrides: Partial<StoredPasskey> = {}): StoredPasskey {
     transports: ['internal', 'hybrid'],
     deviceType: 'multiDevice',
     backedUp: true,
+    aaguid: 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd',
     name: 'Laptop',
     createdAt: Date.now(),
     lastUsedAt: null,
@@ -135,6 +136,15 @@ describe.each(['in memory', 'on disk'] as const)('the DynamoDB store on dynalite
       expect(await store.findPasskey(unique())).toBeNull();
       expect(await store.listPasskeys(first.userSub)).toEqual([first, second]);
       expect(await store.listPasskeys('sub-nobody')).toEqual([]);
+    });
+
+    it('keep the AAGUID the registration named, and read none back where the browser hid it', async () => {
+      const named = passkey();
+      const hidden = passkey({ aaguid: null });
+      await store.insertPasskey(named);
+      await store.insertPasskey(hidden);
+      expect((await store.findPasskey(named.id))?.aaguid).toBe('fbfc3007-154e-4ecc-8c0b-6e020557d7bd');
+      expect((await store.findPasskey(hidden.id))?.aaguid).toBeNull();
     });
 
     it('are renamed and deleted by their owner only; a deleted one is gone from find and list at once', async () => {

@@ -162,6 +162,7 @@ export async function finishPasskeyRegistration(
     transports: knownTransports(credential.transports),
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
+    aaguid,
     name: printableName(requestedName) ?? passkeyName(newPasskeyName(aaguid, userAgent)),
     createdAt: Date.now(),
     lastUsedAt: null,
