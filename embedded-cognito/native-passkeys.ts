@@ -6,6 +6,7 @@ import {
   type AuthenticatorTransport,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import {
   CognitoError,
   InvalidParameterError,
@@ -144,28 +145,15 @@ function rpIdHashMatches(authData: Buffer, rpId: string): boolean {
   return authData.length >= 32 && authData.subarray(0, 32).equals(sha256(rpId));
 }
 
-/** authData from a 'none'-style attestation object without decoding all of CBOR: the library decodes it properly later. */
+/** authData of a registration response's attestation object, or null if it does not decode. */
 function authDataOfAttestation(attestationObject: unknown): Buffer | null {
   if (typeof attestationObject !== 'string') return null;
-  const bytes = Buffer.from(attestationObject, 'base64url');
-  const marker = Buffer.from('authData');
-  const at = bytes.indexOf(marker);
-  if (at < 0) return null;
-  let offset = at + marker.length;
-  const head = bytes[offset];
-  if (head === undefined || head >> 5 !== 2) return null;
-  const info = head & 0x1f;
-  let length = info;
-  offset += 1;
-  if (info === 24) length = bytes[offset++] ?? 0;
-  else if (info === 25) {
-    length = bytes.readUInt16BE(offset);
-    offset += 2;
-  } else if (info === 26) {
-    length = bytes.readUInt32BE(offset);
-    offset += 4;
-  } else if (info > 26) return null;
-  return bytes.subarray(offset, offset + length);
+  try {
+    const authData = decodeAttestationObject(Buffer.from(attestationObject, 'base64url')).get('authData');
+    return authData instanceof Uint8Array ? Buffer.from(authData) : null;
+  } catch {
+    return null;
+  }
 }
 
 interface PendingRegistration {
@@ -437,9 +425,6 @@ export class NativePasskeys {
     if (existing.length >= MAX_PASSKEYS_PER_USER) {
       throw new AwsError('LimitExceededException', `A user can have at most ${MAX_PASSKEYS_PER_USER} passkeys.`);
     }
-    if (existing.some((stored) => stored.CredentialId === credential.id)) {
-      throw new InvalidParameterError('This passkey is already registered for the user.');
-    }
     let verified;
     try {
       verified = await verifyRegistrationResponse({
@@ -460,6 +445,16 @@ export class NativePasskeys {
       throw new AwsError('WebAuthnCredentialNotSupportedException', 'The passkey could not be verified.');
     }
     const info = verified.registrationInfo;
+    // The id the response names must be the one the authenticator attested (the library does not compare them).
+    if (info.credential.id !== credential.id) {
+      throw new AwsError(
+        'WebAuthnCredentialNotSupportedException',
+        'The credential id does not match the attested credential.',
+      );
+    }
+    if (existing.some((stored) => stored.CredentialId === info.credential.id)) {
+      throw new InvalidParameterError('This passkey is already registered for the user.');
+    }
     const stored: StoredWebAuthnCredential = {
       CredentialId: info.credential.id,
       PublicKey: Buffer.from(info.credential.publicKey).toString('base64url'),

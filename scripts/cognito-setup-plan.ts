@@ -6,13 +6,20 @@ import {
   CUSTOM_AUTH_REQUIREMENTS,
   CUSTOM_AUTH_TRIGGERS,
   DEFAULT_REFRESH_TOKEN_DAYS,
+  litePlanRefusal,
   MAX_ID_ACCESS_TOKEN_MINUTES,
+  NATIVE_PASSKEY_REQUIREMENTS,
+  relyingPartyServesHost,
+  type FeaturePlan,
+  type WebAuthnUserVerification,
 } from '../lib/cognito/requirements';
 import type {
   AddCustomAttributesRequest,
   CreateUserPoolClientRequest,
   ExplicitAuthFlowsType,
+  GetUserPoolMfaConfigResponse,
   LambdaConfigType,
+  SetUserPoolMfaConfigRequest,
   TimeUnitsType,
   TokenValidityUnitsType,
   UpdateUserPoolClientRequest,
@@ -46,6 +53,9 @@ export const TRIGGER_INPUTS: Record<TriggerName, { flag: string; env: string }> 
   VerifyAuthChallengeResponse: { flag: '--verify-auth-challenge', env: 'VERIFY_AUTH_CHALLENGE_ARN' },
 };
 
+/** The flag that moves a Lite pool to a paid plan (native layer), named in the refusal. */
+export const FEATURE_PLAN_FLAG = '--feature-plan';
+
 const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w.-]+(:[\w.$-]+)?$/;
 
 export function isLambdaArn(value: string): boolean {
@@ -56,6 +66,17 @@ export interface SetupState {
   pool: UserPoolType;
   /** The app client to check: the configured one, else one named APP_CLIENT_NAME; null when none exists. */
   client: UserPoolClientType | null;
+  /** GetUserPoolMfaConfig: read only for the native layer (its WebAuthn configuration lives there). */
+  mfa?: GetUserPoolMfaConfigResponse;
+}
+
+/** What Cognito's native passkeys need beyond the pool: where the app runs, and the operator's consent. */
+export interface NativePasskeySetup {
+  /** The app's host (APP_ORIGIN): the relying party ID, unless the pool's serves it already. */
+  appHost: string;
+  userVerification: WebAuthnUserVerification;
+  /** A Lite pool moves to this plan only when asked (`--feature-plan`): it changes the bill. */
+  upgradeFeaturePlanTo: FeaturePlan | null;
 }
 
 export interface SetupRequirements {
@@ -63,11 +84,14 @@ export interface SetupRequirements {
   triggers: TriggerArns;
   /** The app's absolute session lifetime: a refresh token that dies sooner signs users out early. */
   sessionLifetimeSeconds: number;
+  /** Set for the Cognito-native passkey layer (PASSKEY_LAYER=cognito-native): no triggers, USER_AUTH. */
+  native?: NativePasskeySetup;
 }
 
 export type SetupStep =
   | { kind: 'add-custom-attribute'; summary: string; request: AddCustomAttributesRequest }
   | { kind: 'update-pool'; summary: string; changes: string[]; request: UpdateUserPoolRequest }
+  | { kind: 'set-mfa-config'; summary: string; changes: string[]; request: SetUserPoolMfaConfigRequest }
   | { kind: 'create-client'; summary: string; request: CreateUserPoolClientRequest }
   | { kind: 'update-client'; summary: string; changes: string[]; request: UpdateUserPoolClientRequest };
 
@@ -131,6 +155,16 @@ const CLIENT_UPDATE_FIELDS: Record<Exclude<keyof UpdateUserPoolClientRequest, 'U
   RefreshTokenRotation: true,
 };
 
+// Every field SetUserPoolMfaConfig accepts, from GetUserPoolMfaConfig: like UpdateUserPool, what a
+// request leaves out is not kept.
+const MFA_CONFIG_FIELDS: Record<Exclude<keyof SetUserPoolMfaConfigRequest, 'UserPoolId'>, true> = {
+  SmsMfaConfiguration: true,
+  SoftwareTokenMfaConfiguration: true,
+  EmailMfaConfiguration: true,
+  MfaConfiguration: true,
+  WebAuthnConfiguration: true,
+};
+
 function copyFields<T extends object>(source: object, fields: Record<string, true>): Partial<T> {
   const copy: Record<string, unknown> = {};
   for (const field of Object.keys(fields)) {
@@ -169,6 +203,19 @@ export function clientUpdateRequest(
   };
 }
 
+/** SetUserPoolMfaConfig with the pool's whole current MFA and WebAuthn configuration, and `changes` on top. */
+export function mfaConfigRequest(
+  userPoolId: string,
+  current: GetUserPoolMfaConfigResponse | undefined,
+  changes: Partial<SetUserPoolMfaConfigRequest>,
+): SetUserPoolMfaConfigRequest {
+  return {
+    ...copyFields<SetUserPoolMfaConfigRequest>(current ?? {}, MFA_CONFIG_FIELDS),
+    ...changes,
+    UserPoolId: userPoolId,
+  };
+}
+
 const SECONDS_PER: Record<TimeUnitsType, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
 /** A token lifetime in seconds, with Cognito's defaults for what the client leaves unset. */
@@ -189,12 +236,16 @@ function describeSeconds(seconds: number): string {
 }
 
 /** What a new app client for this app looks like. */
-export function appClientRequest(userPoolId: string, sessionLifetimeSeconds: number): CreateUserPoolClientRequest {
+export function appClientRequest(
+  userPoolId: string,
+  sessionLifetimeSeconds: number,
+  flows: readonly ExplicitAuthFlowsType[] = APP_AUTH_FLOWS,
+): CreateUserPoolClientRequest {
   return {
     UserPoolId: userPoolId,
     ClientName: APP_CLIENT_NAME,
     GenerateSecret: true,
-    ExplicitAuthFlows: [...APP_AUTH_FLOWS],
+    ExplicitAuthFlows: [...flows],
     PreventUserExistenceErrors: 'ENABLED',
     EnableTokenRevocation: true,
     IdTokenValidity: MAX_ID_ACCESS_TOKEN_MINUTES,
@@ -267,6 +318,7 @@ function planPoolUpdate(pool: UserPoolType, wanted: TriggerArns, plan: SetupPlan
 
 function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan): void {
   const { client, pool } = state;
+  const appFlows = needs.native ? NATIVE_PASSKEY_REQUIREMENTS.authFlows : APP_AUTH_FLOWS;
   if (!client || !client.ClientSecret) {
     if (client) {
       plan.notes.push(
@@ -276,7 +328,7 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
     plan.steps.push({
       kind: 'create-client',
       summary: `create the app client ${APP_CLIENT_NAME} with a secret and exactly the flows the app uses`,
-      request: appClientRequest(pool.Id!, needs.sessionLifetimeSeconds),
+      request: appClientRequest(pool.Id!, needs.sessionLifetimeSeconds, appFlows),
     });
     return;
   }
@@ -284,12 +336,12 @@ function planClient(state: SetupState, needs: SetupRequirements, plan: SetupPlan
   const changes: string[] = [];
   const update: Partial<UpdateUserPoolClientRequest> = {};
   const flows = client.ExplicitAuthFlows ?? [];
-  const missing = APP_AUTH_FLOWS.filter((flow) => !flows.includes(flow));
+  const missing = appFlows.filter((flow) => !flows.includes(flow));
   if (missing.length > 0) {
     update.ExplicitAuthFlows = [...flows, ...missing];
     changes.push(`auth flows: add ${missing.join(', ')}`);
   }
-  const extra = flows.filter((flow) => !APP_AUTH_FLOWS.includes(flow));
+  const extra = flows.filter((flow) => !appFlows.includes(flow));
   if (extra.length > 0) {
     plan.notes.push(
       `the client also allows ${extra.join(', ')}, which this app does not use; kept, in case another app relies on them`,
@@ -365,11 +417,109 @@ export function planCognitoSetup(state: SetupState, needs: SetupRequirements): S
       plan.blockers.push(`${TRIGGER_INPUTS[trigger].flag}: "${arn}" is not a Lambda function ARN`);
     }
   }
+  if (needs.native && state.pool.UserPoolTier === 'LITE' && !needs.native.upgradeFeaturePlanTo) {
+    // Cognito refuses every native setting on Lite: the plan changes nothing, not even the client.
+    plan.blockers.push(
+      litePlanRefusal(
+        `run again with ${FEATURE_PLAN_FLAG}=essentials to move it to Essentials (billed per monthly active user), or choose another PASSKEY_LAYER`,
+      ),
+    );
+  }
   if (plan.blockers.length > 0) return plan;
   planCustomAttributes(state.pool, plan);
-  planPoolUpdate(state.pool, needs.triggers, plan);
+  if (needs.native) planNativePasskeys(state, needs.native, plan);
+  else planPoolUpdate(state.pool, needs.triggers, plan);
   planClient(state, needs, plan);
   return plan;
+}
+
+/**
+ * Cognito's native passkeys: the Essentials or Plus plan, the sign-in policy's first factors,
+ * the WebAuthn relying party and user verification (SetUserPoolMfaConfig), and no triggers.
+ */
+function planNativePasskeys(state: SetupState, native: NativePasskeySetup, plan: SetupPlan): void {
+  const { pool, mfa } = state;
+  const needs = NATIVE_PASSKEY_REQUIREMENTS;
+  const poolChanges: Partial<UpdateUserPoolRequest> = {};
+  const changes: string[] = [];
+
+  const tier = pool.UserPoolTier;
+  if (tier === 'LITE' && native.upgradeFeaturePlanTo) {
+    poolChanges.UserPoolTier = native.upgradeFeaturePlanTo;
+    changes.push(
+      `feature plan: LITE -> ${native.upgradeFeaturePlanTo} (as ${FEATURE_PLAN_FLAG} asked; billed per monthly active user)`,
+    );
+  } else if (tier === undefined) {
+    plan.notes.push("the pool reports no feature plan; Cognito's own passkeys need Essentials or Plus");
+  }
+
+  const factors = pool.Policies?.SignInPolicy?.AllowedFirstAuthFactors ?? ['PASSWORD'];
+  const missingFactors = needs.firstAuthFactors.filter((factor) => !factors.includes(factor));
+  if (missingFactors.length > 0) {
+    poolChanges.Policies = {
+      ...structuredClone(pool.Policies),
+      SignInPolicy: { AllowedFirstAuthFactors: [...factors, ...missingFactors] },
+    };
+    changes.push(`first sign-in factors: add ${missingFactors.join(', ')}`);
+  }
+  if (changes.length > 0) {
+    plan.steps.push({
+      kind: 'update-pool',
+      summary:
+        'let users sign in with a passkey, an email code or the password (the rest of the pool configuration is sent back unchanged)',
+      changes,
+      request: poolUpdateRequest(pool, poolChanges),
+    });
+  }
+
+  const current = mfa?.WebAuthnConfiguration;
+  const webAuthnChanges: string[] = [];
+  let relyingPartyId = current?.RelyingPartyId;
+  if (!relyingPartyId) {
+    relyingPartyId = native.appHost;
+    webAuthnChanges.push(`WebAuthn relying party: ${relyingPartyId} (the app's host)`);
+  } else if (!relyingPartyServesHost(relyingPartyId, native.appHost)) {
+    webAuthnChanges.push(
+      `WebAuthn relying party: ${relyingPartyId} -> ${native.appHost} (the app's host; passkeys registered for ${relyingPartyId} cannot sign in here)`,
+    );
+    relyingPartyId = native.appHost;
+  }
+  if (current?.UserVerification !== native.userVerification) {
+    webAuthnChanges.push(
+      `WebAuthn user verification: ${current?.UserVerification ?? 'unset'} -> ${native.userVerification}`,
+    );
+  }
+  if (webAuthnChanges.length > 0) {
+    plan.steps.push({
+      kind: 'set-mfa-config',
+      summary: 'configure passkeys (the pool’s MFA settings are sent back unchanged)',
+      changes: webAuthnChanges,
+      request: mfaConfigRequest(pool.Id!, mfa, {
+        WebAuthnConfiguration: {
+          ...current,
+          RelyingPartyId: relyingPartyId,
+          UserVerification: native.userVerification,
+        },
+      }),
+    });
+  }
+
+  if (mfa?.MfaConfiguration === 'ON') {
+    plan.blockers.push(
+      'the pool requires MFA of every user, and Cognito offers no passkey or email-code sign-in to users who must use MFA: set the pool’s MFA to optional or off (SetUserPoolMfaConfig MfaConfiguration)',
+    );
+  }
+  if (pool.EmailConfiguration?.EmailSendingAccount !== 'DEVELOPER') {
+    plan.notes.push(
+      'the pool sends email with Cognito’s default sender, which allows only a few messages a day per pool; the email codes of sign-up and sign-in need more in production: send with Amazon SES (EmailConfiguration EmailSendingAccount DEVELOPER)',
+    );
+  }
+  const triggers = TRIGGERS.filter((trigger) => pool.LambdaConfig?.[trigger]);
+  if (triggers.length > 0) {
+    plan.notes.push(
+      `the pool has the ${triggers.join(', ')} trigger${triggers.length > 1 ? 's' : ''}, which Cognito's own passkeys do not use; kept, in case another layer or app relies on them`,
+    );
+  }
 }
 
 /** The plan as lines for a person to read. */
@@ -384,8 +534,7 @@ export function describePlan(plan: SetupPlan): string[] {
   }
   for (const [index, step] of plan.steps.entries()) {
     lines.push(`${index + 1}. ${step.summary}`);
-    if (step.kind === 'update-pool' || step.kind === 'update-client')
-      for (const change of step.changes) lines.push(`   - ${change}`);
+    if ('changes' in step) for (const change of step.changes) lines.push(`   - ${change}`);
   }
   for (const blocker of plan.blockers) lines.push(`Cannot do: ${blocker}`);
   for (const note of plan.notes) lines.push(`Note: ${note}`);

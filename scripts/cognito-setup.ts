@@ -1,9 +1,11 @@
 /**
  * `npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN --create-auth-challenge=ARN
- * --verify-auth-challenge=ARN]`: checks the configured pool and app client against what the app
- * needs (scripts/cognito-setup-plan.ts), prints the plan, makes the changes only with --apply, and prints
- * the .env lines for the pool and client. Idempotent: a second run finds nothing to change.
- * With no pool configured it works on the embedded Cognito, like `npm run users:add`.
+ * --verify-auth-challenge=ARN] [--layer=cognito-native [--feature-plan=essentials]
+ * [--user-verification=preferred]]`: checks the configured pool and app client against what the
+ * app needs (lib/cognito/requirements.ts, planned by scripts/cognito-setup-plan.ts), prints the
+ * plan, makes the changes only with --apply, and prints the .env lines for the pool and client.
+ * Idempotent: a second run finds nothing to change. With no pool configured it works on the
+ * embedded Cognito, like `npm run users:add`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadEnvConfig } from '@next/env';
@@ -12,15 +14,26 @@ import {
   CreateUserPoolClientCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
+  GetUserPoolMfaConfigCommand,
   ListUserPoolClientsCommand,
+  SetUserPoolMfaConfigCommand,
   UpdateUserPoolClientCommand,
   UpdateUserPoolCommand,
   type CognitoIdentityProviderClient,
   type UserPoolClientType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConfigError, parseConfig } from '../lib/config';
-import { APP_CLIENT_NAME } from '../lib/cognito/requirements';
 import {
+  APP_CLIENT_NAME,
+  isPasskeyLayerName,
+  NATIVE_PASSKEY_REQUIREMENTS,
+  PASSKEY_LAYER_SIGN_IN,
+  type FeaturePlan,
+  type PasskeyLayerName,
+  type WebAuthnUserVerification,
+} from '../lib/cognito/requirements';
+import {
+  FEATURE_PLAN_FLAG,
   TRIGGERS,
   challengeKeySetReport,
   TRIGGER_INPUTS,
@@ -28,16 +41,24 @@ import {
   environmentLines,
   planCognitoSetup,
   type SetupPlan,
+  type SetupRequirements,
   type SetupState,
   type TriggerArns,
 } from './cognito-setup-plan';
 import { quietAwsSdkNotices } from './lifecycle.mjs';
 
+const LAYERS = Object.keys(PASSKEY_LAYER_SIGN_IN) as PasskeyLayerName[];
+const PAID_PLANS = NATIVE_PASSKEY_REQUIREMENTS.featurePlans.map((plan) => plan.toLowerCase());
+
 const USAGE = `usage: npm run cognito:setup [-- --apply] [--define-auth-challenge=ARN] [--create-auth-challenge=ARN] [--verify-auth-challenge=ARN]
+       npm run cognito:setup [-- --apply] --layer=cognito-native [${FEATURE_PLAN_FLAG}=essentials] [--user-verification=required|preferred]
   Checks the pool and app client configured in the environment (.env), prints what the app still
   needs, and changes them only with --apply. The ARNs (or ${TRIGGERS.map((t) => TRIGGER_INPUTS[t].env).join(', ')})
   name the trigger functions infra/ deployed. With AUTH_CHALLENGE_PUBLIC_KEYS (the verify function's
-  key set) it also checks that the set holds the app's signing key.`;
+  key set) it also checks that the set holds the app's signing key.
+  --layer (or PASSKEY_LAYER): ${LAYERS.join(', ')}. cognito-native needs no triggers: it sets up
+  Cognito's own passkeys (USER_AUTH) on an Essentials or Plus pool; a Lite pool is refused unless
+  ${FEATURE_PLAN_FLAG}=${PAID_PLANS.join('|')} says to move it to that (paid) plan.`;
 
 /** Stands in for COGNITO_CLIENT_ID while the configuration is checked, when no client is configured yet. */
 const CLIENT_ID_PLACEHOLDER = 'notconfigured';
@@ -51,10 +72,41 @@ function stop(message: string, code = 1): never {
 interface Options {
   apply: boolean;
   triggers: TriggerArns;
+  layer: PasskeyLayerName | null;
+  upgradeFeaturePlanTo: FeaturePlan | null;
+  userVerification: WebAuthnUserVerification;
 }
 
+/** The value options, each checked as it is read. */
+const VALUE_OPTIONS: Record<string, (options: Options, value: string) => void> = {
+  '--layer': (options, value) => {
+    if (!isPasskeyLayerName(value)) stop(`--layer must be one of ${LAYERS.join(', ')}`);
+    options.layer = value;
+  },
+  [FEATURE_PLAN_FLAG]: (options, value) => {
+    if (!PAID_PLANS.includes(value.toLowerCase())) stop(`${FEATURE_PLAN_FLAG} must be ${PAID_PLANS.join(' or ')}`);
+    options.upgradeFeaturePlanTo = value.toUpperCase() as FeaturePlan;
+  },
+  '--user-verification': (options, value) => {
+    if (value !== 'required' && value !== 'preferred') stop('--user-verification must be required or preferred');
+    options.userVerification = value;
+  },
+};
+
 function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
-  const options: Options = { apply: false, triggers: {} };
+  const options: Options = {
+    apply: false,
+    triggers: {},
+    layer: null,
+    upgradeFeaturePlanTo: null,
+    userVerification: NATIVE_PASSKEY_REQUIREMENTS.userVerification,
+  };
+  // The app's own setting, until the configuration parses it (then: config.passkeyLayer).
+  const layerFromEnv = env.PASSKEY_LAYER?.trim();
+  if (layerFromEnv) {
+    if (!isPasskeyLayerName(layerFromEnv)) stop(`PASSKEY_LAYER must be one of ${LAYERS.join(', ')}`);
+    options.layer = layerFromEnv;
+  }
   for (const trigger of TRIGGERS) {
     const fromEnv = env[TRIGGER_INPUTS[trigger].env]?.trim();
     if (fromEnv) options.triggers[trigger] = fromEnv;
@@ -66,6 +118,13 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
       continue;
     }
     if (flag === '--help' || flag === '-h') stop(USAGE, 0);
+    const valueOption = VALUE_OPTIONS[flag];
+    if (valueOption) {
+      const value = inline ?? args[++i];
+      if (!value) stop(`${flag} needs a value\n${USAGE}`);
+      valueOption(options, value);
+      continue;
+    }
     const trigger = TRIGGERS.find((t) => TRIGGER_INPUTS[t].flag === flag);
     if (!trigger) stop(`unknown option ${flag}\n${USAGE}`);
     const value = inline ?? args[++i];
@@ -152,10 +211,16 @@ async function readState(
   cognito: CognitoIdentityProviderClient,
   userPoolId: string,
   clientId: string | null,
+  native: boolean,
 ): Promise<SetupState> {
   const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
   if (!UserPool) throw new Error(`user pool ${userPoolId} was not described`);
-  return { pool: UserPool, client: await findAppClient(cognito, userPoolId, clientId) };
+  const client = await findAppClient(cognito, userPoolId, clientId);
+  if (!native) return { pool: UserPool, client };
+  const { $metadata: _metadata, ...mfa } = await cognito.send(
+    new GetUserPoolMfaConfigCommand({ UserPoolId: userPoolId }),
+  );
+  return { pool: UserPool, client, mfa };
 }
 
 /** Runs the plan's steps in order; returns the client the app should use afterwards. */
@@ -165,6 +230,7 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
     console.log(`Applying: ${step.summary}`);
     if (step.kind === 'add-custom-attribute') await cognito.send(new AddCustomAttributesCommand(step.request));
     if (step.kind === 'update-pool') await cognito.send(new UpdateUserPoolCommand(step.request));
+    if (step.kind === 'set-mfa-config') await cognito.send(new SetUserPoolMfaConfigCommand(step.request));
     if (step.kind === 'update-client')
       appClient = (await cognito.send(new UpdateUserPoolClientCommand(step.request))).UserPoolClient ?? appClient;
     if (step.kind === 'create-client')
@@ -177,8 +243,9 @@ async function applyPlan(cognito: CognitoIdentityProviderClient, plan: SetupPlan
  * Self-hosted passkeys keep their state in the stack's DynamoDB table: its name comes in
  * DYNAMODB_TABLE (infra/'s NextStep output passes it), else a reminder is printed.
  */
-function passkeyStoreLines(embedded: boolean, table: string | undefined): string[] {
-  if (embedded || process.env.CORBADO_PROJECT_ID?.trim()) return [];
+function passkeyStoreLines(embedded: boolean, native: boolean, table: string | undefined): string[] {
+  // Cognito's native passkeys need no store; Corbado keeps its own.
+  if (embedded || native || process.env.CORBADO_PROJECT_ID?.trim()) return [];
   return table
     ? [`DYNAMODB_TABLE=${table}`]
     : ['# Self-hosted passkeys keep their state in DynamoDB: DYNAMODB_TABLE=<infra/ output PasskeyTableName>'];
@@ -201,10 +268,26 @@ async function main(): Promise<void> {
     // Imported only now: the Cognito client reads the configuration on first use.
     const { cognitoClient } = await import('../lib/cognito/client');
     const cognito = cognitoClient();
-    const needs = { triggers: options.triggers, sessionLifetimeSeconds: config.session.absoluteTimeoutSeconds };
+    const native = options.layer !== null && PASSKEY_LAYER_SIGN_IN[options.layer] === 'native';
+    const needs: SetupRequirements = {
+      triggers: options.triggers,
+      sessionLifetimeSeconds: config.session.absoluteTimeoutSeconds,
+      ...(native
+        ? {
+            native: {
+              appHost: config.relyingParty.id,
+              userVerification: options.userVerification,
+              upgradeFeaturePlanTo: options.upgradeFeaturePlanTo,
+            },
+          }
+        : {}),
+    };
 
-    console.log(`Checking user pool ${config.cognito.userPoolId}${embedded ? ' (embedded Cognito)' : ''}.`);
-    const state = await readState(cognito, config.cognito.userPoolId, clientId);
+    console.log(
+      `Checking user pool ${config.cognito.userPoolId}${embedded ? ' (embedded Cognito)' : ''}` +
+        (native ? ` for Cognito's own passkeys (relying party ${config.relyingParty.id}).` : '.'),
+    );
+    const state = await readState(cognito, config.cognito.userPoolId, clientId, native);
     const plan = planCognitoSetup(state, needs);
     for (const line of describePlan(plan)) console.log(line);
 
@@ -212,7 +295,7 @@ async function main(): Promise<void> {
     if (options.apply && plan.steps.length > 0) {
       client = await applyPlan(cognito, plan, client);
       const after = planCognitoSetup(
-        await readState(cognito, config.cognito.userPoolId, client?.ClientId ?? clientId),
+        await readState(cognito, config.cognito.userPoolId, client?.ClientId ?? clientId, native),
         needs,
       );
       if (after.steps.length > 0)
@@ -220,7 +303,7 @@ async function main(): Promise<void> {
       console.log(
         `Applied ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}; a second run finds nothing to change.`,
       );
-      const triggersChanged = plan.steps.some((step) => step.kind === 'update-pool');
+      const triggersChanged = !native && plan.steps.some((step) => step.kind === 'update-pool');
       if (triggersChanged && !embedded) {
         console.log(
           'Cognito may invoke the functions only with a resource policy allowing it: infra/ adds one per function; for functions deployed otherwise, run for each:\n' +
@@ -240,12 +323,15 @@ async function main(): Promise<void> {
         clientSecret: client.ClientSecret ?? null,
         endpoint: embedded ? null : config.cognito.endpoint,
       });
-      for (const line of [...lines, ...passkeyStoreLines(embedded, passkeyTable), ...generatedSecrets])
+      for (const line of [...lines, ...passkeyStoreLines(embedded, native, passkeyTable), ...generatedSecrets])
         console.log(line);
       if (embedded) console.log('# (embedded Cognito: `npm run dev` sets these by itself; shown for other tools)');
     }
-    // The function's key set is checked only when given here: cognito:setup cannot read it from Lambda.
-    const keys = challengeKeySetReport(process.env.AUTH_CHALLENGE_PUBLIC_KEYS, config.authChallenge.privateKey);
+    // The function's key set is checked only when given here: cognito:setup cannot read it from
+    // Lambda. Cognito's native passkeys use no function.
+    const keys = native
+      ? { lines: [], blocker: null }
+      : challengeKeySetReport(process.env.AUTH_CHALLENGE_PUBLIC_KEYS, config.authChallenge.privateKey);
     for (const line of keys.lines) console.log(line);
     if (keys.blocker) console.log(`Cannot do: ${keys.blocker}`);
     if (plan.blockers.length > 0 || keys.blocker) process.exitCode = 2;

@@ -8,6 +8,10 @@
  *   -c createAppClient=false                                  keep your own app client (then run cognito:setup)
  *   -c tokenValidityMinutes=60  -c refreshTokenValidityDays=30  -c stackName=CognitoPasskeys
  *   -c userPoolName=cognito-passkeys  -c lambdasDir=../dist/lambdas
+ *
+ * Cognito's own passkeys (the app's PASSKEY_LAYER=cognito-native): no functions, no key, no table:
+ *   -c passkeyLayer=cognito-native -c relyingPartyId=app.example.com   required: the app's host
+ *   -c featurePlan=essentials|plus (essentials; lite is refused)  -c userVerification=required|preferred
  */
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';

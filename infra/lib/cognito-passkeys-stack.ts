@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,12 +9,14 @@ import type { Construct } from 'constructs';
 import {
   APP_CLIENT_NAME,
   APP_CUSTOM_ATTRIBUTES,
-  CUSTOM_AUTH_REQUIREMENTS,
+  NATIVE_PASSKEY_REQUIREMENTS,
+  poolRequirements,
   type CustomAuthTrigger,
   type ExplicitAuthFlow,
+  type FirstAuthFactor,
 } from '../../lib/cognito/requirements';
 import { PASSKEY_TABLE } from '../../lib/store/dynamodb-table';
-import type { DeploymentSettings } from './settings';
+import type { DeploymentSettings, NativePasskeySettings } from './settings';
 
 /**
  * Everything AWS-side the passkey app needs, for a new user pool or attached to an existing one:
@@ -33,6 +35,10 @@ import type { DeploymentSettings } from './settings';
  * - the DynamoDB table of the self-hosted passkey layer (lib/store/dynamodb-table.ts defines its
  *   keys for the app and this stack alike), kept when the stack is deleted, and a second managed
  *   policy with exactly the calls the app makes on it.
+ *
+ * With passkeyLayer=cognito-native, Cognito's own passkeys instead: no function and no table; a new
+ * pool on the Essentials (or Plus) plan with the WebAuthn relying party, user verification and the
+ * sign-in policy of lib/cognito/requirements.ts; a client with USER_AUTH.
  */
 
 /** The IAM-authorized Cognito calls the app makes (the others authenticate with the client secret). */
@@ -70,26 +76,51 @@ function clientAuthFlows(flows: readonly ExplicitAuthFlow[]): cognito.AuthFlow {
   ) as cognito.AuthFlow;
 }
 
+/** The first sign-in factors as the L2 pool takes them (the CDK construct insists on the password). */
+function firstAuthFactors(factors: readonly FirstAuthFactor[]): cognito.AllowedFirstAuthFactors {
+  return {
+    password: factors.includes('PASSWORD'),
+    emailOtp: factors.includes('EMAIL_OTP'),
+    passkey: factors.includes('WEB_AUTHN'),
+  };
+}
+
+/** The CDK construct options of Cognito's own passkeys on a new pool. */
+function nativePasskeyPoolProps(native: NativePasskeySettings): Partial<cognito.UserPoolProps> {
+  return {
+    featurePlan: native.featurePlan as cognito.FeaturePlan,
+    signInPolicy: { allowedFirstAuthFactors: firstAuthFactors(NATIVE_PASSKEY_REQUIREMENTS.firstAuthFactors) },
+    passkeyRelyingPartyId: native.relyingPartyId,
+    passkeyUserVerification: native.userVerification as cognito.PasskeyUserVerification,
+  };
+}
+
 export class CognitoPasskeysStack extends Stack {
   readonly userPool: cognito.IUserPool;
-  readonly triggers: Record<TriggerName, lambda.Function>;
+  /** The CUSTOM_AUTH functions; null with Cognito's own passkeys, which use none. */
+  readonly triggers: Record<TriggerName, lambda.Function> | null;
   readonly appClient: cognito.UserPoolClient | null;
-  readonly passkeyTable: dynamodb.Table;
+  /** The self-hosted layer's table; null with Cognito's own passkeys, which keep nothing here. */
+  readonly passkeyTable: dynamodb.Table | null;
 
   constructor(scope: Construct, id: string, settings: DeploymentSettings, props: StackProps = {}) {
     super(scope, id, {
-      description: 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client',
+      description: settings.native
+        ? "Passkey-first sign-in on Amazon Cognito: a pool and app client for Cognito's own passkeys"
+        : 'Passkey-first sign-in on Amazon Cognito: CUSTOM_AUTH triggers, pool and app client',
       ...props,
     });
 
-    this.triggers = {
-      DefineAuthChallenge: this.triggerFunction('DefineAuthChallenge', settings, {}),
-      CreateAuthChallenge: this.triggerFunction('CreateAuthChallenge', settings, {}),
-      VerifyAuthChallengeResponse: this.triggerFunction('VerifyAuthChallengeResponse', settings, {
-        // One line: Lambda environment values are plain strings; the handler turns \n back into newlines.
-        AUTH_CHALLENGE_PUBLIC_KEYS: settings.authChallengePublicKeysPem.trim().replace(/\n/g, '\\n'),
-      }),
-    };
+    this.triggers = settings.native
+      ? null
+      : {
+          DefineAuthChallenge: this.triggerFunction('DefineAuthChallenge', settings, {}),
+          CreateAuthChallenge: this.triggerFunction('CreateAuthChallenge', settings, {}),
+          VerifyAuthChallengeResponse: this.triggerFunction('VerifyAuthChallengeResponse', settings, {
+            // One line: Lambda environment values are plain strings; the handler turns \n back into newlines.
+            AUTH_CHALLENGE_PUBLIC_KEYS: settings.authChallengePublicKeysPem.trim().replace(/\n/g, '\\n'),
+          }),
+        };
 
     this.userPool = settings.existingUserPoolId
       ? this.attachToExistingPool(settings.existingUserPoolId)
@@ -106,6 +137,27 @@ export class CognitoPasskeysStack extends Stack {
         }),
       ],
     });
+
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    if (this.appClient) new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
+    if (!this.triggers) {
+      this.passkeyTable = null;
+      new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
+      new CfnOutput(this, 'NextStep', {
+        description: settings.existingUserPoolId
+          ? "Sets up Cognito's own passkeys on the existing pool (plan, sign-in policy, relying party), then copy the printed .env lines"
+          : 'Prints the .env lines (client id and secret) for this pool; finds nothing to change',
+        value: Fn.join('', [
+          'COGNITO_USER_POOL_ID=',
+          this.userPool.userPoolId,
+          this.appClient ? Fn.join('', [' COGNITO_CLIENT_ID=', this.appClient.userPoolClientId]) : '',
+          ` APP_ORIGIN=https://${settings.native!.relyingPartyId}`,
+          ' npm run cognito:setup -- --apply --layer=cognito-native',
+          settings.native!.userVerification === 'preferred' ? ' --user-verification=preferred' : '',
+        ]),
+      });
+      return;
+    }
 
     this.passkeyTable = this.createPasskeyTable();
     const indexArn = `${this.passkeyTable.tableArn}/index/${PASSKEY_TABLE.ownerIndex.name}`;
@@ -124,8 +176,6 @@ export class CognitoPasskeysStack extends Stack {
       ],
     });
 
-    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
-    if (this.appClient) new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
     for (const [name, fn] of Object.entries(this.triggers))
       new CfnOutput(this, `${name}FunctionArn`, { value: fn.functionArn });
     new CfnOutput(this, 'AppPolicyArn', { value: appPolicy.managedPolicyArn });
@@ -202,19 +252,31 @@ export class CognitoPasskeysStack extends Stack {
       deletionProtection: true,
       // The pool holds the users: deleting the stack must never delete them.
       removalPolicy: RemovalPolicy.RETAIN,
-      lambdaTriggers: {
-        defineAuthChallenge: this.triggers.DefineAuthChallenge,
-        createAuthChallenge: this.triggers.CreateAuthChallenge,
-        verifyAuthChallengeResponse: this.triggers.VerifyAuthChallengeResponse,
-      },
+      ...(this.triggers
+        ? {
+            lambdaTriggers: {
+              defineAuthChallenge: this.triggers.DefineAuthChallenge,
+              createAuthChallenge: this.triggers.CreateAuthChallenge,
+              verifyAuthChallengeResponse: this.triggers.VerifyAuthChallengeResponse,
+            },
+          }
+        : {}),
+      ...(settings.native ? nativePasskeyPoolProps(settings.native) : {}),
     });
+    if (settings.native) {
+      // Email codes are sign-up and sign-in here; Cognito's own sender allows only a few a day.
+      Annotations.of(pool).addWarningV2(
+        'cognito-passkeys:default-email',
+        "The pool sends its email codes with Cognito's default sender, which allows only a few messages a day: configure Amazon SES for production (EmailConfiguration DEVELOPER)",
+      );
+    }
     return pool;
   }
 
   /** A reference only: CloudFormation cannot change a pool it does not own. Cognito may invoke the functions for this pool. */
   private attachToExistingPool(userPoolId: string): cognito.IUserPool {
     const pool = cognito.UserPool.fromUserPoolId(this, 'ExistingUserPool', userPoolId);
-    for (const fn of Object.values(this.triggers)) {
+    for (const fn of Object.values(this.triggers ?? {})) {
       fn.addPermission('InvokedByCognito', {
         principal: new iam.ServicePrincipal('cognito-idp.amazonaws.com'),
         sourceArn: pool.userPoolArn,
@@ -230,7 +292,7 @@ export class CognitoPasskeysStack extends Stack {
       userPoolClientName: APP_CLIENT_NAME,
       generateSecret: true,
       // Exactly the flows the app uses (no SRP, no admin password flow).
-      authFlows: clientAuthFlows(CUSTOM_AUTH_REQUIREMENTS.authFlows),
+      authFlows: clientAuthFlows(poolRequirements(settings.native ? 'native' : 'custom-auth').authFlows),
       // The app talks to the Cognito API itself; no hosted UI, no OAuth redirects to keep safe.
       disableOAuth: true,
       preventUserExistenceErrors: true,

@@ -1,4 +1,13 @@
 import { ChallengeKeySetError, parseChallengePublicKeys } from '../../lib/cognito/challenge/keys';
+import {
+  isPasskeyLayerName,
+  litePlanRefusal,
+  NATIVE_PASSKEY_REQUIREMENTS,
+  PASSKEY_LAYER_SIGN_IN,
+  type FeaturePlan,
+  type PasskeyLayerName,
+  type WebAuthnUserVerification,
+} from '../../lib/cognito/requirements';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -27,6 +36,18 @@ export interface DeploymentSettings {
   refreshTokenDays: number;
   /** Where `npm run lambdas:build` wrote dist/lambdas/<name>/index.mjs. */
   lambdasDir: string;
+  /** The app's PASSKEY_LAYER; null: any of the CUSTOM_AUTH layers (the triggers and the table). */
+  passkeyLayer: PasskeyLayerName | null;
+  /** Cognito's own passkeys (passkeyLayer=cognito-native): no triggers, no passkey table. */
+  native: NativePasskeySettings | null;
+}
+
+export interface NativePasskeySettings {
+  /** The new pool's plan: Essentials or Plus (Lite has no passkeys). */
+  featurePlan: FeaturePlan;
+  /** The app's host (APP_ORIGIN's), where users create and use their passkeys. */
+  relyingPartyId: string;
+  userVerification: WebAuthnUserVerification;
 }
 
 export class SettingsError extends Error {
@@ -111,13 +132,48 @@ function parsePublicKeys(
   };
 }
 
+// A host name as WebAuthn takes it for a relying party ID: no scheme, port or path.
+const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function parseNative(context: Context, layer: PasskeyLayerName | null): NativePasskeySettings | null {
+  if (layer === null || PASSKEY_LAYER_SIGN_IN[layer] !== 'native') return null;
+  const plan = (text(context, 'featurePlan') ?? NATIVE_PASSKEY_REQUIREMENTS.upgradeFeaturePlan).toUpperCase();
+  if (plan === 'LITE') {
+    throw new SettingsError('featurePlan', `is lite: ${litePlanRefusal('set -c featurePlan=essentials or plus')}`);
+  }
+  if (!NATIVE_PASSKEY_REQUIREMENTS.featurePlans.includes(plan as FeaturePlan)) {
+    throw new SettingsError('featurePlan', 'must be essentials or plus');
+  }
+  const relyingPartyId = text(context, 'relyingPartyId')?.toLowerCase();
+  if (!relyingPartyId) {
+    throw new SettingsError(
+      'relyingPartyId',
+      "is missing: the app's host (APP_ORIGIN's, e.g. app.example.com), where users create and use their passkeys",
+    );
+  }
+  if (!HOST.test(relyingPartyId)) {
+    throw new SettingsError('relyingPartyId', 'must be a host name such as app.example.com (no scheme, port or path)');
+  }
+  const userVerification = text(context, 'userVerification') ?? NATIVE_PASSKEY_REQUIREMENTS.userVerification;
+  if (userVerification !== 'required' && userVerification !== 'preferred') {
+    throw new SettingsError('userVerification', 'must be required or preferred');
+  }
+  return { featurePlan: plan as FeaturePlan, relyingPartyId, userVerification };
+}
+
 export function readSettings(context: Context, infraDir: string): DeploymentSettings {
   const existingUserPoolId = text(context, 'existingUserPoolId') ?? null;
   if (existingUserPoolId && !POOL_ID.test(existingUserPoolId)) {
     throw new SettingsError('existingUserPoolId', 'is malformed (expected e.g. eu-central-1_AbCdEf123)');
   }
+  const layer = text(context, 'passkeyLayer') ?? null;
+  if (layer !== null && !isPasskeyLayerName(layer)) {
+    throw new SettingsError('passkeyLayer', `must be one of ${Object.keys(PASSKEY_LAYER_SIGN_IN).join(', ')}`);
+  }
+  const native = parseNative(context, layer);
   const lambdasDir = path.resolve(infraDir, text(context, 'lambdasDir') ?? '../dist/lambdas');
-  for (const name of LAMBDA_HANDLERS) {
+  // Cognito's own passkeys deploy no function.
+  for (const name of native ? [] : LAMBDA_HANDLERS) {
     if (!existsSync(path.join(lambdasDir, name, 'index.mjs'))) {
       throw new SettingsError(
         'lambdasDir',
@@ -128,7 +184,8 @@ export function readSettings(context: Context, infraDir: string): DeploymentSett
   const idAndAccessTokenMinutes = whole(context, 'tokenValidityMinutes', 60, 5, 60);
   return {
     stackName: text(context, 'stackName') ?? 'CognitoPasskeys',
-    ...parsePublicKeys(context),
+    // Only the verify function holds the keys; Cognito's own passkeys have none.
+    ...(native ? { authChallengePublicKeysPem: '', authChallengeKeyIds: [] } : parsePublicKeys(context)),
     existingUserPoolId,
     region: existingUserPoolId ? existingUserPoolId.split('_')[0]! : null,
     userPoolName: text(context, 'userPoolName') ?? 'cognito-passkeys',
@@ -136,5 +193,7 @@ export function readSettings(context: Context, infraDir: string): DeploymentSett
     idAndAccessTokenMinutes,
     refreshTokenDays: whole(context, 'refreshTokenValidityDays', 30, 1, 3650),
     lambdasDir,
+    passkeyLayer: layer,
+    native,
   };
 }

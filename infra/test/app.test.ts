@@ -54,6 +54,18 @@ describe('the CDK app', () => {
       'Configuration error: context authChallengePublicKeys is missing: the public half of AUTH_CHALLENGE_PRIVATE_KEY (npm run keys:challenge prints both)',
     );
   });
+
+  it('refuses a Lite pool for Cognito’s own passkeys at synth, with one line naming the plan', async () => {
+    const run = await runApp({
+      passkeyLayer: 'cognito-native',
+      relyingPartyId: 'app.example.com',
+      featurePlan: 'lite',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      "Configuration error: context featurePlan is lite: the pool is on the Lite feature plan, and Cognito's own passkeys (WebAuthn, email codes, the sign-in policy) need Essentials or Plus: set -c featurePlan=essentials or plus",
+    );
+  });
 });
 
 describe('deployment settings', () => {

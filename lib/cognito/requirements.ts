@@ -11,6 +11,19 @@
  * - `native`: Cognito's own passkeys (USER_AUTH with WEB_AUTHN, EMAIL_OTP or PASSWORD), which
  *   need the Essentials or Plus feature plan, a WebAuthn configuration and a sign-in policy, and
  *   no trigger at all.
+ *
+ * What AWS documents for the native layer (read 2026-12-07):
+ * - SignInPolicyType and WebAuthnConfigurationType: "your user pool must be in the Essentials tier
+ *   or higher"; AllowedFirstAuthFactors takes PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN
+ *   (docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignInPolicyType.html,
+ *   .../API_WebAuthnConfigurationType.html); EmailMfaConfigType, the sign-in code's message, too.
+ * - Email: AWS requires Amazon SES (EmailSendingAccount DEVELOPER) for email *MFA*
+ *   (docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-advanced-security-email-mfa.html;
+ *   CDK enforces the same only for MFA). For EMAIL_OTP as a first factor we found no such rule;
+ *   Cognito's default sender "allows only a limited number of emails each day" (EmailConfigurationType),
+ *   so the setup notes it and infra/ warns, rather than refuse.
+ * - MFA and passwordless sign-in exclude each other for a user (docs.amplify.aws, passwordless):
+ *   a pool that requires MFA offers no passkey or email-code first factor.
  */
 
 /** The name of the app client the setup and infra/ create, and find again on a later run. */

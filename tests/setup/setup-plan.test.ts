@@ -1,6 +1,19 @@
-import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
+import type {
+  GetUserPoolMfaConfigResponse,
+  UserPoolClientType,
+  UserPoolType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { clientUpdateRequest, planCognitoSetup, poolUpdateRequest } from '../../scripts/cognito-setup-plan';
+import { litePlanRefusal } from '../../lib/cognito/requirements';
+import {
+  clientUpdateRequest,
+  describePlan,
+  mfaConfigRequest,
+  planCognitoSetup,
+  poolUpdateRequest,
+  type NativePasskeySetup,
+  type SetupStep,
+} from '../../scripts/cognito-setup-plan';
 
 /**
  * The planner on configurations shaped like real DescribeUserPool / DescribeUserPoolClient answers
@@ -185,5 +198,209 @@ describe('the plan for a pool and client as AWS describes them', () => {
       { triggers, sessionLifetimeSeconds: 7 * 86400 },
     );
     expect(plan.steps.map((step) => step.kind)).toEqual(['add-custom-attribute', 'update-pool']);
+  });
+});
+
+/** GetUserPoolMfaConfig of a pool with optional TOTP and email MFA, and no passkeys yet. */
+const awsMfa: GetUserPoolMfaConfigResponse = {
+  MfaConfiguration: 'OPTIONAL',
+  SoftwareTokenMfaConfiguration: { Enabled: true },
+  EmailMfaConfiguration: { Message: 'Your code is {####}', Subject: 'Sign-in code' },
+  SmsMfaConfiguration: { SmsAuthenticationMessage: 'Code {####}' },
+};
+
+const native: NativePasskeySetup = {
+  appHost: 'app.example.com',
+  userVerification: 'required',
+  upgradeFeaturePlanTo: null,
+};
+const nativeNeeds = (overrides: Partial<NativePasskeySetup> = {}) => ({
+  triggers: {},
+  sessionLifetimeSeconds: 7 * 86400,
+  native: { ...native, ...overrides },
+});
+const stepOf = <K extends SetupStep['kind']>(steps: SetupStep[], kind: K) =>
+  steps.find((step): step is Extract<SetupStep, { kind: K }> => step.kind === kind);
+
+/** The pool and client once the native layer's setup has run on them. */
+const nativePool: UserPoolType = {
+  ...awsPool,
+  Policies: { ...awsPool.Policies, SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } },
+  SchemaAttributes: [
+    ...awsPool.SchemaAttributes!,
+    ...['createdByCorbado', 'corbadoUserId', 'hasPasskey', 'skipPasskeyOffer'].map((name) => ({
+      Name: `custom:${name}`,
+      AttributeDataType: 'String' as const,
+      Mutable: true,
+    })),
+  ],
+};
+const nativeClient: UserPoolClientType = {
+  ...awsClient,
+  ExplicitAuthFlows: [...awsClient.ExplicitAuthFlows!, 'ALLOW_USER_AUTH'],
+};
+const nativeMfa: GetUserPoolMfaConfigResponse = {
+  ...awsMfa,
+  WebAuthnConfiguration: { RelyingPartyId: 'app.example.com', UserVerification: 'required' },
+};
+
+describe('the plan for Cognito’s own passkeys (PASSKEY_LAYER=cognito-native)', () => {
+  it('on an Essentials pool: adds EMAIL_OTP and WEB_AUTHN to the first factors, sets the relying party and user verification, adds ALLOW_USER_AUTH, and asks for no trigger', () => {
+    const plan = planCognitoSetup({ pool: awsPool, client: awsClient, mfa: awsMfa }, nativeNeeds());
+    expect(plan.blockers).toEqual([]);
+    expect(plan.steps.map((step) => step.kind)).toEqual([
+      'add-custom-attribute',
+      'update-pool',
+      'set-mfa-config',
+      'update-client',
+    ]);
+    const pool = stepOf(plan.steps, 'update-pool')!;
+    expect(pool.changes).toEqual(['first sign-in factors: add EMAIL_OTP, WEB_AUTHN']);
+    // Everything else of the pool goes back as it was: triggers, password policy, tier, email.
+    expect(pool.request).toEqual(
+      poolUpdateRequest(awsPool, {
+        Policies: {
+          ...awsPool.Policies,
+          SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] },
+        },
+      }),
+    );
+    const mfa = stepOf(plan.steps, 'set-mfa-config')!;
+    expect(mfa.changes).toEqual([
+      "WebAuthn relying party: app.example.com (the app's host)",
+      'WebAuthn user verification: unset -> required',
+    ]);
+    // SetUserPoolMfaConfig resets what it is not given, so the pool's MFA settings go back too.
+    expect(mfa.request).toEqual({
+      UserPoolId: awsPool.Id,
+      ...awsMfa,
+      WebAuthnConfiguration: { RelyingPartyId: 'app.example.com', UserVerification: 'required' },
+    });
+    expect(stepOf(plan.steps, 'update-client')!.changes).toEqual(['auth flows: add ALLOW_USER_AUTH']);
+  });
+
+  it('finds nothing to change once the pool and client have it all, and notes the triggers it does not use', () => {
+    const withTriggers = { ...nativePool, LambdaConfig: { ...nativePool.LambdaConfig, ...triggers } };
+    const plan = planCognitoSetup({ pool: withTriggers, client: nativeClient, mfa: nativeMfa }, nativeNeeds());
+    expect(plan.steps).toEqual([]);
+    expect(plan.blockers).toEqual([]);
+    expect(describePlan(plan)[0]).toBe('Nothing to change: the pool and the app client have everything the app needs.');
+    expect(plan.notes.join('\n')).toContain(
+      "the DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse triggers, which Cognito's own passkeys do not use; kept",
+    );
+  });
+
+  it('refuses a Lite pool with one line naming the plan and what to do, and plans no change at all', () => {
+    const plan = planCognitoSetup(
+      { pool: { ...awsPool, UserPoolTier: 'LITE' }, client: awsClient, mfa: awsMfa },
+      nativeNeeds(),
+    );
+    expect(plan.blockers).toEqual([
+      litePlanRefusal(
+        'run again with --feature-plan=essentials to move it to Essentials (billed per monthly active user), or choose another PASSKEY_LAYER',
+      ),
+    ]);
+    expect(plan.blockers[0]).toMatch(
+      /^the pool is on the Lite feature plan, and Cognito's own passkeys .* need Essentials or Plus: run again with --feature-plan=essentials/,
+    );
+    expect(plan.steps).toEqual([]);
+  });
+
+  it('moves a Lite pool to the plan --feature-plan names, in the same update as the sign-in policy', () => {
+    const plan = planCognitoSetup(
+      { pool: { ...awsPool, UserPoolTier: 'LITE' }, client: awsClient, mfa: awsMfa },
+      nativeNeeds({ upgradeFeaturePlanTo: 'ESSENTIALS' }),
+    );
+    expect(plan.blockers).toEqual([]);
+    const pool = stepOf(plan.steps, 'update-pool')!;
+    expect(pool.request.UserPoolTier).toBe('ESSENTIALS');
+    expect(pool.request.Policies?.SignInPolicy?.AllowedFirstAuthFactors).toEqual([
+      'PASSWORD',
+      'EMAIL_OTP',
+      'WEB_AUTHN',
+    ]);
+    expect(pool.changes[0]).toBe(
+      'feature plan: LITE -> ESSENTIALS (as --feature-plan asked; billed per monthly active user)',
+    );
+    expect(plan.steps.map((step) => step.kind)).toContain('set-mfa-config');
+  });
+
+  it('keeps a relying party that serves the app’s host (a parent domain), and replaces one that does not, saying what breaks', () => {
+    const parent = {
+      ...nativeMfa,
+      WebAuthnConfiguration: { RelyingPartyId: 'example.com', UserVerification: 'required' as const },
+    };
+    expect(planCognitoSetup({ pool: nativePool, client: nativeClient, mfa: parent }, nativeNeeds()).steps).toEqual([]);
+
+    for (const foreign of ['other.com', 'ample.com', 'com']) {
+      const elsewhere = {
+        ...nativeMfa,
+        WebAuthnConfiguration: { RelyingPartyId: foreign, UserVerification: 'required' as const },
+      };
+      const plan = planCognitoSetup({ pool: nativePool, client: nativeClient, mfa: elsewhere }, nativeNeeds());
+      const mfa = stepOf(plan.steps, 'set-mfa-config')!;
+      expect(mfa.changes).toEqual([
+        `WebAuthn relying party: ${foreign} -> app.example.com (the app's host; passkeys registered for ${foreign} cannot sign in here)`,
+      ]);
+      expect(mfa.request.WebAuthnConfiguration?.RelyingPartyId).toBe('app.example.com');
+    }
+  });
+
+  it('sets the user verification asked for, keeping the rest of the WebAuthn configuration', () => {
+    const current = {
+      ...nativeMfa,
+      WebAuthnConfiguration: { ...nativeMfa.WebAuthnConfiguration, FactorConfiguration: 'SINGLE_FACTOR' as const },
+    };
+    const plan = planCognitoSetup(
+      { pool: nativePool, client: nativeClient, mfa: current },
+      nativeNeeds({ userVerification: 'preferred' }),
+    );
+    const mfa = stepOf(plan.steps, 'set-mfa-config')!;
+    expect(mfa.changes).toEqual(['WebAuthn user verification: required -> preferred']);
+    expect(mfa.request.WebAuthnConfiguration).toEqual({
+      RelyingPartyId: 'app.example.com',
+      UserVerification: 'preferred',
+      FactorConfiguration: 'SINGLE_FACTOR',
+    });
+  });
+
+  it('blocks on a pool that requires MFA of everyone, which rules out passkey and email-code sign-in', () => {
+    const plan = planCognitoSetup(
+      { pool: nativePool, client: nativeClient, mfa: { ...nativeMfa, MfaConfiguration: 'ON' } },
+      nativeNeeds(),
+    );
+    expect(plan.blockers).toEqual([
+      'the pool requires MFA of every user, and Cognito offers no passkey or email-code sign-in to users who must use MFA: set the pool’s MFA to optional or off (SetUserPoolMfaConfig MfaConfiguration)',
+    ]);
+    expect(plan.steps).toEqual([]);
+  });
+
+  it('notes a pool that sends email with Cognito’s default sender, whose daily limit the email codes outgrow', () => {
+    const { EmailConfiguration: _ses, ...withDefaultEmail } = nativePool;
+    const plan = planCognitoSetup({ pool: withDefaultEmail, client: nativeClient, mfa: nativeMfa }, nativeNeeds());
+    expect(plan.steps).toEqual([]);
+    expect(plan.notes.join('\n')).toContain('send with Amazon SES (EmailConfiguration EmailSendingAccount DEVELOPER)');
+    const withSes = planCognitoSetup({ pool: nativePool, client: nativeClient, mfa: nativeMfa }, nativeNeeds());
+    expect(withSes.notes.join('\n')).not.toContain('Amazon SES');
+  });
+
+  it('creates the app client with USER_AUTH, the shared password flow and refresh, and no CUSTOM_AUTH', () => {
+    const plan = planCognitoSetup({ pool: nativePool, client: null, mfa: nativeMfa }, nativeNeeds());
+    const created = stepOf(plan.steps, 'create-client')!;
+    expect(created.request.ExplicitAuthFlows).toEqual([
+      'ALLOW_USER_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+    ]);
+  });
+});
+
+describe('the SetUserPoolMfaConfig request', () => {
+  it('carries every setting GetUserPoolMfaConfig described, and the change on top', () => {
+    expect(mfaConfigRequest('pool', awsMfa, { MfaConfiguration: 'OFF' })).toEqual({
+      ...awsMfa,
+      MfaConfiguration: 'OFF',
+      UserPoolId: 'pool',
+    });
   });
 });
