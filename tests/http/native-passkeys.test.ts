@@ -106,6 +106,24 @@ describe('a new user, end to end', () => {
     expect(users[0]!.UserStatus).toBe('CONFIRMED');
   });
 
+  it('Cognito calls: a new user’s sign-up 5 (AdminGetUser, AdminCreateUser, AdminSetUserPassword, AdminInitiateAuth, AdminRespondToAuthChallenge) and the offer’s 2', async () => {
+    const jar = new CookieJar();
+    const newcomer = 'newcomer@example.com';
+    const sending = await arrivalsDuring(app, () => requestCode(newcomer, jar));
+    expect(sending).toEqual({ AdminGetUser: 1, AdminCreateUser: 1, AdminSetUserPassword: 1, AdminInitiateAuth: 1 });
+    const verifying = await arrivalsDuring(app, async () => {
+      const verified = await jar.fetch(
+        url('/api/auth/native/email-code/verify'),
+        jsonPost({ email: newcomer, code: latestCognitoCode(app.dataDir, newcomer) }),
+      );
+      expect(verified.status).toBe(200);
+    });
+    // The sign-in itself; then whether to offer a passkey: the user's list at Cognito, the "Don't ask again" flag.
+    expect(verifying).toEqual({ AdminRespondToAuthChallenge: 1, ListWebAuthnCredentials: 1, AdminGetUser: 1 });
+    const again = await arrivalsDuring(app, () => requestCode(newcomer, new CookieJar()));
+    expect(again).toEqual({ AdminGetUser: 1, AdminInitiateAuth: 1 });
+  });
+
   it('adds a passkey at Cognito, named after its provider from the AAGUID, then signs in with it in 2 Cognito calls', async () => {
     const { jar } = await signUpWithCode(email);
     authenticator = new SoftAuthenticator(app.baseUrl, { aaguid: GOOGLE_PASSWORD_MANAGER });

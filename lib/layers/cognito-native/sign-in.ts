@@ -2,7 +2,7 @@ import 'server-only';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { CognitoTokens } from '../../cognito/custom-auth';
 import { answerUserAuth, startUserAuth, type NativeChallengeStart } from '../../cognito/user-auth';
-import { provisionPasswordlessUser } from '../../cognito/users';
+import { findUserByEmail, provisionPasswordlessUser } from '../../cognito/users';
 import { AppError } from '../../errors';
 import { enforceRateLimits } from '../../rate-limit';
 import type { CookieReader, CookieToSet } from '../../session/cookies';
@@ -19,10 +19,10 @@ import { nativePasskeyOfferFor } from './passkeys';
  * Cognito's own passkeys and email codes (USER_AUTH): the email comes first, since Cognito
  * needs USERNAME before any challenge (so no usernameless sign-in and no passkey autofill);
  * Cognito verifies the passkey or the code itself, and issues the tokens. No Lambda, no
- * Corbado, no passkey table. A returning user costs 2 Cognito calls (AdminInitiateAuth +
- * AdminRespondToAuthChallenge); a new one, signing up with an email code, 5 (the first
- * AdminInitiateAuth finds no user, AdminCreateUser + AdminSetUserPassword provision it as the
- * other layers do, then the 2).
+ * Corbado, no passkey table. A returning passkey user costs 2 Cognito calls (AdminInitiateAuth +
+ * AdminRespondToAuthChallenge); an email code 3 (AdminGetUser first); a new user, signing up
+ * with an email code, 5 (AdminGetUser finds none, AdminCreateUser + AdminSetUserPassword
+ * provision it as the other layers do, then the 2).
  *
  * Why Cognito's EMAIL_OTP and not the app's own code for sign-up: without CUSTOM_AUTH and its
  * Lambda triggers the app has no way to turn its own proof into Cognito tokens (it never knows
@@ -126,18 +126,17 @@ function refusedPasskey(reason: string): AppError {
 /**
  * Sends an email code through Cognito (EMAIL_OTP). A new email is provisioned first, as every
  * layer provisions a passwordless user; the answer is the same whether or not the user existed.
- * 1 Cognito call for a known user (AdminInitiateAuth), 4 for a new one.
+ * 2 Cognito calls for a known user (AdminGetUser, AdminInitiateAuth), 4 for a new one.
  */
 export async function sendNativeEmailCode(email: string, clientAddress: string): Promise<CookieToSet> {
   await enforceRateLimits([
     { rule: SEND_PER_EMAIL, key: email },
     { rule: SEND_PER_ADDRESS, key: clientAddress },
   ]);
-  let start = await startUserAuth(email, 'EMAIL_OTP');
-  if (start.outcome === 'user_not_found') {
-    await provisionPasswordlessUser(email);
-    start = await startUserAuth(email, 'EMAIL_OTP');
-  }
+  // Asked first, not inferred from USER_AUTH: with PreventUserExistenceErrors a pool may answer an
+  // unknown user with a simulated challenge, and the new user would never get a code.
+  if (!(await findUserByEmail(email))) await provisionPasswordlessUser(email);
+  const start = await startUserAuth(email, 'EMAIL_OTP');
   if (start.outcome !== 'challenge') {
     // A user without a verified email (an old password user), or a pool without EMAIL_OTP.
     log.warn('native_email_code_unavailable', { outcome: start.outcome });
