@@ -25,8 +25,8 @@ async function credentialIdFrom(params: Context['params']): Promise<string> {
 
 /** PATCH {name}: our own name for one of the user's passkeys (Cognito has no rename call). */
 export const PATCH = handleErrors(async (request: Request, { params }: Context) => {
-  requireRoute('native-passkey-account');
   const user = await requireSession();
+  requireRoute('native-passkey-account');
   const id = await credentialIdFrom(params);
   const name = passkeyName((await readBody(request, Rename)).name);
   if (!(await renameNativePasskey(await cookies(), user, id, name))) throw new AppError('not_found');
@@ -35,8 +35,8 @@ export const PATCH = handleErrors(async (request: Request, { params }: Context) 
 
 /** DELETE: removes one of the user's passkeys at Cognito (needs a sign-in within 5 minutes). */
 export const DELETE = handleErrors(async (_request: Request, { params }: Context) => {
-  requireRoute('native-passkey-account');
   const user = await requireSession({ recentSignIn: true });
+  requireRoute('native-passkey-account');
   const id = await credentialIdFrom(params);
   if (!(await deleteNativePasskey(await cookies(), user, id))) throw new AppError('not_found');
   return jsonResponse({ deleted: true });

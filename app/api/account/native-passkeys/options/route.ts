@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 /** POST: Cognito's options to add a passkey to the signed-in account (needs a sign-in within 5 minutes). */
 export const POST = handleErrors(async () => {
-  requireRoute('native-passkey-account');
   await requireSession({ recentSignIn: true });
+  requireRoute('native-passkey-account');
   return jsonResponse({ options: await startNativePasskeyRegistration(await cookies()) });
 });
