@@ -93,7 +93,7 @@ interface Round {
   cpuSeconds: number | null;
 }
 
-interface Target {
+export interface Target {
   path: string;
   cookie?: string;
   /** The status every answer must have; 200 unless said. */
@@ -176,13 +176,13 @@ function ratios(first: EndpointFigures, second: EndpointFigures): { measured: nu
   };
 }
 
-type Get = (target: Target) => Promise<{ response: Response; body: string }>;
+export type Get = (target: Target) => Promise<{ response: Response; body: string }>;
 
 /**
  * The twins must be what the gate-only ratio says they are: the gated one really behind the gate
  * (signed out, it redirects to /login), and signed in the same page as the public one.
  */
-async function assertTwins(get: Get, publicTwin: Target, gatedTwin: Target): Promise<void> {
+export async function assertTwins(get: Get, publicTwin: Target, gatedTwin: Target): Promise<void> {
   const signedOut = await get({ path: gatedTwin.path, status: 307 });
   const location = signedOut.response.headers.get('location') ?? '';
   if (!new URL(location, 'http://x').pathname.startsWith('/login'))

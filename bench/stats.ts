@@ -6,6 +6,7 @@ export interface Distribution {
   p95: number;
   p99: number;
   mean: number;
+  min: number;
   max: number;
 }
 
@@ -25,6 +26,7 @@ export function summarize(samples: number[]): Distribution {
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     mean: sorted.length ? sum / sorted.length : Number.NaN,
+    min: sorted.length ? sorted[0]! : Number.NaN,
     max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
   };
 }

@@ -101,12 +101,6 @@ function parseArguments(args: string[], env: NodeJS.ProcessEnv): Options {
     upgradeFeaturePlanTo: null,
     userVerification: NATIVE_PASSKEY_REQUIREMENTS.userVerification,
   };
-  // The app's own setting, until the configuration parses it (then: config.passkeyLayer).
-  const layerFromEnv = env.PASSKEY_LAYER?.trim();
-  if (layerFromEnv) {
-    if (!isPasskeyLayerName(layerFromEnv)) stop(`PASSKEY_LAYER must be one of ${LAYERS.join(', ')}`);
-    options.layer = layerFromEnv;
-  }
   for (const trigger of TRIGGERS) {
     const fromEnv = env[TRIGGER_INPUTS[trigger].env]?.trim();
     if (fromEnv) options.triggers[trigger] = fromEnv;
@@ -268,7 +262,8 @@ async function main(): Promise<void> {
     // Imported only now: the Cognito client reads the configuration on first use.
     const { cognitoClient } = await import('../lib/cognito/client');
     const cognito = cognitoClient();
-    const native = options.layer !== null && PASSKEY_LAYER_SIGN_IN[options.layer] === 'native';
+    // --layer, else the app's own setting (PASSKEY_LAYER, parsed by the configuration).
+    const native = PASSKEY_LAYER_SIGN_IN[options.layer ?? config.passkeyLayer] === 'native';
     const needs: SetupRequirements = {
       triggers: options.triggers,
       sessionLifetimeSeconds: config.session.absoluteTimeoutSeconds,

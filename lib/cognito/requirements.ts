@@ -25,6 +25,7 @@
  * - MFA and passwordless sign-in exclude each other for a user (docs.amplify.aws, passwordless):
  *   a pool that requires MFA offers no passkey or email-code first factor.
  */
+import type { PasskeyLayerName } from '../config/types';
 
 /** The name of the app client the setup and infra/ create, and find again on a later run. */
 export const APP_CLIENT_NAME = 'cognito-passkeys-app';
@@ -85,8 +86,9 @@ export const PASSKEY_LAYER_SIGN_IN = {
   'corbado-connect': 'custom-auth',
   'corbado-complete': 'custom-auth',
   'cognito-native': 'native',
-} as const satisfies Record<string, CognitoSignIn>;
-export type PasskeyLayerName = keyof typeof PASSKEY_LAYER_SIGN_IN;
+} as const satisfies Record<PasskeyLayerName, CognitoSignIn>;
+
+export type { PasskeyLayerName };
 
 export function isPasskeyLayerName(value: string): value is PasskeyLayerName {
   return Object.hasOwn(PASSKEY_LAYER_SIGN_IN, value);

@@ -68,9 +68,10 @@ export function parseConfig(env: Env): AppConfig {
   const authChallenge = parse(challengeKeySchema, vars);
   const email = parse(emailSchema, vars);
   const redisUrl = parse(redisSchema, vars);
+  const passkeyLayer = passkeyLayerOf(chosenLayer, corbado);
   // Self-hosted passkeys keep their state in the store, and so do Connect's email codes (its
   // sign-up and fallback); Corbado Complete keeps none here.
-  const passkeyStore = corbado?.mode === 'complete' ? null : parse(passkeyStoreSchema(cognito.region), vars);
+  const passkeyStore = passkeyLayer === 'corbado-complete' ? null : parse(passkeyStoreSchema(cognito.region), vars);
   const cognitoQuota = parse(cognitoQuotaSchema, vars);
   const switches = parse(switchesSchema, vars);
   const config: AppConfig = {
@@ -88,7 +89,7 @@ export function parseConfig(env: Env): AppConfig {
     passkeyStore,
     cognitoQuota,
     sessionGateOff: switches.TEST_ONLY_SESSION_GATE_OFF,
-    passkeyLayer: passkeyLayerOf(chosenLayer, corbado),
+    passkeyLayer,
     warnings: [],
   };
   parse(deploymentRules, { config, switches });

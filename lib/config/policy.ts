@@ -22,7 +22,7 @@ export const deploymentRules = z
     // One-time codes written to the outbox file and the logs of a production server. Embedded
     // mode is one machine with its own Cognito: nothing there reaches real users. Corbado
     // Complete sends no codes of ours.
-    const sendsCodes = config.corbado?.mode !== 'complete';
+    const sendsCodes = config.passkeyLayer !== 'corbado-complete';
     if (sendsCodes && config.production && !config.embedded) {
       if (!config.email.smtpUrl && !switches.EMAIL_OUTBOX_IN_PRODUCTION) {
         ctx.addIssue({

@@ -11,7 +11,6 @@ import {
   DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
   InitiateAuthCommand,
-  SetUserPoolMfaConfigCommand,
   UpdateUserPoolClientCommand,
   type CreateUserPoolClientRequest,
   type CreateUserPoolRequest,
@@ -474,36 +473,8 @@ describe('npm run cognito:setup', () => {
   });
 });
 
-/**
- * What the native layer's setup needs from the embedded Cognito: the feature plan kept as created,
- * and the WebAuthn configuration kept by SetUserPoolMfaConfig. cognito-local 5.3.0 drops both;
- * the embedded Cognito's native passkeys (issue 23, item 1) add them. Until then these tests fail
- * here, with this message, rather than pass on a pool that cannot hold the settings.
- */
-async function requireNativeEmulator(): Promise<void> {
-  const scratch = await createPool({ UserPoolTier: 'LITE' });
-  const tier = (await describePool(scratch)).UserPoolTier;
-  await stack.sdk.send(
-    new SetUserPoolMfaConfigCommand({
-      UserPoolId: scratch,
-      WebAuthnConfiguration: { RelyingPartyId: 'probe.example.com', UserVerification: 'required' },
-    }),
-  );
-  const kept = (await stack.sdk.send(new GetUserPoolMfaConfigCommand({ UserPoolId: scratch }))).WebAuthnConfiguration;
-  const gaps = [
-    ...(tier === 'LITE' ? [] : [`UserPoolTier (created LITE, described ${tier ?? 'without one'})`]),
-    ...(kept?.RelyingPartyId === 'probe.example.com' ? [] : ['SetUserPoolMfaConfig WebAuthnConfiguration']),
-  ];
-  if (gaps.length > 0) {
-    throw new Error(
-      `the embedded Cognito does not keep ${gaps.join(' or ')}: this test needs its native passkeys (issue 23, item 1) merged first`,
-    );
-  }
-}
-
 describe('npm run cognito:setup --layer=cognito-native', () => {
   it('gives an Essentials pool the sign-in policy, the relying party and user verification, and its client ALLOW_USER_AUTH, with no trigger', async () => {
-    await requireNativeEmulator();
     const userPoolId = await createPool({ UserPoolTier: 'ESSENTIALS', LambdaConfig: {} });
     const { clientId } = await createClient(userPoolId);
     const { planned } = await planApplyAndRerun({ userPoolId, clientId }, ['--layer=cognito-native']);
@@ -521,7 +492,6 @@ describe('npm run cognito:setup --layer=cognito-native', () => {
   });
 
   it('refuses a Lite pool with one line naming the plan and the flag, and changes nothing', async () => {
-    await requireNativeEmulator();
     const userPoolId = await createPool({ UserPoolTier: 'LITE' });
     const { clientId } = await createClient(userPoolId);
     const before = writeCalls();
@@ -543,8 +513,9 @@ describe('npm run cognito:setup --layer=cognito-native', () => {
     );
     const env = await runSetup({ userPoolId }, [], { PASSKEY_LAYER: 'native' });
     expect(env.code).toBe(1);
+    // PASSKEY_LAYER is the app's own setting: the configuration refuses it, in its words.
     expect(env.stderr.trim()).toBe(
-      'PASSKEY_LAYER must be one of self-hosted, corbado-connect, corbado-complete, cognito-native',
+      'Configuration error: PASSKEY_LAYER must be self-hosted, cognito-native or corbado (unset: corbado when CORBADO_PROJECT_ID is set)',
     );
     expect(stack.cognito.calls.get('DescribeUserPool') ?? 0).toBe(before);
   });
