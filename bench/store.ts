@@ -157,6 +157,7 @@ export async function measurePasskeyStore(plan: { iterations: number; levels: nu
               transports: ['internal'],
               deviceType: 'multiDevice',
               backedUp: true,
+              aaguid: null,
               name: 'Seed',
               createdAt: Date.now(),
               lastUsedAt: null,

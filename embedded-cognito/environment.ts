@@ -1,8 +1,11 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { signEveryCall } from '../lib/cognito/emulator-signing';
 import { refuseOldSqliteStore, startEmbeddedDynamoDb, type EmbeddedDynamoDb } from './dynamodb';
 import { startEmbeddedCognito, stateDirectory, type EmbeddedCognito } from './index';
+import { configureNativePasskeys } from './native-pool';
 import { ensurePrivateDir, writePrivateFile } from './private-files';
 import { loadAccessKey, type AccessKey } from './request-signature';
 
@@ -122,6 +125,21 @@ export async function startEmbeddedEnvironment(
     await cognito.close();
     throw new Error(`the embedded DynamoDB did not start: ${error.message}`);
   });
+  if (env.PASSKEY_LAYER?.trim() === 'cognito-native') {
+    // Cognito's own passkeys need the pool set up for them; choosing the layer is the one setting.
+    const relyingPartyId = new URL(env.APP_ORIGIN?.trim() || 'http://localhost:3000').hostname;
+    const sdk = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: cognito.endpoint,
+      ...signEveryCall(cognito.accessKey),
+    });
+    await configureNativePasskeys(sdk, cognito, relyingPartyId)
+      .catch(async (error: Error) => {
+        await Promise.all([cognito.close(), dynamo.close()]);
+        throw new Error(`the embedded Cognito could not be set up for native passkeys: ${error.message}`);
+      })
+      .finally(() => sdk.destroy());
+  }
   const file = runningFile(env);
   const instance = {
     endpoint: cognito.endpoint,

@@ -21,7 +21,7 @@ import {
   type UserPool,
   type UserPoolService,
 } from 'cognito-local/lib/services/userPoolService';
-import { providerName } from '../lib/layers/self-hosted/authenticator-names';
+import { providerName } from '../lib/layers/passkey-names';
 import type { TokenIssuer } from './token-issuer';
 
 /**

@@ -49,6 +49,14 @@ export const COMPILE_ONLY_ENTRIES = [
   'api/auth/session/route',
   'api/corbado/connect/sign-in/route',
   'api/corbado/connect/tokens/route',
+  // Cognito's own passkeys (PASSKEY_LAYER=cognito-native): sign-in, email code, the account's passkeys.
+  'api/auth/native/passkey/options/route',
+  'api/auth/native/passkey/route',
+  'api/auth/native/email-code/route',
+  'api/auth/native/email-code/verify/route',
+  'api/account/native-passkeys/route',
+  'api/account/native-passkeys/options/route',
+  'api/account/native-passkeys/[id]/route',
   '_not-found/page',
 ];
 

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   let closeEmulator = async () => undefined as void;
   if (embedded) {
     console.log(
-      `Embedded mode: running on the embedded Cognito emulator with ${env.CORBADO_PROJECT_ID?.trim() ? 'Corbado as the passkey layer' : 'self-hosted passkeys'}; no AWS account is used.`,
+      `Embedded mode: running on the embedded Cognito emulator with ${env.CORBADO_PROJECT_ID?.trim() ? 'Corbado as the passkey layer' : env.PASSKEY_LAYER?.trim() === 'cognito-native' ? "Cognito's own passkeys" : 'self-hosted passkeys'}; no AWS account is used.`,
     );
     const secrets = embeddedSecrets(env, console.log);
     Object.assign(env, secrets);

@@ -1,4 +1,5 @@
 import { passkeyLayer } from '@/lib/layers';
+import { cognitoNativeScreens } from './cognito-native';
 import { corbadoCompleteScreens } from './corbado-complete';
 import { corbadoConnectScreens } from './corbado-connect';
 import type { LayerScreens, LayerScreensByName } from './screens';
@@ -7,6 +8,7 @@ import { selfHostedScreens } from './self-hosted';
 /** Every layer's screens, by the layer's name: a layer without screens does not compile. */
 const SCREENS: LayerScreensByName = {
   'self-hosted': selfHostedScreens,
+  'cognito-native': cognitoNativeScreens,
   'corbado-connect': corbadoConnectScreens,
   'corbado-complete': corbadoCompleteScreens,
 };

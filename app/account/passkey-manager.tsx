@@ -7,13 +7,22 @@ import {
 } from '@simplewebauthn/browser';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { callApi, describeWebAuthnError } from '@/lib/client/api';
-import type { PasskeySummary } from '@/lib/layers/self-hosted/credentials';
 import { formatUtc, isoInstant } from './format';
 import { confirmationUrl, takeResumedAction, type PendingAction } from './pending-action';
 import { useRecentSignInExpired } from './recent-sign-in';
 import { useReportSignedOut } from './session-watch';
 import { takePasskeyCreatedNotice } from '../login/passkey-created';
 import { Feedback } from '../feedback';
+
+/** A passkey as the layers list it (no key material); `provider` where its AAGUID named one. */
+export interface PasskeySummary {
+  id: string;
+  name: string;
+  provider?: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  lastUsedAt: number | null;
+}
 
 /** What is in flight, so that its button can say so. */
 type Busy = { kind: 'add' } | { kind: 'rename' | 'delete'; id: string } | null;
@@ -26,9 +35,12 @@ type Busy = { kind: 'add' } | { kind: 'rename' | 'delete'; id: string } | null;
 export function PasskeyManager({
   initial,
   recentSignInSecondsLeft,
+  passkeysApi = '/api/account/passkeys',
 }: {
   initial: PasskeySummary[];
   recentSignInSecondsLeft: number;
+  /** The layer's passkey routes: GET/POST here, POST `/options`, PATCH/DELETE `/<id>`. */
+  passkeysApi?: string;
 }) {
   const [passkeys, setPasskeys] = useState(initial);
   const [busy, setBusy] = useState<Busy>(null);
@@ -60,7 +72,7 @@ export function PasskeyManager({
   }
 
   async function refresh() {
-    const result = await api<{ passkeys: PasskeySummary[] }>('/api/account/passkeys', { method: 'GET' });
+    const result = await api<{ passkeys: PasskeySummary[] }>(passkeysApi, { method: 'GET' });
     if (result.ok) setPasskeys(result.data.passkeys);
   }
 
@@ -69,7 +81,7 @@ export function PasskeyManager({
     setError(null);
     setStatus('Creating your passkey…');
     setBusy({ kind: 'add' });
-    const options = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>('/api/account/passkeys/options');
+    const options = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>(`${passkeysApi}/options`);
     if (!options.ok) {
       setBusy(null);
       setStatus(null);
@@ -78,7 +90,7 @@ export function PasskeyManager({
     try {
       const response = await startRegistration({ optionsJSON: options.data.options });
       // No name: the server names it after its provider (or this browser and system).
-      const saved = await api<{ passkey: PasskeySummary }>('/api/account/passkeys', { body: { response } });
+      const saved = await api<{ passkey: PasskeySummary }>(passkeysApi, { body: { response } });
       setBusy(null);
       if (saved.ok) setStatus(`Passkey “${saved.data.passkey.name}” created.`);
       else if (saved.status === 403) askToConfirm({ kind: 'add' });
@@ -96,7 +108,7 @@ export function PasskeyManager({
     const name = String(new FormData(event.currentTarget).get('name') ?? '');
     setError(null);
     setBusy({ kind: 'rename', id: passkey.id });
-    const result = await api<{ name: string }>(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, {
+    const result = await api<{ name: string }>(`${passkeysApi}/${encodeURIComponent(passkey.id)}`, {
       method: 'PATCH',
       body: { name },
     });
@@ -116,7 +128,7 @@ export function PasskeyManager({
     setError(null);
     setStatus(`Deleting “${passkey.name}”…`);
     setBusy({ kind: 'delete', id: passkey.id });
-    const result = await api(`/api/account/passkeys/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
+    const result = await api(`${passkeysApi}/${encodeURIComponent(passkey.id)}`, { method: 'DELETE' });
     if (!result.ok && result.status === 403) return askToConfirm(action);
     setBusy(null);
     if (result.ok) {
@@ -189,6 +201,9 @@ export function PasskeyManager({
                   <div className="passkey">
                     <strong>{passkey.name}</strong>
                     <span className="muted">
+                      {passkey.provider && passkey.provider !== passkey.name && (
+                        <span data-testid="passkey-provider">{passkey.provider} · </span>
+                      )}
                       Added <time dateTime={isoInstant(passkey.createdAt)}>{formatUtc(passkey.createdAt)}</time>
                       {passkey.lastUsedAt ? (
                         <>

@@ -4,14 +4,15 @@ import { useState, type ReactNode } from 'react';
 import { EmailCodeForm, type EmailCodeFormProps } from './email-code-form';
 import { PasswordForm } from './password-form';
 
-type Props = Omit<EmailCodeFormProps, 'email' | 'onEmailChange' | 'showEmailField'> & {
+type Props = Omit<EmailCodeFormProps, 'email' | 'onEmailChange' | 'showEmailField' | 'children'> & {
   next: string;
   initialEmail?: string;
   /** Open "Sign in with your password instead" from the start (Connect's "Use password instead"). */
   passwordFirst?: boolean;
   /** After a password sign-in; by default the page goes on to `next`. */
   onPasswordSignedIn?: () => void;
-  children?: ReactNode;
+  /** Under the email form (the passkey button); given the email typed so far when it needs it. */
+  children?: ReactNode | ((email: string) => ReactNode);
 };
 
 /**
@@ -32,7 +33,7 @@ export function CodeOrPassword({
   return (
     <>
       <EmailCodeForm {...codeForm} email={email} onEmailChange={setEmail} showEmailField={!passwordOpen}>
-        {children}
+        {typeof children === 'function' ? children(email) : children}
       </EmailCodeForm>
       <details open={passwordOpen} onToggle={(event) => setPasswordOpen(event.currentTarget.open)}>
         <summary>Sign in with your password instead</summary>

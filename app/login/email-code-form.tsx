@@ -24,11 +24,17 @@ export interface EmailCodeFormProps {
   onSignedIn: (result: CodeSignIn) => void;
   /** Shown under the email form (the passkey button). */
   children?: ReactNode;
+  /** Where the code is asked for and checked: the app's own codes, unless a layer sends its own (Cognito's). */
+  endpoints?: { send: string; verify: string };
+  /** How many digits the layer's codes have, and how long they stay valid ("10 minutes"). */
+  codeDigits?: number;
+  codeValidity?: string;
 }
 
+const APP_CODES = { send: '/api/auth/email-code', verify: '/api/auth/email-code/verify' };
 const CODE_DIGITS = 6;
 /** What a person types or pastes ("123 456", "123-456", a whole line from the email) as the code's digits. */
-const digitsOf = (text: string) => text.replace(/\D/g, '').slice(0, CODE_DIGITS);
+const digitsOf = (text: string, digits = CODE_DIGITS) => text.replace(/\D/g, '').slice(0, digits);
 
 /**
  * A one-time code by email: the sign-up for new users and the fallback for everyone, in
@@ -45,6 +51,9 @@ export function EmailCodeForm({
   onChooseEmail,
   onSignedIn,
   children,
+  endpoints = APP_CODES,
+  codeDigits = CODE_DIGITS,
+  codeValidity = '10 minutes',
 }: EmailCodeFormProps) {
   const [sent, setSent] = useState<'first' | 'again' | null>(null);
   const [busy, setBusy] = useState<'sending' | 'resending' | 'checking' | null>(null);
@@ -63,7 +72,7 @@ export function EmailCodeForm({
     onChooseEmail?.();
     setError(null);
     setBusy(again ? 'resending' : 'sending');
-    const result = await postLogin('/api/auth/email-code', { email });
+    const result = await postLogin(endpoints.send, { email });
     setBusy(null);
     if (!result.ok) {
       setError(result.message);
@@ -80,7 +89,7 @@ export function EmailCodeForm({
     event.preventDefault();
     setError(null);
     setBusy('checking');
-    const result = await postLogin<CodeSignIn>('/api/auth/email-code/verify', { email, code });
+    const result = await postLogin<CodeSignIn>(endpoints.verify, { email, code });
     setBusy(null);
     if (result.ok) return onSignedIn(result.data);
     setError(result.message);
@@ -88,7 +97,7 @@ export function EmailCodeForm({
   }
 
   function pasteCode(event: ClipboardEvent<HTMLInputElement>) {
-    const digits = digitsOf(event.clipboardData.getData('text'));
+    const digits = digitsOf(event.clipboardData.getData('text'), codeDigits);
     if (!digits) return;
     // The pasted code replaces the field, whatever its spaces or dashes.
     event.preventDefault();
@@ -107,24 +116,24 @@ export function EmailCodeForm({
         <div>
           <h1 id="code-step-title">{WORDS.codeHeading}</h1>
           <p className="lead" aria-live="polite">
-            {sent === 'again' ? WORDS.codeResent(email) : WORDS.codeSent(email)}
+            {sent === 'again' ? WORDS.codeResent(email) : WORDS.codeSent(email, codeDigits, codeValidity)}
           </p>
         </div>
         <form onSubmit={verifyCode} aria-label="Enter your code">
           <label>
-            {WORDS.codeLabel}
+            {WORDS.codeLabel(codeDigits)}
             <input
               // Its own element: React must not reuse the email <input> (its value would stay).
               key="code"
               ref={codeField}
               name="code"
               inputMode="numeric"
-              pattern="[0-9]{6}"
+              pattern={`[0-9]{${codeDigits}}`}
               autoComplete="one-time-code"
               required
               autoFocus
               value={code}
-              onChange={(event) => setCode(digitsOf(event.target.value))}
+              onChange={(event) => setCode(digitsOf(event.target.value, codeDigits))}
               onPaste={pasteCode}
               aria-invalid={error ? true : undefined}
               aria-describedby={error ? 'code-error' : undefined}

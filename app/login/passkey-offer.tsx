@@ -12,14 +12,21 @@ import { Feedback } from '../feedback';
  * own heading (the page's "Sign in" intro is hidden beside it, see globals.css). *Not now*
  * never waits for a passkey prompt: it cancels it. *Don't ask again* is kept on the account.
  */
-export function PasskeyOffer({ onDone }: { onDone: () => void }) {
+export function PasskeyOffer({
+  onDone,
+  passkeysApi = '/api/account/passkeys',
+}: {
+  onDone: () => void;
+  /** The layer's passkey routes: `${passkeysApi}/options`, then POST `${passkeysApi}`. */
+  passkeysApi?: string;
+}) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   async function createPasskey() {
     setError(null);
     setBusy('Creating your passkey…');
-    const options = await callApi<{ options: PublicKeyCredentialCreationOptionsJSON }>('/api/account/passkeys/options');
+    const options = await callApi<{ options: PublicKeyCredentialCreationOptionsJSON }>(`${passkeysApi}/options`);
     if (!options.ok) {
       setBusy(null);
       return setError(options.message);
@@ -31,7 +38,7 @@ export function PasskeyOffer({ onDone }: { onDone: () => void }) {
       setBusy(null);
       return setError(describeWebAuthnError(cause));
     }
-    const saved = await callApi<{ passkey: { name: string } }>('/api/account/passkeys', { body: { response } });
+    const saved = await callApi<{ passkey: { name: string } }>(passkeysApi, { body: { response } });
     if (!saved.ok) {
       setBusy(null);
       return setError(saved.message);

@@ -10,12 +10,15 @@ export const LOGIN_WORDS = {
   /** The one primary action after the email: it always leads on, to the code step. */
   continueButton: 'Continue',
   passkeyButton: 'Sign in with a passkey',
+  /** Cognito's own passkeys need the email first (no usernameless sign-in). */
+  passkeyNeedsEmail: 'Enter your email first, then choose Sign in with a passkey.',
   passkeyWaiting: 'Waiting for your passkey…',
   signingIn: 'Signing you in…',
   passwordInstead: 'Sign in with your password instead',
   codeHeading: 'Check your email',
-  codeLabel: '6-digit code',
-  codeSent: (email: string) => `We sent a 6-digit code to ${email}. It is valid for 10 minutes.`,
+  codeLabel: (digits = 6) => `${digits}-digit code`,
+  codeSent: (email: string, digits = 6, validity = '10 minutes') =>
+    `We sent ${digits === 8 ? 'an' : 'a'} ${digits}-digit code to ${email}. It is valid for ${validity}.`,
   codeResent: (email: string) => `We sent a new code to ${email}. Use the newest one.`,
   sendingCode: 'Sending a code…',
   sendingNewCode: 'Sending a new code…',

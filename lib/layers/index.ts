@@ -1,5 +1,6 @@
 import { getConfig, type AppConfig } from '../config';
 import { AppError } from '../errors';
+import { cognitoNativeLayer } from './cognito-native/layer';
 import { corbadoCompleteLayer } from './corbado-complete/layer';
 import { corbadoConnectLayer } from './corbado-connect/layer';
 import { LAYER_ROUTES, type LayerRoute, type PasskeyLayer } from './layer';
@@ -11,7 +12,9 @@ export type { LayerRoute, PasskeyLayer, PasskeyLayerName } from './layer';
  * The one place that knows which passkey layer runs: self-hosted WebAuthn without Corbado,
  * else the configured Corbado mode. Everything else asks the layer this returns.
  */
-function chooseLayer({ corbado }: AppConfig): PasskeyLayer {
+function chooseLayer(config: AppConfig): PasskeyLayer {
+  const { corbado } = config;
+  if (config.passkeyLayer === 'cognito-native') return cognitoNativeLayer(config);
   if (!corbado) return selfHostedLayer();
   return corbado.mode === 'connect' ? corbadoConnectLayer(corbado) : corbadoCompleteLayer(corbado);
 }

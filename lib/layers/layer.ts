@@ -10,10 +10,10 @@ import type { SignInMethod } from '../session/session';
  * pipeline, lib/sign-in/pipeline.ts.
  */
 
-/** The DynamoDB table of passkeys and email codes (dynalite in embedded mode). */
+/** The DynamoDB table of passkeys, email codes and passkey details (dynalite in embedded mode). */
 export const STORE_VARIABLES = ['DYNAMODB_TABLE', 'DYNAMODB_ENDPOINT', 'DYNAMODB_REGION'] as const;
 
-export type PasskeyLayerName = 'self-hosted' | 'corbado-connect' | 'corbado-complete';
+export type PasskeyLayerName = 'self-hosted' | 'cognito-native' | 'corbado-connect' | 'corbado-complete';
 
 /**
  * The routes that exist with some layers only, the paths they cover, and what every other
@@ -32,6 +32,25 @@ export const LAYER_ROUTES = {
   },
   /** One-time email codes: sign-up and fallback where the layer brings none of its own. */
   'email-code': { paths: ['/api/auth/email-code', '/api/auth/email-code/verify'], refusal: 'not_found' },
+  /** Cognito's own passkeys and email codes (USER_AUTH): the email first, then the challenge and its answer. */
+  'native-sign-in': {
+    paths: [
+      '/api/auth/native/passkey/options',
+      '/api/auth/native/passkey',
+      '/api/auth/native/email-code',
+      '/api/auth/native/email-code/verify',
+    ],
+    refusal: 'not_found',
+  },
+  /** Cognito's own passkeys of the signed-in user, with their access token: list, add, rename, delete. */
+  'native-passkey-account': {
+    paths: [
+      '/api/account/native-passkeys',
+      '/api/account/native-passkeys/options',
+      '/api/account/native-passkeys/[id]',
+    ],
+    refusal: 'not_found',
+  },
   /** Corbado Complete: its session token exchanged for the app's session. */
   'corbado-session': { paths: ['/api/auth/session'], refusal: 'corbado_disabled' },
   /** Corbado Connect: its login's signedPasskeyData exchanged for the app's session. */
@@ -60,15 +79,19 @@ export interface CspSources {
 export interface PasskeyLayer {
   name: PasskeyLayerName;
   /** The `passkeyLayer` field of /api/health's readiness answer. */
-  reportedAs: 'embedded' | 'corbado';
+  reportedAs: 'embedded' | 'cognito' | 'corbado';
   /** The LAYER_ROUTES this layer serves; every other one answers its refusal. */
   routes: readonly LayerRoute[];
   /**
    * How it proves who signs in: the route that takes its proof, the method the session and the
    * telemetry record, and what it hands the pipeline (a verified identity: email and method; or
-   * the Cognito username of an existing user).
+   * the Cognito username of an existing user; or Cognito's own tokens, when Cognito checks the proof).
    */
-  proof: { route: LayerRoute; method: Exclude<SignInMethod, 'password'>; gives: 'verified identity' | 'existing user' };
+  proof: {
+    route: LayerRoute;
+    method: Exclude<SignInMethod, 'password'>;
+    gives: 'verified identity' | 'existing user' | 'cognito tokens';
+  };
   /** Whether it keeps state (passkeys, email codes) in the app's store, which readiness then probes. */
   usesStore: boolean;
   /** Readiness: whether the layer's own service answers (lib/readiness.ts adds Cognito, the store, Redis). */

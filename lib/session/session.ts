@@ -170,3 +170,17 @@ export async function sessionRefreshToken(cookies: CookieReader): Promise<string
   if (isIdCookie(id) && id.sid !== stored.sid) return null;
   return stored.refreshToken;
 }
+
+/**
+ * The session's Cognito access token, if its cookie belongs to the same session: the only key
+ * to the user's own Cognito operations (their native passkeys), which have no admin variant.
+ * Read after requireSession(): middleware has refreshed it with the ID token.
+ */
+export async function sessionAccessToken(cookies: CookieReader): Promise<string | null> {
+  const names = sessionCookieNames();
+  const id = await openCookie<IdCookie>(cookies, names.id);
+  const stored = await openCookie<AccessCookie>(cookies, names.access);
+  if (!isIdCookie(id) || stored?.v !== 1 || stored.sid !== id.sid || typeof stored.accessToken !== 'string')
+    return null;
+  return stored.accessToken;
+}

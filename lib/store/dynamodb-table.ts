@@ -3,12 +3,13 @@
  * stack (infra/lib), the tests and the bench. One table holds every kind of item, told apart by
  * the prefix of its key:
  *
- * | pk                        | item                 | other attributes                                         |
- * | ------------------------- | -------------------- | -------------------------------------------------------- |
- * | `passkey#<credential id>` | a credential         | owner (GSI), createdAt (GSI sort), counter, publicKey... |
- * | `challenge#<sha256>`      | a ceremony challenge | browserHash, purpose, challenge, forSub, expiresAt, ttl  |
- * | `code#<email>`            | an email code        | codeHash, attempts, usedAt, expiresAt, ttl               |
- * | `probe#readiness`         | the readiness probe  | probedAt, ttl                                            |
+ * | pk                        | item                      | other attributes                                         |
+ * | ------------------------- | ------------------------- | -------------------------------------------------------- |
+ * | `passkey#<credential id>` | a credential              | owner (GSI), createdAt (GSI sort), counter, publicKey... |
+ * | `details#<credential id>` | a Cognito passkey's notes | detailsOf (its owner, not indexed), aaguid, name, addedAt, lastUsedAt |
+ * | `challenge#<sha256>`      | a ceremony challenge      | browserHash, purpose, challenge, forSub, expiresAt, ttl  |
+ * | `code#<email>`            | an email code             | codeHash, attempts, usedAt, expiresAt, ttl               |
+ * | `probe#readiness`         | the readiness probe       | probedAt, ttl                                            |
  *
  * No imports: infra/ (its own package) reads this file as it is.
  */

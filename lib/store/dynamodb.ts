@@ -18,6 +18,7 @@ import {
   refusedEmailCodeTry,
   type CeremonyChallenge,
   type CeremonyPurpose,
+  type PasskeyDetails,
   type PasskeyStore,
   type StoredPasskey,
 } from './passkey-store';
@@ -46,6 +47,17 @@ const passkeyKey = (id: string) => ({ [PK]: `passkey#${id}` });
 // The challenge comes from the browser's clientDataJSON: hashed, its length cannot reach the key.
 const challengeKey = (challenge: string) => ({ [PK]: `challenge#${sha256(challenge)}` });
 const codeKey = (email: string) => ({ [PK]: `code#${email}` });
+const detailsKey = (credentialId: string) => ({ [PK]: `details#${credentialId}` });
+
+/** A details item as the table holds it: its owner is not `owner`, so the owner index never lists it. */
+const detailsFromItem = (item: Record<string, unknown>): PasskeyDetails => ({
+  credentialId: item.credentialId as string,
+  userSub: item.detailsOf as string,
+  aaguid: (item.aaguid as string | undefined) ?? null,
+  name: (item.name as string | undefined) ?? null,
+  createdAt: (item.addedAt as number | undefined) ?? null,
+  lastUsedAt: (item.lastUsedAt as number | undefined) ?? null,
+});
 
 /**
  * `codeHash IN (:hash0, :hash1, ...)` and its values: the stored code is any of `hashes` (the
@@ -71,6 +83,8 @@ const fromItem = (item: Record<string, unknown>): StoredPasskey => {
     transports: row.transports,
     deviceType: row.deviceType,
     backedUp: row.backedUp,
+    // Passkeys stored before the AAGUID was kept have none.
+    aaguid: row.aaguid ?? null,
     name: row.name,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
@@ -175,6 +189,7 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
               transports: passkey.transports,
               deviceType: passkey.deviceType,
               backedUp: passkey.backedUp,
+              aaguid: passkey.aaguid ?? undefined,
               name: passkey.name,
               [ownerIndex.sortKey]: passkey.createdAt,
               lastUsedAt: passkey.lastUsedAt,
@@ -269,6 +284,95 @@ export function createDynamoDbStore(options: DynamoDbStoreOptions): PasskeyStore
             Key: passkeyKey(id),
             ConditionExpression: 'attribute_exists(#pk) AND #owner = :owner',
             ExpressionAttributeNames: { '#pk': PK, '#owner': ownerIndex.partitionKey },
+            ExpressionAttributeValues: { ':owner': userSub },
+          }),
+        ),
+      );
+      return deleted !== null;
+    },
+
+    async savePasskeyDetails(details) {
+      const saved = await conditional(
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...detailsKey(details.credentialId),
+              credentialId: details.credentialId,
+              detailsOf: details.userSub,
+              aaguid: details.aaguid ?? undefined,
+              name: details.name ?? undefined,
+              addedAt: details.createdAt ?? undefined,
+              lastUsedAt: details.lastUsedAt ?? undefined,
+            },
+            // A credential id another user's details hold is never taken over.
+            ConditionExpression: 'attribute_not_exists(#pk) OR detailsOf = :owner',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':owner': details.userSub },
+          }),
+        ),
+      );
+      return saved !== null;
+    },
+
+    async findPasskeyDetails(userSub, credentialIds) {
+      const found = new Map<string, PasskeyDetails>();
+      const unique = [...new Set(credentialIds)];
+      for (let start = 0; start < unique.length; start += 100) {
+        let keys: Record<string, unknown>[] | undefined = unique.slice(start, start + 100).map(detailsKey);
+        while (keys?.length) {
+          const batch: BatchGetCommandOutput = await client.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of batch.Responses?.[TableName] ?? []) {
+            const details = detailsFromItem(item);
+            if (details.userSub === userSub) found.set(details.credentialId, details);
+          }
+          keys = batch.UnprocessedKeys?.[TableName]?.Keys;
+        }
+      }
+      return found;
+    },
+
+    async recordPasskeyDetailsUse(userSub, credentialId, usedAt) {
+      const updated = await conditional(
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: detailsKey(credentialId),
+            UpdateExpression: 'SET lastUsedAt = :usedAt, detailsOf = :owner, credentialId = :id',
+            ConditionExpression: 'attribute_not_exists(#pk) OR detailsOf = :owner',
+            ExpressionAttributeNames: { '#pk': PK },
+            ExpressionAttributeValues: { ':usedAt': usedAt, ':owner': userSub, ':id': credentialId },
+          }),
+        ),
+      );
+      return updated !== null;
+    },
+
+    async renamePasskeyDetails(userSub, credentialId, name) {
+      const updated = await conditional(
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: detailsKey(credentialId),
+            UpdateExpression: 'SET #name = :name, detailsOf = :owner, credentialId = :id',
+            ConditionExpression: 'attribute_not_exists(#pk) OR detailsOf = :owner',
+            ExpressionAttributeNames: { '#pk': PK, '#name': 'name' },
+            ExpressionAttributeValues: { ':name': name, ':owner': userSub, ':id': credentialId },
+          }),
+        ),
+      );
+      return updated !== null;
+    },
+
+    async deletePasskeyDetails(userSub, credentialId) {
+      const deleted = await conditional(
+        client.send(
+          new DeleteCommand({
+            TableName,
+            Key: detailsKey(credentialId),
+            ConditionExpression: 'detailsOf = :owner',
             ExpressionAttributeValues: { ':owner': userSub },
           }),
         ),

@@ -16,8 +16,29 @@ export interface StoredPasskey {
   transports: string[];
   deviceType: string;
   backedUp: boolean;
+  /** The authenticator's model from its registration, which names its provider; null when hidden or unknown. */
+  aaguid: string | null;
   name: string;
   createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/**
+ * What Cognito does not keep about one of its own passkeys (the native layer): Cognito lists a
+ * credential's id, its friendly name and when it was created, but no AAGUID (so no provider
+ * name), no last use, and it has no rename call. Kept here by credential id, for its owner only.
+ */
+export interface PasskeyDetails {
+  credentialId: string;
+  /** The Cognito user (sub) whose passkey it is. */
+  userSub: string;
+  /** From the registration's authenticator data, when the app saw it; null otherwise. */
+  aaguid: string | null;
+  /** The name the user chose (or the app gave it); null: none yet. */
+  name: string | null;
+  /** Epoch milliseconds; null when the app did not see it created. */
+  createdAt: number | null;
+  /** Epoch milliseconds of the last sign-in the app answered with it; null: never. */
   lastUsedAt: number | null;
 }
 
@@ -100,6 +121,20 @@ export interface PasskeyStore {
   /** Only the owner's own passkey; false when there is no such passkey of theirs. */
   renamePasskey(userSub: string, id: string, name: string): Promise<boolean>;
   deletePasskey(userSub: string, id: string): Promise<boolean>;
+
+  /**
+   * Records the details of a new native passkey; false when that credential id already has
+   * details of another user (never overwritten).
+   */
+  savePasskeyDetails(details: PasskeyDetails): Promise<boolean>;
+  /** The details of those of `credentialIds` that are `userSub`'s, by credential id. */
+  findPasskeyDetails(userSub: string, credentialIds: readonly string[]): Promise<Map<string, PasskeyDetails>>;
+  /** A sign-in with the passkey: its last use, on its owner's details (made if there are none). */
+  recordPasskeyDetailsUse(userSub: string, credentialId: string, usedAt: number): Promise<boolean>;
+  /** Sets the owner's own name (details made if there are none); false when they are another user's. */
+  renamePasskeyDetails(userSub: string, credentialId: string, name: string): Promise<boolean>;
+  /** Only the owner's; false when there were none of theirs. */
+  deletePasskeyDetails(userSub: string, credentialId: string): Promise<boolean>;
 
   /**
    * Stores the (keyed hash of the) code just sent, with no tries used. It replaces the email's

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContextOptions, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { describeDevice } from '../../lib/layers/self-hosted/authenticator-names';
+import { describeDevice } from '../../lib/layers/passkey-names';
 import { expectNoAxeViolations } from '../support/axe';
 import { addAuthenticator, launchBrowser, withoutAutofill, withoutPasskeys } from '../support/browser';
 import { clearField, clickButton, clickLink, screenText, sees, typeInto, waitToSee } from '../support/person';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../embedded-cognito/dynamodb';
-import type { PasskeyStore, StoredPasskey } from '../../lib/store/passkey-store';
+import type { PasskeyDetails, PasskeyStore, StoredPasskey } from '../../lib/store/passkey-store';
 import { challengeKeyPair } from '../support/stack';
 
 /**
@@ -66,6 +66,7 @@ function passkey(overrides: Partial<StoredPasskey> = {}): StoredPasskey {
     transports: ['internal', 'hybrid'],
     deviceType: 'multiDevice',
     backedUp: true,
+    aaguid: 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd',
     name: 'Laptop',
     createdAt: Date.now(),
     lastUsedAt: null,
@@ -137,6 +138,15 @@ describe.each(['in memory', 'on disk'] as const)('the DynamoDB store on dynalite
       expect(await store.listPasskeys('sub-nobody')).toEqual([]);
     });
 
+    it('keep the AAGUID the registration named, and read none back where the browser hid it', async () => {
+      const named = passkey();
+      const hidden = passkey({ aaguid: null });
+      await store.insertPasskey(named);
+      await store.insertPasskey(hidden);
+      expect((await store.findPasskey(named.id))?.aaguid).toBe('fbfc3007-154e-4ecc-8c0b-6e020557d7bd');
+      expect((await store.findPasskey(hidden.id))?.aaguid).toBeNull();
+    });
+
     it('are renamed and deleted by their owner only; a deleted one is gone from find and list at once', async () => {
       const mine = passkey();
       await store.insertPasskey(mine);
@@ -171,6 +181,76 @@ describe.each(['in memory', 'on disk'] as const)('the DynamoDB store on dynalite
       expect(await store.recordPasskeyUse(uncounted.id, 0, 2)).toBe(true);
       expect(await store.recordPasskeyUse(uncounted.id, 3, 3)).toBe(true);
       expect(await store.recordPasskeyUse(uncounted.id, 0, 4)).toBe(false);
+    });
+  });
+
+  describe('details of Cognito passkeys', () => {
+    const details = (overrides: Partial<PasskeyDetails> = {}): PasskeyDetails => ({
+      credentialId: unique(),
+      userSub: `sub-${unique()}`,
+      aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4',
+      name: 'Google Password Manager',
+      createdAt: Date.now(),
+      lastUsedAt: null,
+      ...overrides,
+    });
+
+    it('are saved per credential id and found for their owner only', async () => {
+      const mine = details();
+      const second = details({ userSub: mine.userSub, aaguid: null, name: null, createdAt: null });
+      expect(await store.savePasskeyDetails(mine)).toBe(true);
+      expect(await store.savePasskeyDetails(second)).toBe(true);
+      expect(await store.savePasskeyDetails({ ...mine, userSub: 'sub-attacker', name: 'Taken' })).toBe(false);
+      const found = await store.findPasskeyDetails(mine.userSub, [mine.credentialId, second.credentialId, unique()]);
+      expect(found).toEqual(
+        new Map([
+          [mine.credentialId, mine],
+          [second.credentialId, second],
+        ]),
+      );
+      expect(await store.findPasskeyDetails('sub-attacker', [mine.credentialId])).toEqual(new Map());
+      expect(await store.findPasskeyDetails(mine.userSub, [])).toEqual(new Map());
+    });
+
+    it('never appear among the self-hosted passkeys of their owner', async () => {
+      const mine = details();
+      await store.savePasskeyDetails(mine);
+      expect(await store.findPasskey(mine.credentialId)).toBeNull();
+      expect(await store.listPasskeys(mine.userSub)).toEqual([]);
+    });
+
+    it('record the last use and a new name for the owner, made when missing, never for another user', async () => {
+      const mine = details();
+      await store.savePasskeyDetails(mine);
+      expect(await store.recordPasskeyDetailsUse(mine.userSub, mine.credentialId, 42)).toBe(true);
+      expect(await store.recordPasskeyDetailsUse('sub-attacker', mine.credentialId, 43)).toBe(false);
+      expect(await store.renamePasskeyDetails('sub-attacker', mine.credentialId, 'Taken')).toBe(false);
+      expect(await store.renamePasskeyDetails(mine.userSub, mine.credentialId, 'Laptop')).toBe(true);
+      expect((await store.findPasskeyDetails(mine.userSub, [mine.credentialId])).get(mine.credentialId)).toEqual({
+        ...mine,
+        name: 'Laptop',
+        lastUsedAt: 42,
+      });
+      // A passkey registered elsewhere (Amplify, the AWS CLI): its details begin with its first use here.
+      const elsewhere = unique();
+      expect(await store.recordPasskeyDetailsUse(mine.userSub, elsewhere, 7)).toBe(true);
+      expect((await store.findPasskeyDetails(mine.userSub, [elsewhere])).get(elsewhere)).toEqual({
+        credentialId: elsewhere,
+        userSub: mine.userSub,
+        aaguid: null,
+        name: null,
+        createdAt: null,
+        lastUsedAt: 7,
+      });
+    });
+
+    it('are deleted by their owner only', async () => {
+      const mine = details();
+      await store.savePasskeyDetails(mine);
+      expect(await store.deletePasskeyDetails('sub-attacker', mine.credentialId)).toBe(false);
+      expect(await store.deletePasskeyDetails(mine.userSub, mine.credentialId)).toBe(true);
+      expect(await store.deletePasskeyDetails(mine.userSub, mine.credentialId)).toBe(false);
+      expect(await store.findPasskeyDetails(mine.userSub, [mine.credentialId])).toEqual(new Map());
     });
   });
 

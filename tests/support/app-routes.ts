@@ -20,6 +20,10 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   'app/api/auth/logout/route.ts': 'ends whatever session the cookies hold; answers the same without one',
   'app/api/passkeys/sign-in/options/route.ts': 'passkey sign-in, first step',
   'app/api/passkeys/sign-in/route.ts': 'passkey sign-in, second step',
+  'app/api/auth/native/passkey/options/route.ts': "Cognito's passkey sign-in, first step",
+  'app/api/auth/native/passkey/route.ts': "Cognito's passkey sign-in, second step",
+  'app/api/auth/native/email-code/route.ts': 'asks Cognito to send a sign-in code',
+  'app/api/auth/native/email-code/verify/route.ts': "signs in with Cognito's code",
   'app/api/corbado/connect/sign-in/route.ts': 'signs in with a Corbado Connect result',
   'app/api/corbado/webhook/route.ts': "Corbado's servers, with the webhook's basic auth instead of a session",
   'app/api/corbado/connect/actions/pre-login/route.ts':

@@ -73,14 +73,17 @@ export class SoftAuthenticator {
   /** The last signature counter this authenticator reported (0 right after registration). */
   signCount = 0;
   private readonly privateKey: KeyObject;
+  /** The authenticator's model, in its attested credential data (zero: the browser hid it). */
+  private readonly aaguid: Buffer;
   private userHandle: string | undefined;
 
   constructor(
     private readonly origin: string,
-    options: { credentialId?: Buffer; privateKey?: KeyObject } = {},
+    options: { credentialId?: Buffer; privateKey?: KeyObject; aaguid?: string } = {},
   ) {
     this.credentialId = options.credentialId ?? randomBytes(32);
     this.privateKey = options.privateKey ?? newSigningKey();
+    this.aaguid = options.aaguid ? Buffer.from(options.aaguid.replace(/-/g, ''), 'hex') : Buffer.alloc(16);
   }
 
   /** The credential id, base64url, as the response's id and rawId carry it. */
@@ -121,7 +124,7 @@ export class SoftAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const publicKey = createPublicKey(this.privateKey);
-    const attested = Buffer.concat([Buffer.alloc(16), idLength, this.credentialId, coseKey(publicKey)]);
+    const attested = Buffer.concat([this.aaguid, idLength, this.credentialId, coseKey(publicKey)]);
     const authData = this.authenticatorData(FLAG_AT, tampering.counter ?? 0, tampering, attested);
     const attestationObject = Buffer.concat([
       Buffer.from([0xa3]), // map of 3

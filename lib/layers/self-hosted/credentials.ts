@@ -1,14 +1,15 @@
 import 'server-only';
 import { passkeyStore } from '../../store';
 import type { StoredPasskey } from '../../store/passkey-store';
+import { providerName } from '../passkey-names';
 
 export type { StoredPasskey } from '../../store/passkey-store';
 
-/** What the account page shows: no key material. */
+/** What the account page shows: no key material; the provider where the AAGUID names one. */
 export type PasskeySummary = Pick<
   StoredPasskey,
   'id' | 'name' | 'createdAt' | 'lastUsedAt' | 'backedUp' | 'deviceType'
->;
+> & { provider: string | null };
 
 export function findPasskey(id: string): Promise<StoredPasskey | null> {
   return passkeyStore().findPasskey(id);
@@ -18,8 +19,9 @@ export function listPasskeys(userSub: string): Promise<StoredPasskey[]> {
   return passkeyStore().listPasskeys(userSub);
 }
 
-export function summarize({ id, name, createdAt, lastUsedAt, backedUp, deviceType }: StoredPasskey): PasskeySummary {
-  return { id, name, createdAt, lastUsedAt, backedUp, deviceType };
+export function summarize(passkey: StoredPasskey): PasskeySummary {
+  const { id, name, createdAt, lastUsedAt, backedUp, deviceType, aaguid } = passkey;
+  return { id, name, provider: providerName(aaguid), createdAt, lastUsedAt, backedUp, deviceType };
 }
 
 /** false when the credential id is already registered (to anyone). */

@@ -16,7 +16,7 @@ import { AppError } from '../../errors';
 import { log } from '../../telemetry/log';
 import type { CookieReader, CookieToSet } from '../../session/cookies';
 import type { SessionUser } from '../../session/session';
-import { newPasskeyName } from './authenticator-names';
+import { newPasskeyName, passkeyName, printableName } from '../passkey-names';
 import { rememberChallenge, takeChallenge, CEREMONY_SECONDS } from './ceremony';
 import { findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type StoredPasskey } from './credentials';
 
@@ -125,8 +125,6 @@ export async function startPasskeyRegistration(
   return { options, cookie: await rememberChallenge(cookies, 'register', options.challenge, user.sub) };
 }
 
-const DEFAULT_NAME = 'Passkey';
-
 /**
  * Verifies a new credential and stores it for the signed-in user, under the name asked for, or
  * else named after its provider (from the AAGUID) or the device `userAgent` describes.
@@ -164,6 +162,7 @@ export async function finishPasskeyRegistration(
     transports: knownTransports(credential.transports),
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
+    aaguid,
     name: printableName(requestedName) ?? passkeyName(newPasskeyName(aaguid, userAgent)),
     createdAt: Date.now(),
     lastUsedAt: null,
@@ -183,20 +182,4 @@ function knownTransports(input: unknown): string[] {
       input.filter((transport): transport is string => typeof transport === 'string' && TRANSPORTS.has(transport)),
     ),
   ];
-}
-
-/** `input` as a printable name of at most 64 characters; null when nothing printable is left. */
-function printableName(input: string | undefined): string | null {
-  if (input === undefined) return null;
-  return (
-    input
-      .replace(/[\u0000-\u001f\u007f]/g, '')
-      .trim()
-      .slice(0, 64) || null
-  );
-}
-
-/** A printable name of at most 64 characters, or the default. */
-export function passkeyName(input: string): string {
-  return printableName(input) ?? DEFAULT_NAME;
 }

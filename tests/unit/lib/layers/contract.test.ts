@@ -48,6 +48,13 @@ const LAYERS: LayerCase[] = [
     probesAService: false,
   },
   {
+    // Cognito checks every proof itself: its service is Cognito, which readiness probes for all layers.
+    layer: 'cognito-native',
+    env: () => ({ PASSKEY_LAYER: 'cognito-native' }),
+    serves: ['native-sign-in', 'native-passkey-account'],
+    probesAService: false,
+  },
+  {
     layer: 'corbado-connect',
     env: (origin) => ({
       ...CORBADO,
@@ -191,7 +198,7 @@ describe('the layers together', () => {
     const { LAYER_ROUTES } = await layerModules({});
     const served = new Set(LAYERS.flatMap((layer) => layer.serves));
     expect([...served].sort()).toEqual(Object.keys(LAYER_ROUTES).sort());
-    const folders = ['self-hosted', 'corbado-connect', 'corbado-complete'];
+    const folders = ['self-hosted', 'cognito-native', 'corbado-connect', 'corbado-complete'];
     expect([...new Set(LAYERS.map((layer) => layer.layer))].sort()).toEqual(folders.sort());
   });
 });

@@ -4,7 +4,7 @@ import { AppError } from '@/lib/errors';
 import { handleErrors, jsonResponse, readBody } from '@/lib/http/respond';
 import { deletePasskey, renamePasskey } from '@/lib/layers/self-hosted/credentials';
 import { requireRoute } from '@/lib/layers';
-import { passkeyName } from '@/lib/layers/self-hosted/webauthn';
+import { passkeyName } from '@/lib/layers/passkey-names';
 import { requireSession } from '@/lib/session/current';
 
 export const dynamic = 'force-dynamic';

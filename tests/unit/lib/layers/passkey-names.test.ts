@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatUtc } from '@/app/account/format';
-import { describeDevice, newPasskeyName, providerName } from '@/lib/layers/self-hosted/authenticator-names';
+import { describeDevice, newPasskeyName, providerName } from '@/lib/layers/passkey-names';
 
-/** What a new passkey is called on /account (lib/layers/self-hosted/authenticator-names.ts). */
+/** What a new passkey is called on /account (lib/layers/passkey-names.ts). */
 
 describe('providerName: the provider of a known AAGUID', () => {
   it.each([

