@@ -28,6 +28,7 @@ import { workerClient, type FromWorker } from './ipc';
 import { startSeededPool, type SeededPool } from './pool';
 import { measureServerThroughput, statusSummary, type ServerThroughput } from './server';
 import { measureGateInstructions, type GateInstructions } from './gate';
+import { measureNativeCosts, type NativeCosts } from './native';
 import { measureConnectCosts, type ConnectCosts } from './connect';
 import { connectLoginFirstLoadJs, firstLoadJs, lambdaSizes, type LambdaSize, type RouteSize } from './sizes';
 import { measurePasskeyStore, type StoreResult, type StoreStep } from './store';
@@ -46,6 +47,7 @@ const SECTIONS = [
   'growth',
   'store',
   'connect',
+  'native',
   'quota',
   'telemetry',
 ] as const;
@@ -82,6 +84,7 @@ const PLAN = short
       lambdaSamples: 3,
       store: { iterations: 20, levels: [10, 10_000] },
       connectLogins: 10,
+      nativeLogins: 10,
       quota: { returning: 100, newUsers: 50 },
       telemetry: {
         connections: 10,
@@ -105,6 +108,7 @@ const PLAN = short
       lambdaSamples: 7,
       store: { iterations: 100, levels: [10, 1_000, 10_000] },
       connectLogins: 50,
+      nativeLogins: 50,
       quota: { returning: 1_000, newUsers: 1_000 },
       telemetry: {
         connections: 10,
@@ -132,6 +136,8 @@ const BUDGETS = {
   connectLoginCognitoCalls: 2,
   connectLoginBackendCalls: 1,
   connectAppendTokenBackendCalls: 1,
+  /** Cognito's own passkeys: AdminInitiateAuth (USER_AUTH, WEB_AUTHN) + AdminRespondToAuthChallenge. */
+  nativeLoginCognitoCalls: 2,
   lambdaHandlerBytes: 100 * KB,
   /** DynamoDB calls per request of each ceremony step (lib/store/dynamodb.ts). */
   passkeyCeremonyStoreCalls: 3,
@@ -207,6 +213,7 @@ interface GrowthLevel {
 interface Results {
   sizes?: { firstLoadJs: RouteSize[]; lambdas: LambdaSize[] };
   connect?: ConnectCosts;
+  native?: NativeCosts;
   server?: ServerThroughput;
   gate?: GateInstructions;
   sessionCheck?: SessionCheckResult;
@@ -234,6 +241,17 @@ function sizesSection(results: Results): void {
   );
   for (const lambda of lambdas)
     budget(`Lambda ${lambda.handler} bundle (bytes)`, lambda.bytes, '<', BUDGETS.lambdaHandlerBytes);
+}
+
+async function nativeSection(results: Results): Promise<void> {
+  const costs = await measureNativeCosts(PLAN.nativeLogins);
+  results.native = costs;
+  budget(
+    'Cognito calls, returning Cognito-native passkey sign-in',
+    costs.returningLogin.cognitoCallsPerLogin,
+    '<=',
+    BUDGETS.nativeLoginCognitoCalls,
+  );
 }
 
 async function connectSection(results: Results): Promise<void> {
@@ -762,6 +780,23 @@ function report(results: Results): string {
       ),
     );
   }
+  if (results.native) {
+    const n = results.native;
+    parts.push(
+      table(
+        '7b. Cognito’s own passkeys (PASSKEY_LAYER=cognito-native, against the embedded Cognito)',
+        ['', 'Cognito calls', 'median ms', 'p95 ms'],
+        [
+          [
+            `returning passkey sign-in (${n.logins}, options + answer at the app)`,
+            n.returningLogin.cognitoCallsPerLogin,
+            ms(n.returningLogin.latencyMs.median),
+            ms(n.returningLogin.latencyMs.p95),
+          ],
+        ],
+      ),
+    );
+  }
   if (results.growth && results.growth.length > 1) {
     const rows = results.growth.flatMap((level) => {
       const name = `${level.users.toLocaleString('en')} users`;
@@ -891,7 +926,14 @@ async function main(): Promise<void> {
       console.error(`bench: ${name} failed:`, error);
     }
   };
-  if (only.has('sizes') || only.has('server') || only.has('gate') || only.has('connect') || only.has('telemetry')) {
+  if (
+    only.has('sizes') ||
+    only.has('server') ||
+    only.has('gate') ||
+    only.has('connect') ||
+    only.has('native') ||
+    only.has('telemetry')
+  ) {
     await attempt('build', () => ensureFreshBuild(log) && log('built'));
   }
   if (only.has('sizes')) await attempt('sizes', () => sizesSection(results));
@@ -915,6 +957,10 @@ async function main(): Promise<void> {
   if (only.has('connect')) {
     log('Corbado Connect...');
     await attempt('connect', () => connectSection(results));
+  }
+  if (only.has('native')) {
+    log("Cognito's own passkeys...");
+    await attempt('native', () => nativeSection(results));
   }
   if (only.has('quota')) await attempt('quota', () => quotaSection(results));
 
