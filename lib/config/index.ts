@@ -70,8 +70,10 @@ export function parseConfig(env: Env): AppConfig {
   const redisUrl = parse(redisSchema, vars);
   const passkeyLayer = passkeyLayerOf(chosenLayer, corbado);
   // Self-hosted passkeys keep their state in the store, and so do Connect's email codes (its
-  // sign-up and fallback); Corbado Complete keeps none here.
-  const passkeyStore = passkeyLayer === 'corbado-complete' ? null : parse(passkeyStoreSchema(cognito.region), vars);
+  // sign-up and fallback); Corbado Complete keeps none here, and Cognito's own passkeys only the
+  // details Cognito does not keep, when a table is configured.
+  const storeless = passkeyLayer === 'corbado-complete' || (passkeyLayer === 'cognito-native' && !vars.DYNAMODB_TABLE);
+  const passkeyStore = storeless ? null : parse(passkeyStoreSchema(cognito.region), vars);
   const cognitoQuota = parse(cognitoQuotaSchema, vars);
   const switches = parse(switchesSchema, vars);
   const config: AppConfig = {

@@ -439,13 +439,19 @@ describe('parseConfig: the passkey layer (PASSKEY_LAYER)', () => {
     );
   });
 
-  it('keeps the passkey store as it is for Cognito’s native passkeys (a table for what Cognito does not keep)', () => {
+  it('gives Cognito’s native passkeys a store only when a table is configured (for what Cognito does not keep)', () => {
     const config = parseConfig(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native' }));
     expect(config.passkeyStore).toEqual({ table: 'passkeys', region: 'eu-central-1', endpoint: null });
     expect(config.corbado).toBeNull();
-    expect(configErrorOf(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native', DYNAMODB_TABLE: undefined })).variable).toBe(
-      'DYNAMODB_TABLE',
-    );
+    expect(
+      parseConfig(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native', DYNAMODB_TABLE: undefined })).passkeyStore,
+    ).toBe(null);
+    // A table that is named must still be a valid one.
+    expect(
+      configErrorOf(selfHostedEnv({ PASSKEY_LAYER: 'cognito-native', DYNAMODB_TABLE: 'no spaces' })).variable,
+    ).toBe('DYNAMODB_TABLE');
+    // The self-hosted layer cannot run without its table.
+    expect(configErrorOf(selfHostedEnv({ DYNAMODB_TABLE: undefined })).variable).toBe('DYNAMODB_TABLE');
   });
 
   it('refuses corbado without a Corbado project, in one line naming CORBADO_PROJECT_ID', () => {

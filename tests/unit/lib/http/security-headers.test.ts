@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * The policy middleware.ts puts on every answer, checked without a server: the HTTP suites

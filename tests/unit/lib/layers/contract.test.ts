@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../../support/app-routes';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * The contract every passkey layer (lib/layers/*) keeps, run against each of them: what it

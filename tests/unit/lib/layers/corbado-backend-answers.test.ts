@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withEnvironment } from '../../support/app-environment';
+import { withEnvironment } from '../../../support/app-environment';
 
 /**
  * What the app takes from Corbado's Backend API: answers from the configured origin only (a

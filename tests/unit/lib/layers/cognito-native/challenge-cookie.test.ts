@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /**
  * Cognito's session between a USER_AUTH challenge and its answer, sealed in the browser: it

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../../../support/soft-authenticator';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /** What the native layer reads from the browser's WebAuthn responses on their way to Cognito. */
 

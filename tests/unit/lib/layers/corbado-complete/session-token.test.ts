@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestFrontendApi, type TestFrontendApi } from '../../../../support/corbado-frontend-api';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /**
  * verifyCorbadoSessionToken with the real @corbado/node-sdk against a local JWKS (jose keys

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /** The basic-auth check of Corbado's webhook calls (CORBADO_WEBHOOK_USERNAME / _PASSWORD). */
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /**
  * Corbado's existing-user-base actions (authMethods, passwordVerify): the refusals of a

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '@/embedded-cognito/dynamodb';
 import type { CookieReader, CookieToSet } from '@/lib/session/cookies';
-import { withEnvironment } from '../../../support/app-environment';
+import { withEnvironment } from '../../../../support/app-environment';
 
 /**
  * WebAuthn ceremony challenges over the DynamoDB store on the embedded default's dynalite, its
